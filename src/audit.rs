@@ -1,0 +1,365 @@
+//! The audit pipeline: spec → model → kernel → exact chain → checks → verdicts (→ report).
+//! Library users call [`audit_kernel`] (or [`crate::gate`]) directly with their own model and kernel.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::checks::verdict::json_num;
+use crate::checks::{Status, Summary, Tolerances, Verdict, exact, step};
+use crate::error::{Error, Result};
+use crate::exact::{ExactChain, matrix};
+use crate::kernel::Kernel;
+use crate::kernel::build::{Blocks, Rule, Scan, build_kernel};
+use crate::model::{Model, Pairwise, generators};
+use crate::spec::audit::{AuditSpec, BlocksSpec, KernelSpec};
+use crate::spec::requirements::{self, ReqStatus};
+
+/// What was audited.
+#[derive(Clone, Debug, Serialize)]
+pub struct Subject {
+    pub kind: String,
+    pub n_states: usize,
+    pub model: String,
+    pub kernel: String,
+}
+
+/// A whole audit, in the shape of CLI.md's JSON report.
+#[derive(Clone, Debug, Serialize)]
+pub struct AuditReport {
+    pub tool: String,
+    pub version: String,
+    pub spec: String,
+    pub subject: Subject,
+    pub verdicts: Vec<Verdict>,
+    pub quantities: Map<String, Value>,
+    pub summary: Summary,
+}
+
+impl AuditReport {
+    pub fn exit_code(&self) -> i32 {
+        crate::checks::exit_code(&self.verdicts)
+    }
+    /// The verdict with this id, if it was produced.
+    pub fn verdict(&self, id: &str) -> Option<&Verdict> {
+        self.verdicts.iter().find(|v| v.id == id)
+    }
+}
+
+/// Options for an audit.
+#[derive(Clone, Debug)]
+pub struct AuditOptions {
+    pub tolerances: Tolerances,
+    /// `[checks] only`: ids (a parent id selects its sub-checks too).
+    pub only: Option<Vec<String>>,
+    /// Seed for the sampled parts (the step-consistency G-test).
+    pub seed: u64,
+    /// How many eigenvalues to list (`None` = all).
+    pub eigenvalues: Option<usize>,
+}
+
+impl Default for AuditOptions {
+    fn default() -> Self {
+        AuditOptions {
+            tolerances: Tolerances::default(),
+            only: None,
+            seed: 0,
+            eigenvalues: Some(32),
+        }
+    }
+}
+
+fn undefined_verdicts() -> Vec<Verdict> {
+    requirements::all()
+        .iter()
+        .filter(|r| r.status == ReqStatus::Undefined)
+        .map(|r| {
+            Verdict::new(&r.id, None)
+                .with_status(Status::Undefined)
+                .reason("defined by no published source")
+        })
+        .collect()
+}
+
+fn select(mut verdicts: Vec<Verdict>, only: &Option<Vec<String>>) -> Vec<Verdict> {
+    if let Some(ids) = only {
+        verdicts.retain(|v| {
+            ids.iter()
+                .any(|id| &v.id == id || v.id.starts_with(&format!("{id}.")))
+        });
+    }
+    verdicts
+}
+
+fn exact_quantities(q: &exact::ExactQuantities, limit: Option<usize>) -> Map<String, Value> {
+    let mut m = Map::new();
+    if let Some(vals) = &q.eigenvalues {
+        let k = limit.unwrap_or(vals.len()).min(vals.len());
+        m.insert(
+            "eigenvalues".into(),
+            vals[..k]
+                .iter()
+                .map(|&v| json_num(v))
+                .collect::<Vec<_>>()
+                .into(),
+        );
+    }
+    for (k, v) in [
+        ("sigma2", q.sigma2),
+        ("gamma", q.gamma),
+        ("min_eigenvalue", q.min_eigenvalue),
+    ] {
+        if let Some(v) = v {
+            m.insert(k.into(), json_num(v));
+        }
+    }
+    m.insert(
+        "stationary_l1_residual".into(),
+        json_num(q.stationary_l1_residual),
+    );
+    m
+}
+
+/// Audits a model and kernel exactly: builds the operator from the kernel's own rows, runs every
+/// implemented exact check, the step-consistency G-test and A1.
+pub fn audit_kernel(
+    model: &dyn Model,
+    kernel: &Kernel,
+    opts: &AuditOptions,
+) -> Result<AuditReport> {
+    let f0 = model.fingerprint();
+    let chain = ExactChain::from_kernel(model, kernel)?;
+    let f1 = model.fingerprint();
+    let (mut verdicts, q) = exact::run_all(&chain, &opts.tolerances);
+    let f2 = model.fingerprint();
+    verdicts.push(step::check_step_consistency(
+        kernel,
+        &chain,
+        model.n_spins(),
+        opts.seed,
+        &opts.tolerances,
+    ));
+    let f3 = model.fingerprint();
+    verdicts.insert(0, exact::check_fixed_parameters(f0, &[f1, f2, f3]));
+    verdicts.extend(undefined_verdicts());
+    let verdicts = select(verdicts, &opts.only);
+    Ok(AuditReport {
+        tool: "mcmc-audit".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        spec: String::new(),
+        subject: Subject {
+            kind: "exact".into(),
+            n_states: chain.n_states,
+            model: model.describe(),
+            kernel: kernel.name(),
+        },
+        summary: Summary::of(&verdicts),
+        quantities: exact_quantities(&q, opts.eigenvalues),
+        verdicts,
+    })
+}
+
+/// Audits a chain read from a matrix (no kernel code, so no step-consistency check; A1 fingerprints
+/// the matrix itself).
+pub fn audit_chain(chain: &ExactChain, opts: &AuditOptions) -> AuditReport {
+    let fp = |c: &ExactChain| {
+        let mut f = crate::model::Fingerprint::default();
+        c.p.iter().chain(&c.pi).for_each(|&x| f.f64(x));
+        f.finish()
+    };
+    let f0 = fp(chain);
+    let (mut verdicts, q) = exact::run_all(chain, &opts.tolerances);
+    verdicts.insert(0, exact::check_fixed_parameters(f0, &[fp(chain)]));
+    verdicts.extend(undefined_verdicts());
+    let verdicts = select(verdicts, &opts.only);
+    AuditReport {
+        tool: "mcmc-audit".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        spec: String::new(),
+        subject: Subject {
+            kind: "exact".into(),
+            n_states: chain.n_states,
+            model: chain.description.clone(),
+            kernel: "matrix".into(),
+        },
+        summary: Summary::of(&verdicts),
+        quantities: exact_quantities(&q, opts.eigenvalues),
+        verdicts,
+    }
+}
+
+fn need<T: Copy>(v: Option<T>, file: &str, field: &str, family: &str) -> Result<T> {
+    v.ok_or_else(|| {
+        Error::field(
+            file,
+            field,
+            format!("is required for family = \"{family}\""),
+        )
+    })
+}
+
+/// Builds the model an audit spec describes (every family but `matrix`).
+pub fn build_model(spec: &AuditSpec, file: &str) -> Result<Pairwise> {
+    let m = &spec.model;
+    let fam = m.family.as_str();
+    let beta = m.beta.unwrap_or(1.0);
+    let seed = m.seed.unwrap_or(0);
+    let wrap = |e: Error| match e {
+        Error::Invalid(msg) => Error::field(file, "model", msg),
+        other => other,
+    };
+    let check_n = |n: usize| -> Result<usize> {
+        if n > crate::model::enumerate::MAX_ENUM_SPINS {
+            return Err(Error::field(
+                file,
+                "model.n",
+                format!(
+                    "{n} spins cannot be enumerated (limit {}): use [sampling] for large models",
+                    crate::model::enumerate::MAX_ENUM_SPINS
+                ),
+            ));
+        }
+        Ok(n)
+    };
+    match fam {
+        "curie-weiss" => {
+            generators::curie_weiss(check_n(need(m.n, file, "model.n", fam)?)?, beta).map_err(wrap)
+        }
+        "sk" => {
+            generators::sk(check_n(need(m.n, file, "model.n", fam)?)?, beta, seed).map_err(wrap)
+        }
+        "hopfield" => generators::hopfield(
+            check_n(need(m.n, file, "model.n", fam)?)?,
+            m.patterns.unwrap_or(1),
+            beta,
+            seed,
+        )
+        .map_err(wrap),
+        "rbm" => {
+            let (v, h) = match (m.visible, m.hidden, m.n) {
+                (Some(v), Some(h), _) => (v, h),
+                (None, None, Some(n)) if n % 2 == 0 => (n / 2, n / 2),
+                (None, None, Some(n)) => {
+                    return Err(Error::field(
+                        file,
+                        "model.n",
+                        format!("{n} is odd: give visible and hidden"),
+                    ));
+                }
+                _ => {
+                    return Err(Error::field(
+                        file,
+                        "model",
+                        "rbm needs n (even) or both visible and hidden",
+                    ));
+                }
+            };
+            check_n(v + h)?;
+            generators::rbm(v, h, m.patterns.unwrap_or(1), beta, seed).map_err(wrap)
+        }
+        "ising" => {
+            let n = check_n(need(m.n, file, "model.n", fam)?)?;
+            let mut c = Vec::new();
+            for (k, &(a, b, j)) in m.couplings.iter().flatten().enumerate() {
+                let idx =
+                    |v: f64| (v >= 0.0 && v.fract() == 0.0 && v < n as f64).then_some(v as usize);
+                match (idx(a), idx(b)) {
+                    (Some(i), Some(jj)) => c.push((i, jj, j)),
+                    _ => {
+                        return Err(Error::field(
+                            file,
+                            format!("model.couplings[{k}]"),
+                            format!("sites [{a}, {b}] must be integers in 0..{n}"),
+                        ));
+                    }
+                }
+            }
+            Pairwise::new(
+                format!("ising(n={n}, beta={beta})"),
+                n,
+                beta,
+                &c,
+                m.fields.clone(),
+            )
+            .map_err(wrap)
+        }
+        "torus" => Err(Error::field(
+            file,
+            "model.family",
+            "\"torus\" is audited by sampling only; the sampled engine is not available in this build",
+        )),
+        _ => Err(Error::field(
+            file,
+            "model.family",
+            format!("`{fam}` does not describe a model"),
+        )),
+    }
+}
+
+/// Parses the `[kernel]` section.
+pub fn kernel_choice(k: &KernelSpec) -> (Rule, Blocks, Scan) {
+    let rule = if k.update == "metropolis" {
+        Rule::Metropolis
+    } else {
+        Rule::Gibbs
+    };
+    let scan = match k.scan.as_str() {
+        "systematic" => Scan::Systematic,
+        "symmetrized" => Scan::Symmetrized,
+        _ => Scan::Random,
+    };
+    let blocks = match &k.blocks {
+        BlocksSpec::Named(s) if s == "bipartite" => Blocks::Bipartite,
+        BlocksSpec::Named(s) if s == "coloring" => Blocks::Coloring,
+        BlocksSpec::Named(_) => Blocks::Sites,
+        BlocksSpec::Explicit(b) => Blocks::Explicit(b.clone()),
+    };
+    (rule, blocks, scan)
+}
+
+/// Runs the audit a spec file describes.
+pub fn run_spec(path: &Path, eigenvalues: Option<usize>) -> Result<AuditReport> {
+    let spec = AuditSpec::load(path)?;
+    let file = path.display().to_string();
+    let opts = AuditOptions {
+        tolerances: Tolerances {
+            overrides: spec
+                .checks
+                .as_ref()
+                .map(|c| c.tolerance.clone())
+                .unwrap_or_default(),
+        },
+        only: spec.checks.as_ref().and_then(|c| c.only.clone()),
+        seed: spec.sampling.as_ref().and_then(|s| s.seed).unwrap_or(0),
+        eigenvalues,
+    };
+    let mut report = if spec.model.family == "matrix" {
+        let p = spec.model.matrix.as_ref().ok_or_else(|| {
+            Error::field(&file, "model.matrix", "is required for family = \"matrix\"")
+        })?;
+        let pi = spec.model.pi.as_ref().map(|p| spec.resolve(path, p));
+        let obs = spec
+            .model
+            .observables
+            .as_ref()
+            .map(|p| spec.resolve(path, p));
+        let (chain, _obs) = matrix::load(&spec.resolve(path, p), pi.as_deref(), obs.as_deref())?;
+        audit_chain(&chain, &opts)
+    } else {
+        if spec.sampling.is_some() {
+            return Err(Error::field(
+                &file,
+                "sampling",
+                "sampled audits are not available in this build",
+            ));
+        }
+        let model: Arc<dyn Model> = Arc::new(build_model(&spec, &file)?);
+        let (rule, blocks, scan) = kernel_choice(&spec.kernel.clone().unwrap_or_default());
+        let kernel = build_kernel(model.clone(), rule, &blocks, scan, &file)?;
+        audit_kernel(model.as_ref(), &kernel, &opts)?
+    };
+    report.spec = file;
+    Ok(report)
+}

@@ -1,0 +1,145 @@
+//! Verdicts: what a checker returns, in the shape of the JSON report (CLI.md).
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::numeric::tolerance::Tolerance;
+use crate::spec::requirements;
+
+/// Outcome of one check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, PartialOrd, Ord)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    Pass,
+    Fail,
+    Inconclusive,
+    NotApplicable,
+    Undefined,
+}
+
+impl Status {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Fail => "fail",
+            Status::Inconclusive => "inconclusive",
+            Status::NotApplicable => "not-applicable",
+            Status::Undefined => "undefined",
+        }
+    }
+}
+
+/// One check's result.
+#[derive(Clone, Debug, Serialize)]
+pub struct Verdict {
+    pub id: String,
+    pub title: String,
+    pub status: Status,
+    pub metric: String,
+    /// `None` serialises as `null` (undefined or not measured).
+    pub measured: Option<f64>,
+    pub tolerance: Option<Tolerance>,
+    /// The derived rounding bound on `measured`, where one exists.
+    pub bound: Option<f64>,
+    pub detail: Map<String, Value>,
+    /// Whether a fail (or inconclusive) affects the exit code.
+    #[serde(skip)]
+    pub required: bool,
+}
+
+impl Verdict {
+    /// A verdict skeleton for spec id `id`, with title, metric and tolerance from the registry.
+    pub fn new(id: &str, tolerance: Option<Tolerance>) -> Self {
+        let r = requirements::get(id);
+        Verdict {
+            id: id.to_string(),
+            title: r.title.clone(),
+            status: Status::NotApplicable,
+            metric: r.metric.clone().unwrap_or_default(),
+            measured: None,
+            tolerance,
+            bound: None,
+            detail: Map::new(),
+            required: r.required,
+        }
+    }
+
+    /// Judges `measured` against the tolerance for an operator on `n` states.
+    pub fn judge(mut self, measured: f64, n: usize) -> Self {
+        self.measured = Some(measured);
+        self.status = match self.tolerance {
+            Some(t) if t.accepts(measured, n) => Status::Pass,
+            Some(_) => Status::Fail,
+            None => Status::Inconclusive,
+        };
+        if let Some(t) = self.tolerance {
+            self.detail
+                .insert("threshold".into(), json_num(t.threshold(n)));
+        }
+        self
+    }
+
+    pub fn with_status(mut self, s: Status) -> Self {
+        self.status = s;
+        self
+    }
+
+    pub fn detail(mut self, key: &str, v: impl Into<Value>) -> Self {
+        self.detail.insert(key.into(), v.into());
+        self
+    }
+
+    pub fn reason(self, why: impl Into<String>) -> Self {
+        self.detail("reason", why.into())
+    }
+}
+
+/// A finite f64 as a JSON number, non-finite as `null`.
+pub fn json_num(x: f64) -> Value {
+    serde_json::Number::from_f64(x)
+        .map(Value::Number)
+        .unwrap_or(Value::Null)
+}
+
+/// Counts per status.
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct Summary {
+    pub pass: usize,
+    pub fail: usize,
+    pub inconclusive: usize,
+    pub not_applicable: usize,
+    pub undefined: usize,
+}
+
+impl Summary {
+    pub fn of(verdicts: &[Verdict]) -> Self {
+        let mut s = Summary::default();
+        for v in verdicts {
+            match v.status {
+                Status::Pass => s.pass += 1,
+                Status::Fail => s.fail += 1,
+                Status::Inconclusive => s.inconclusive += 1,
+                Status::NotApplicable => s.not_applicable += 1,
+                Status::Undefined => s.undefined += 1,
+            }
+        }
+        s
+    }
+}
+
+/// Exit code per CLI.md: 1 if a required check fails, else 3 if a required check is inconclusive, else 0.
+pub fn exit_code(verdicts: &[Verdict]) -> i32 {
+    if verdicts
+        .iter()
+        .any(|v| v.required && v.status == Status::Fail)
+    {
+        1
+    } else if verdicts
+        .iter()
+        .any(|v| v.required && v.status == Status::Inconclusive)
+    {
+        3
+    } else {
+        0
+    }
+}

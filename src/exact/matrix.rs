@@ -1,0 +1,143 @@
+//! `family = "matrix"`: an exact chain read from `P.npy` (+ optional `pi.npy`, `F.npy`).
+//! Every value is validated before use; each problem is an error naming the file and the entry.
+
+use std::path::Path;
+
+use super::ExactChain;
+use crate::error::{Error, Result};
+use crate::exact::MAX_DENSE_STATES;
+use crate::io::read_npy;
+use crate::numeric::tolerance::INPUT_ROW_SUM;
+
+/// Observables supplied with a matrix: `n_states × k`, row-major.
+#[derive(Clone, Debug)]
+pub struct MatrixObservables {
+    pub k: usize,
+    pub values: Vec<f64>,
+}
+
+fn check_finite_nonneg(file: &str, field: &str, data: &[f64], cols: usize) -> Result<()> {
+    for (k, &v) in data.iter().enumerate() {
+        let index = if cols > 0 {
+            format!("{}, {}", k / cols, k % cols)
+        } else {
+            k.to_string()
+        };
+        if !v.is_finite() {
+            return Err(Error::NonFinite {
+                file: file.into(),
+                field: field.into(),
+                index,
+                value: v,
+            });
+        }
+        if v < 0.0 {
+            return Err(Error::Negative {
+                file: file.into(),
+                field: field.into(),
+                index,
+                value: v,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Reads and validates `P` (and `pi`, `F` when given).
+pub fn load(
+    p_path: &Path,
+    pi_path: Option<&Path>,
+    f_path: Option<&Path>,
+) -> Result<(ExactChain, Option<MatrixObservables>)> {
+    let pf = p_path.display().to_string();
+    let a = read_npy(p_path, &["f8"])?;
+    if a.shape.len() != 2 || a.shape[0] != a.shape[1] || a.shape[0] == 0 {
+        return Err(Error::Shape {
+            file: pf,
+            field: "matrix".into(),
+            found: a.shape,
+            expected: "(n, n) with n ≥ 1".into(),
+        });
+    }
+    let n = a.shape[0];
+    if n > MAX_DENSE_STATES {
+        return Err(Error::TooLarge {
+            what: format!("{pf}: matrix"),
+            size: n,
+            limit: MAX_DENSE_STATES,
+            why: "the dense exact engine holds a few n×n copies".into(),
+        });
+    }
+    check_finite_nonneg(&pf, "matrix", &a.data, n)?;
+    for r in 0..n {
+        let s = crate::numeric::sum(&a.data[r * n..(r + 1) * n]);
+        if (s - 1.0).abs() > INPUT_ROW_SUM.value {
+            return Err(Error::NotStochastic {
+                file: pf,
+                field: "matrix".into(),
+                row: r,
+                sum: s,
+                residual: (s - 1.0).abs(),
+                tolerance: INPUT_ROW_SUM.value,
+            });
+        }
+    }
+    let pi = match pi_path {
+        None => None,
+        Some(path) => {
+            let f = path.display().to_string();
+            let v = read_npy(path, &["f8"])?;
+            if v.shape != [n] {
+                return Err(Error::Shape {
+                    file: f,
+                    field: "pi".into(),
+                    found: v.shape,
+                    expected: format!("({n},)"),
+                });
+            }
+            check_finite_nonneg(&f, "pi", &v.data, 0)?;
+            if let Some(k) = v.data.iter().position(|&x| x == 0.0) {
+                return Err(Error::field(
+                    f,
+                    format!("pi[{k}]"),
+                    "is 0: pi must be strictly positive (the law of an irreducible chain)",
+                ));
+            }
+            let s = crate::numeric::sum(&v.data);
+            if (s - 1.0).abs() > INPUT_ROW_SUM.value {
+                return Err(Error::field(f, "pi", format!("sums to {s}, not 1")));
+            }
+            Some(v.data)
+        }
+    };
+    let obs = match f_path {
+        None => None,
+        Some(path) => {
+            let f = path.display().to_string();
+            let v = read_npy(path, &["f8"])?;
+            if v.shape.len() != 2 || v.shape[0] != n || v.shape[1] == 0 {
+                return Err(Error::Shape {
+                    file: f,
+                    field: "observables".into(),
+                    found: v.shape,
+                    expected: format!("({n}, k) with k ≥ 1"),
+                });
+            }
+            if let Some((k, &x)) = v.data.iter().enumerate().find(|(_, x)| !x.is_finite()) {
+                let cols = v.shape[1];
+                return Err(Error::NonFinite {
+                    file: f,
+                    field: "observables".into(),
+                    index: format!("{}, {}", k / cols, k % cols),
+                    value: x,
+                });
+            }
+            Some(MatrixObservables {
+                k: v.shape[1],
+                values: v.data,
+            })
+        }
+    };
+    let chain = ExactChain::from_matrix(a.data, n, pi, format!("matrix {pf}"))?;
+    Ok((chain, obs))
+}

@@ -1,0 +1,128 @@
+//! Exact chains: the full transition operator on an enumerated state space, with π.
+//!
+//! Built either from a model and a kernel (every row from [`Kernel::row`], i.e. from the kernel's own
+//! update code) or read from a `.npy` matrix ([`matrix`]), in which case π comes from the file or from
+//! GTH ([`gth`]). The operator is stored dense and row-major; the limit [`MAX_DENSE_STATES`] keeps a
+//! matrix and the copies the eigensolver needs within this machine class (24 GiB).
+
+pub mod gth;
+pub mod matrix;
+pub mod residuals;
+pub mod spectrum;
+pub mod structure;
+
+use rayon::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::kernel::Kernel;
+use crate::model::Model;
+use crate::model::enumerate::enumerate;
+use crate::numeric::gamma;
+
+/// Largest dense operator (2^13 states: 512 MiB per copy).
+pub const MAX_DENSE_STATES: usize = 1 << 13;
+
+/// Where π came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PiSource {
+    /// Enumerated Boltzmann law of the model (log-sum-exp).
+    Enumerated,
+    /// Given in a file.
+    File,
+    /// Computed from P by GTH.
+    Gth,
+}
+
+/// A finite Markov chain with its operator and its (claimed) stationary law.
+#[derive(Clone, Debug)]
+pub struct ExactChain {
+    pub n_states: usize,
+    /// Row-major `P[x * n + y]`.
+    pub p: Vec<f64>,
+    pub pi: Vec<f64>,
+    /// `log π`, kept separately so ratios of tiny probabilities stay exact.
+    pub log_pi: Vec<f64>,
+    pub pi_source: PiSource,
+    /// Bound on the relative error of each `π_x` as an approximation of the true law.
+    pub pi_rel_err: f64,
+    /// Bound on the relative error of each `P_xy` as an evaluation of the kernel's law.
+    pub p_rel_err: f64,
+    /// Spins per state when the chain came from a model.
+    pub n_spins: Option<usize>,
+    pub description: String,
+}
+
+impl ExactChain {
+    #[inline]
+    pub fn p(&self, x: usize, y: usize) -> f64 {
+        self.p[x * self.n_states + y]
+    }
+    pub fn row(&self, x: usize) -> &[f64] {
+        &self.p[x * self.n_states..(x + 1) * self.n_states]
+    }
+
+    /// Enumerates the model's law and builds every row of the kernel's exact operator.
+    pub fn from_kernel(model: &dyn Model, kernel: &Kernel) -> Result<Self> {
+        let n_spins = model.n_spins();
+        let n = 1usize.checked_shl(n_spins as u32).unwrap_or(usize::MAX);
+        if n_spins >= usize::BITS as usize || n > MAX_DENSE_STATES {
+            return Err(Error::TooLarge {
+                what: "model.n (dense exact operator)".into(),
+                size: n_spins,
+                limit: MAX_DENSE_STATES.trailing_zeros() as usize,
+                why: format!(
+                    "the exact operator is dense with 2^n rows (at most {MAX_DENSE_STATES}); use [sampling]"
+                ),
+            });
+        }
+        let law = enumerate(model)?;
+        let mut p = vec![0.0; n * n];
+        p.par_chunks_mut(n).enumerate().for_each(|(s, row)| {
+            for (y, v) in kernel.row(s, n_spins) {
+                row[y] = v;
+            }
+        });
+        Ok(ExactChain {
+            n_states: n,
+            p,
+            pi: law.pi,
+            log_pi: law.log_pi,
+            pi_source: PiSource::Enumerated,
+            pi_rel_err: law.pi_rel_err,
+            p_rel_err: kernel.rel_err_bound(),
+            n_spins: Some(n_spins),
+            description: format!("{} | {}", model.describe(), kernel.name()),
+        })
+    }
+
+    /// A chain from a validated row-major matrix; π from `pi` if given, else by GTH.
+    pub fn from_matrix(
+        p: Vec<f64>,
+        n: usize,
+        pi: Option<Vec<f64>>,
+        description: String,
+    ) -> Result<Self> {
+        let (pi, source, err) = match pi {
+            Some(pi) => (pi, PiSource::File, 0.0),
+            None => {
+                let pi = gth::stationary(&p, n)?;
+                // First-order GTH model: each entry passes through at most 3n positive sums/products
+                // per elimination step and n steps (a deliberately loose, derived bound).
+                (pi, PiSource::Gth, gamma(3 * n * n))
+            }
+        };
+        let log_pi = pi.iter().map(|&v| v.ln()).collect();
+        Ok(ExactChain {
+            n_states: n,
+            p,
+            pi,
+            log_pi,
+            pi_source: source,
+            pi_rel_err: err,
+            p_rel_err: 0.0,
+            n_spins: None,
+            description,
+        })
+    }
+}

@@ -1,0 +1,127 @@
+//! Graph structure of the transition graph `x → y ⇔ P_xy > 0`: strongly connected components
+//! (Tarjan, iterative) and the period (Jarvis & Shier 1996 level construction, as in QuantEcon;
+//! PEERS.md §4.11): BFS levels from a root, `d = gcd(level(u) − level(v) + 1)` over edges `u → v`.
+
+use super::ExactChain;
+
+/// Strongly connected components; `comp[x]` is the component of `x`. Returns (count, comp).
+pub fn scc(chain: &ExactChain) -> (usize, Vec<usize>) {
+    let n = chain.n_states;
+    let mut index = vec![usize::MAX; n];
+    let mut low = vec![0usize; n];
+    let mut on_stack = vec![false; n];
+    let mut stack = Vec::new();
+    let mut comp = vec![usize::MAX; n];
+    let mut next_index = 0;
+    let mut n_comp = 0;
+    for root in 0..n {
+        if index[root] != usize::MAX {
+            continue;
+        }
+        // Explicit DFS stack of (node, next successor to try).
+        let mut dfs: Vec<(usize, usize)> = vec![(root, 0)];
+        index[root] = next_index;
+        low[root] = next_index;
+        next_index += 1;
+        stack.push(root);
+        on_stack[root] = true;
+        while let Some(&mut (v, ref mut it)) = dfs.last_mut() {
+            let mut pushed = false;
+            while *it < n {
+                let w = *it;
+                *it += 1;
+                if chain.p(v, w) <= 0.0 {
+                    continue;
+                }
+                if index[w] == usize::MAX {
+                    index[w] = next_index;
+                    low[w] = next_index;
+                    next_index += 1;
+                    stack.push(w);
+                    on_stack[w] = true;
+                    dfs.push((w, 0));
+                    pushed = true;
+                    break;
+                } else if on_stack[w] {
+                    low[v] = low[v].min(index[w]);
+                }
+            }
+            if pushed {
+                continue;
+            }
+            dfs.pop();
+            if let Some(&(parent, _)) = dfs.last() {
+                low[parent] = low[parent].min(low[v]);
+            }
+            if low[v] == index[v] {
+                while let Some(w) = stack.pop() {
+                    on_stack[w] = false;
+                    comp[w] = n_comp;
+                    if w == v {
+                        break;
+                    }
+                }
+                n_comp += 1;
+            }
+        }
+    }
+    (n_comp, comp)
+}
+
+fn gcd(a: usize, b: usize) -> usize {
+    if b == 0 { a } else { gcd(b, a % b) }
+}
+
+/// Period of the class containing `root`, restricted to states with `member[x]`.
+fn class_period(chain: &ExactChain, member: &[bool], root: usize) -> usize {
+    let n = chain.n_states;
+    let mut level = vec![usize::MAX; n];
+    level[root] = 0;
+    let mut queue = std::collections::VecDeque::from([root]);
+    let mut d = 0usize;
+    while let Some(u) = queue.pop_front() {
+        for v in 0..n {
+            if !member[v] || chain.p(u, v) <= 0.0 {
+                continue;
+            }
+            if level[v] == usize::MAX {
+                level[v] = level[u] + 1;
+                queue.push_back(v);
+            } else {
+                // level(u) + 1 − level(v) ≥ 0 for BFS levels.
+                d = gcd(d, level[u] + 1 - level[v]);
+            }
+            if d == 1 {
+                return 1;
+            }
+        }
+    }
+    d.max(1)
+}
+
+/// Period of the chain: for an irreducible chain its period; otherwise the lcm of the periods of the
+/// recurrent (closed) classes. Returns (period, number of recurrent classes).
+pub fn period(chain: &ExactChain, comp: &[usize], n_comp: usize) -> (usize, usize) {
+    let n = chain.n_states;
+    let mut closed = vec![true; n_comp];
+    for x in 0..n {
+        for y in 0..n {
+            if chain.p(x, y) > 0.0 && comp[x] != comp[y] {
+                closed[comp[x]] = false;
+            }
+        }
+    }
+    let mut result = 1usize;
+    let mut n_recurrent = 0;
+    for c in 0..n_comp {
+        if !closed[c] {
+            continue;
+        }
+        n_recurrent += 1;
+        let member: Vec<bool> = comp.iter().map(|&k| k == c).collect();
+        let root = member.iter().position(|&m| m).unwrap_or(0);
+        let d = class_period(chain, &member, root);
+        result = result / gcd(result, d) * d;
+    }
+    (result, n_recurrent)
+}

@@ -1,0 +1,53 @@
+//! The library as a CI gate for someone else's sampler: implement [`crate::kernel::Update`] for your
+//! update rule (its `law`, and optionally a fast `sample`), compose it into a [`Kernel`], and call
+//! [`assert_kernel_passes`] from your own `cargo test`.
+
+use crate::audit::{AuditOptions, AuditReport, audit_kernel};
+use crate::checks::Status;
+use crate::error::Result;
+use crate::kernel::Kernel;
+use crate::model::Model;
+
+/// Runs every exact check on a small instance of the model (N ≤ 13) and returns the report.
+pub fn check_kernel(model: &dyn Model, kernel: &Kernel) -> Result<AuditReport> {
+    audit_kernel(model, kernel, &AuditOptions::default())
+}
+
+/// The required checks that did not pass, one line each (empty when the gate is open).
+pub fn failures(report: &AuditReport) -> Vec<String> {
+    report
+        .verdicts
+        .iter()
+        .filter(|v| v.required && matches!(v.status, Status::Fail | Status::Inconclusive))
+        .map(|v| {
+            format!(
+                "{} {} ({}): measured {} vs tolerance {}",
+                v.status.as_str(),
+                v.id,
+                v.title,
+                v.measured
+                    .map(|m| format!("{m:e}"))
+                    .unwrap_or_else(|| "null".into()),
+                v.tolerance
+                    .map(|t| format!("{:?} {:e}", t.kind, t.value))
+                    .unwrap_or_else(|| "-".into())
+            )
+        })
+        .collect()
+}
+
+/// Panics (failing the caller's test) with one line per failing required check.
+#[track_caller]
+pub fn assert_kernel_passes(model: &dyn Model, kernel: &Kernel) {
+    let report = match check_kernel(model, kernel) {
+        Ok(r) => r,
+        Err(e) => panic!("mcmc-audit could not audit kernel `{}`: {e}", kernel.name()),
+    };
+    let f = failures(&report);
+    assert!(
+        f.is_empty(),
+        "kernel `{}` fails the mcmc-audit gate:\n  {}",
+        kernel.name(),
+        f.join("\n  ")
+    );
+}

@@ -1,0 +1,187 @@
+//! Reading `.npy` arrays defensively: the header's shape is checked against the file's length
+//! *before* anything is allocated, so a truncated or absurd file is an error naming the file, never an
+//! allocation failure or a panic.
+
+use std::path::Path;
+
+use ndarray::ArrayD;
+use ndarray_npy::ReadNpyExt;
+
+use crate::error::{Error, Result};
+
+/// Largest array accepted, in elements (2^31 ≈ 16 GiB of float64 — more than this machine class holds).
+pub const MAX_ELEMENTS: usize = 1 << 31;
+
+/// An array read from `.npy`, converted to f64, row-major (C order).
+#[derive(Clone, Debug)]
+pub struct Array {
+    pub shape: Vec<usize>,
+    pub data: Vec<f64>,
+    /// The file's dtype descriptor, e.g. `<f8`.
+    pub dtype: String,
+}
+
+fn npy_err(file: &str, message: impl Into<String>) -> Error {
+    Error::Npy {
+        file: file.to_string(),
+        message: message.into(),
+    }
+}
+
+/// Parses the header of an in-memory `.npy`: (descr, fortran_order, shape, data offset).
+pub fn parse_header(bytes: &[u8], file: &str) -> Result<(String, bool, Vec<usize>, usize)> {
+    if bytes.len() < 10 || &bytes[..6] != b"\x93NUMPY" {
+        return Err(npy_err(
+            file,
+            "missing the \\x93NUMPY magic (empty, truncated or not an .npy file)",
+        ));
+    }
+    let major = bytes[6];
+    let (hlen, start): (usize, usize) = match major {
+        1 => (u16::from_le_bytes([bytes[8], bytes[9]]) as usize, 10),
+        2 | 3 => {
+            if bytes.len() < 12 {
+                return Err(npy_err(file, "truncated header"));
+            }
+            (
+                u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize,
+                12,
+            )
+        }
+        v => return Err(npy_err(file, format!("unsupported format version {v}"))),
+    };
+    let end = start
+        .checked_add(hlen)
+        .filter(|&e| e <= bytes.len())
+        .ok_or_else(|| npy_err(file, "truncated header"))?;
+    let header =
+        std::str::from_utf8(&bytes[start..end]).map_err(|_| npy_err(file, "header is not text"))?;
+    let field = |key: &str| -> Option<&str> {
+        let k = header.find(&format!("'{key}'"))?;
+        Some(
+            header[k + key.len() + 2..]
+                .trim_start()
+                .trim_start_matches(':')
+                .trim_start(),
+        )
+    };
+    let descr = field("descr")
+        .and_then(|s| s.strip_prefix('\'').and_then(|s| s.split('\'').next()))
+        .ok_or_else(|| npy_err(file, "header has no 'descr'"))?
+        .to_string();
+    let fortran = field("fortran_order")
+        .map(|s| s.starts_with("True"))
+        .unwrap_or(false);
+    let shape_src = field("shape")
+        .and_then(|s| s.strip_prefix('('))
+        .and_then(|s| s.split(')').next())
+        .ok_or_else(|| npy_err(file, "header has no 'shape'"))?;
+    let mut shape = Vec::new();
+    for part in shape_src
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        shape.push(
+            part.parse::<usize>()
+                .map_err(|_| npy_err(file, format!("bad shape entry `{part}`")))?,
+        );
+    }
+    Ok((descr, fortran, shape, end))
+}
+
+fn item_size(descr: &str) -> Option<usize> {
+    let d = descr.trim_start_matches(['<', '>', '|', '=']);
+    match d {
+        "f8" | "i8" | "u8" => Some(8),
+        "f4" | "i4" | "u4" => Some(4),
+        "i2" | "u2" => Some(2),
+        "i1" | "u1" | "b1" => Some(1),
+        _ => None,
+    }
+}
+
+/// Reads any numeric `.npy` (float64/32, signed/unsigned integers, bool) as f64, with the size checks
+/// described in the module docs. `allowed` restricts dtypes (e.g. `&["f8"]`); empty allows all.
+pub fn read_npy(path: &Path, allowed: &[&str]) -> Result<Array> {
+    let file = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| Error::Io {
+        path: path.to_path_buf(),
+        source: e,
+    })?;
+    read_npy_bytes(&bytes, &file, allowed)
+}
+
+/// As [`read_npy`], from bytes already in memory (the fuzz entry point).
+pub fn read_npy_bytes(bytes: &[u8], file: &str, allowed: &[&str]) -> Result<Array> {
+    let (descr, fortran, shape, offset) = parse_header(bytes, file)?;
+    let size =
+        item_size(&descr).ok_or_else(|| npy_err(file, format!("unsupported dtype `{descr}`")))?;
+    let bare = descr.trim_start_matches(['<', '>', '|', '=']);
+    if !allowed.is_empty() && !allowed.contains(&bare) {
+        return Err(npy_err(
+            file,
+            format!(
+                "dtype `{descr}` is not accepted here (expected {})",
+                allowed.join(" or ")
+            ),
+        ));
+    }
+    let count = shape
+        .iter()
+        .try_fold(1usize, |a, &d| a.checked_mul(d))
+        .filter(|&c| c <= MAX_ELEMENTS)
+        .ok_or_else(|| {
+            npy_err(
+                file,
+                format!("shape {shape:?} is absurdly large (limit {MAX_ELEMENTS} elements)"),
+            )
+        })?;
+    let need = count * size;
+    let have = bytes.len() - offset;
+    if have < need {
+        return Err(npy_err(
+            file,
+            format!("truncated: shape {shape:?} needs {need} data bytes, file has {have}"),
+        ));
+    }
+    let read = |e: ndarray_npy::ReadNpyError| npy_err(file, e.to_string());
+    let arr: ArrayD<f64> = match bare {
+        "f8" => ArrayD::<f64>::read_npy(bytes).map_err(read)?,
+        "f4" => ArrayD::<f32>::read_npy(bytes)
+            .map_err(read)?
+            .mapv(f64::from),
+        "i8" => ArrayD::<i64>::read_npy(bytes)
+            .map_err(read)?
+            .mapv(|v| v as f64),
+        "i4" => ArrayD::<i32>::read_npy(bytes)
+            .map_err(read)?
+            .mapv(f64::from),
+        "i2" => ArrayD::<i16>::read_npy(bytes)
+            .map_err(read)?
+            .mapv(f64::from),
+        "i1" => ArrayD::<i8>::read_npy(bytes).map_err(read)?.mapv(f64::from),
+        "u8" => ArrayD::<u64>::read_npy(bytes)
+            .map_err(read)?
+            .mapv(|v| v as f64),
+        "u4" => ArrayD::<u32>::read_npy(bytes)
+            .map_err(read)?
+            .mapv(f64::from),
+        "u2" => ArrayD::<u16>::read_npy(bytes)
+            .map_err(read)?
+            .mapv(f64::from),
+        "u1" => ArrayD::<u8>::read_npy(bytes).map_err(read)?.mapv(f64::from),
+        "b1" => ArrayD::<bool>::read_npy(bytes)
+            .map_err(read)?
+            .mapv(|b| if b { 1.0 } else { 0.0 }),
+        _ => return Err(npy_err(file, format!("unsupported dtype `{descr}`"))),
+    };
+    let _ = fortran; // ndarray-npy honours fortran_order; iter() below is logical (row-major) order.
+    let shape = arr.shape().to_vec();
+    let data = arr.iter().copied().collect();
+    Ok(Array {
+        shape,
+        data,
+        dtype: descr,
+    })
+}

@@ -1,0 +1,59 @@
+//! Interaction-graph utilities: greedy colouring (blocks with no internal edge) and bipartition.
+
+use super::Model;
+use crate::error::{Error, Result};
+
+/// Greedy colouring in site order: each site gets the smallest colour unused by its neighbours.
+/// Returns the colour classes (blocks), each sorted; deterministic.
+pub fn greedy_coloring(model: &dyn Model) -> Vec<Vec<usize>> {
+    let n = model.n_spins();
+    let mut color = vec![usize::MAX; n];
+    let mut n_colors = 0;
+    for i in 0..n {
+        let used: Vec<usize> = model.neighbors(i).into_iter().map(|j| color[j]).collect();
+        let c = (0..).find(|c| !used.contains(c)).unwrap_or(0);
+        color[i] = c;
+        n_colors = n_colors.max(c + 1);
+    }
+    let mut blocks = vec![Vec::new(); n_colors];
+    for (i, &c) in color.iter().enumerate() {
+        blocks[c].push(i);
+    }
+    blocks
+}
+
+/// A two-colouring of the interaction graph (breadth-first), or an error if it has an odd cycle.
+/// Isolated sites go to the first block.
+pub fn bipartition(model: &dyn Model) -> Result<Vec<Vec<usize>>> {
+    let n = model.n_spins();
+    let mut side = vec![u8::MAX; n];
+    for start in 0..n {
+        if side[start] != u8::MAX {
+            continue;
+        }
+        side[start] = 0;
+        let mut queue = std::collections::VecDeque::from([start]);
+        while let Some(u) = queue.pop_front() {
+            for v in model.neighbors(u) {
+                if side[v] == u8::MAX {
+                    side[v] = 1 - side[u];
+                    queue.push_back(v);
+                } else if side[v] == side[u] {
+                    return Err(Error::Invalid(format!(
+                        "blocks = \"bipartite\": the interaction graph is not bipartite (edge {u}-{v} closes an odd cycle)"
+                    )));
+                }
+            }
+        }
+    }
+    let a = (0..n).filter(|&i| side[i] == 0).collect();
+    let b: Vec<usize> = (0..n).filter(|&i| side[i] == 1).collect();
+    Ok(if b.is_empty() { vec![a] } else { vec![a, b] })
+}
+
+/// Whether no two sites of `block` interact.
+pub fn is_independent(model: &dyn Model, block: &[usize]) -> bool {
+    block
+        .iter()
+        .all(|&i| model.neighbors(i).iter().all(|j| !block.contains(j)))
+}
