@@ -15,16 +15,19 @@ fn fmt_num(x: Option<f64>) -> String {
 }
 
 fn fmt_tol(v: &Verdict) -> String {
-    match v.tolerance {
-        Some(t) => format!(
-            "{}:{}",
-            serde_json::to_value(t.kind)
-                .ok()
-                .and_then(|k| k.as_str().map(String::from))
-                .unwrap_or_default(),
-            fmt_num(Some(t.value))
-        ),
-        None => "-".into(),
+    use crate::numeric::tolerance::{Kind, Scale};
+    let Some(t) = v.tolerance else {
+        return "-".into();
+    };
+    let kind = serde_json::to_value(t.kind)
+        .ok()
+        .and_then(|k| k.as_str().map(String::from))
+        .unwrap_or_default();
+    match (t.kind, t.scale) {
+        (Kind::Bound, Some(Scale::NU)) => format!("{kind}:{}·n·u", t.value),
+        (Kind::Bound, Some(Scale::Unit)) => format!("{kind}:{}·u", t.value),
+        (Kind::Exact | Kind::Ratio, _) => format!("{kind}:{}", t.value),
+        _ => format!("{kind}:{}", fmt_num(Some(t.value))),
     }
 }
 

@@ -1,0 +1,235 @@
+//! Each exact checker passes on a kernel that satisfies it and fails on one that does not.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use mcmc_audit::audit::{AuditOptions, audit_chain, audit_kernel};
+use mcmc_audit::checks::Status;
+use mcmc_audit::exact::ExactChain;
+use mcmc_audit::kernel::build::{Blocks, Rule, Scan, build_kernel};
+use mcmc_audit::kernel::updates::HeatBathSite;
+use mcmc_audit::kernel::{ChainRng, Kernel, Law, Update};
+use mcmc_audit::model::{Model, Pairwise, Spins, generators};
+use mcmc_audit::numeric::{logistic_neg, unit_f64};
+use rand::Rng;
+
+fn status(r: &mcmc_audit::audit::AuditReport, id: &str) -> Status {
+    r.verdict(id)
+        .unwrap_or_else(|| panic!("no verdict {id}"))
+        .status
+}
+
+fn matrix_audit(p: Vec<f64>, n: usize, pi: Option<Vec<f64>>) -> mcmc_audit::audit::AuditReport {
+    let c = ExactChain::from_matrix(p, n, pi, "test matrix".into()).unwrap();
+    audit_chain(&c, &AuditOptions::default())
+}
+
+fn gibbs(model: Pairwise, scan: Scan) -> mcmc_audit::audit::AuditReport {
+    let m: Arc<dyn Model> = Arc::new(model);
+    let k = build_kernel(m.clone(), Rule::Gibbs, &Blocks::Sites, scan, "t").unwrap();
+    audit_kernel(m.as_ref(), &k, &AuditOptions::default()).unwrap()
+}
+
+//= test:K.stochastic
+//= test:A2
+//= test:A3
+//= test:A3.irreducible
+//= test:A3.aperiodic
+//= test:A3.spectral-gap
+//= test:A3.nonnegative
+//= test:K.step-consistency
+//= test:A1
+#[test]
+fn reference_kernel_passes_everything() {
+    let r = gibbs(generators::curie_weiss(6, 1.2).unwrap(), Scan::Random);
+    for v in &r.verdicts {
+        assert!(
+            matches!(v.status, Status::Pass | Status::Undefined),
+            "{} is {:?}",
+            v.id,
+            v.status
+        );
+    }
+    assert_eq!(r.exit_code(), 0);
+}
+
+//= test:K.stochastic
+#[test]
+fn row_sum_off_by_1e10_fails_stochasticity() {
+    let eps = 1e-10;
+    let r = matrix_audit(vec![0.5, 0.5 + eps, 0.5, 0.5], 2, Some(vec![0.5, 0.5]));
+    assert_eq!(status(&r, "K.stochastic"), Status::Fail);
+    let neg = matrix_audit(vec![1.1, -0.1, 0.5, 0.5], 2, Some(vec![0.5, 0.5]));
+    assert_eq!(status(&neg, "K.stochastic"), Status::Fail);
+}
+
+//= test:K.invariance
+#[test]
+fn wrong_pi_fails_invariance() {
+    let r = matrix_audit(vec![0.9, 0.1, 0.2, 0.8], 2, Some(vec![0.5, 0.5]));
+    assert_eq!(status(&r, "K.invariance"), Status::Fail);
+    // With pi from GTH it passes.
+    let ok = matrix_audit(vec![0.9, 0.1, 0.2, 0.8], 2, None);
+    assert_eq!(status(&ok, "K.invariance"), Status::Pass);
+    assert_eq!(status(&ok, "A2"), Status::Pass);
+}
+
+//= test:A2
+//= test:A2.self-adjoint
+#[test]
+fn systematic_scan_fails_a2() {
+    let r = gibbs(generators::sk(5, 1.0, 7).unwrap(), Scan::Systematic);
+    assert_eq!(status(&r, "A2.self-adjoint"), Status::Fail);
+    assert_eq!(status(&r, "A2"), Status::Fail);
+    assert_eq!(status(&r, "K.invariance"), Status::Pass);
+    assert_eq!(r.exit_code(), 1);
+}
+
+//= test:A3.irreducible
+//= test:A3.spectral-gap
+#[test]
+fn reducible_chain_fails_irreducibility_and_gap() {
+    // Two disconnected two-state blocks; pi must come from the file (GTH rejects reducible chains).
+    let p = vec![
+        0.5, 0.5, 0.0, 0.0, 0.5, 0.5, 0.0, 0.0, 0.0, 0.0, 0.7, 0.3, 0.0, 0.0, 0.3, 0.7,
+    ];
+    let r = matrix_audit(p, 4, Some(vec![0.25; 4]));
+    assert_eq!(status(&r, "A3.irreducible"), Status::Fail);
+    assert_eq!(r.verdict("A3.irreducible").unwrap().measured, Some(2.0));
+    assert_eq!(status(&r, "A3.spectral-gap"), Status::Fail);
+    assert_eq!(status(&r, "A3"), Status::Fail);
+}
+
+//= test:A3.aperiodic
+//= test:A3.nonnegative
+#[test]
+fn periodic_chain_fails_aperiodicity_and_nonnegativity() {
+    // A 4-cycle walk x → x ± 1 mod 4: period 2, eigenvalue −1.
+    let mut p = vec![0.0; 16];
+    for x in 0..4 {
+        p[x * 4 + (x + 1) % 4] = 0.5;
+        p[x * 4 + (x + 3) % 4] = 0.5;
+    }
+    let r = matrix_audit(p, 4, None);
+    assert_eq!(status(&r, "A3.aperiodic"), Status::Fail);
+    assert_eq!(r.verdict("A3.aperiodic").unwrap().measured, Some(2.0));
+    assert_eq!(status(&r, "A3.nonnegative"), Status::Fail);
+    assert_eq!(status(&r, "A2"), Status::Pass);
+}
+
+//= test:A3.nonnegative
+#[test]
+fn metropolis_can_fail_nonnegativity() {
+    // Single-site Metropolis at beta = 0 flips with probability 1: the chain has eigenvalue −1.
+    let m: Arc<dyn Model> = Arc::new(generators::curie_weiss(3, 0.0).unwrap());
+    let k = build_kernel(
+        m.clone(),
+        Rule::Metropolis,
+        &Blocks::Sites,
+        Scan::Random,
+        "t",
+    )
+    .unwrap();
+    let r = audit_kernel(m.as_ref(), &k, &AuditOptions::default()).unwrap();
+    assert_eq!(status(&r, "A3.nonnegative"), Status::Fail);
+    assert_eq!(status(&r, "A2"), Status::Pass);
+}
+
+/// A heat bath whose exact law is right but whose hand-written fast `sample` uses 2β instead of β.
+struct FastButWrong(HeatBathSite);
+
+impl Update for FastButWrong {
+    fn name(&self) -> String {
+        "fast-but-wrong".into()
+    }
+    fn law(&self, x: &[i8], law: &mut Law) {
+        self.0.law(x, law)
+    }
+    fn sample(&self, x: &mut [i8], rng: &mut ChainRng, _: &mut Law) {
+        let h = self.0.model.local_field(x, self.0.site);
+        let p = logistic_neg(-4.0 * self.0.model.beta() * h);
+        x[self.0.site] = if unit_f64(rng.next_u64()) < p { 1 } else { -1 };
+    }
+}
+
+//= test:K.step-consistency
+#[test]
+fn a_fast_path_that_disagrees_with_its_law_fails_step_consistency() {
+    let m: Arc<dyn Model> = Arc::new(generators::curie_weiss(5, 1.0).unwrap());
+    let parts = (0..5)
+        .map(|i| {
+            Kernel::update(FastButWrong(HeatBathSite {
+                model: m.clone(),
+                site: i,
+            }))
+        })
+        .collect();
+    let k = Kernel::random_scan("wrong", parts);
+    let r = audit_kernel(m.as_ref(), &k, &AuditOptions::default()).unwrap();
+    assert_eq!(status(&r, "K.step-consistency"), Status::Fail);
+    // Its exact operator is the correct heat bath, so A2 still passes: only the G-test sees it.
+    assert_eq!(status(&r, "A2"), Status::Pass);
+}
+
+/// A model whose coupling drifts every time its energy is evaluated (parameters not frozen).
+struct Drifting {
+    inner: Pairwise,
+    calls: AtomicU64,
+}
+
+impl Model for Drifting {
+    fn n_spins(&self) -> usize {
+        self.inner.n_spins()
+    }
+    fn beta(&self) -> f64 {
+        self.inner.beta()
+    }
+    fn energy(&self, x: &Spins) -> f64 {
+        self.calls.fetch_add(1, Ordering::Relaxed);
+        self.inner.energy(x)
+    }
+    fn local_field(&self, x: &Spins, i: usize) -> f64 {
+        self.inner.local_field(x, i)
+    }
+    fn neighbors(&self, i: usize) -> Vec<usize> {
+        self.inner.neighbors(i)
+    }
+    fn energy_abs_scale(&self) -> f64 {
+        self.inner.energy_abs_scale()
+    }
+    fn max_local_field(&self) -> f64 {
+        self.inner.max_local_field()
+    }
+    fn fingerprint(&self) -> u64 {
+        self.inner.fingerprint() ^ self.calls.load(Ordering::Relaxed)
+    }
+    fn describe(&self) -> String {
+        "drifting".into()
+    }
+}
+
+//= test:A1
+#[test]
+fn drifting_parameters_fail_a1() {
+    let m: Arc<dyn Model> = Arc::new(Drifting {
+        inner: generators::curie_weiss(4, 1.0).unwrap(),
+        calls: AtomicU64::new(0),
+    });
+    let k = build_kernel(m.clone(), Rule::Gibbs, &Blocks::Sites, Scan::Random, "t").unwrap();
+    let r = audit_kernel(m.as_ref(), &k, &AuditOptions::default()).unwrap();
+    assert_eq!(status(&r, "A1"), Status::Fail);
+    assert_eq!(r.exit_code(), 1);
+}
+
+#[test]
+fn only_selects_a_parent_and_its_sub_checks() {
+    let m: Arc<dyn Model> = Arc::new(generators::curie_weiss(4, 1.0).unwrap());
+    let k = build_kernel(m.clone(), Rule::Gibbs, &Blocks::Sites, Scan::Random, "t").unwrap();
+    let opts = AuditOptions {
+        only: Some(vec!["A2".into()]),
+        ..Default::default()
+    };
+    let r = audit_kernel(m.as_ref(), &k, &opts).unwrap();
+    let ids: Vec<&str> = r.verdicts.iter().map(|v| v.id.as_str()).collect();
+    assert_eq!(ids, ["A2.detailed-balance", "A2.self-adjoint", "A2"]);
+}
