@@ -231,5 +231,56 @@ fn only_selects_a_parent_and_its_sub_checks() {
     };
     let r = audit_kernel(m.as_ref(), &k, &opts).unwrap();
     let ids: Vec<&str> = r.verdicts.iter().map(|v| v.id.as_str()).collect();
-    assert_eq!(ids, ["A2.detailed-balance", "A2.self-adjoint", "A2"]);
+    assert_eq!(
+        ids,
+        [
+            "A2.detailed-balance",
+            "A2.relative",
+            "A2.self-adjoint",
+            "A2"
+        ]
+    );
+}
+
+/// The heat bath written the naive way: only `p_up`, so the down-probability is `1 − p_up`, which
+/// rounds to 0 when `p_up ≈ 1` — a rare state then has no inflow at all.
+struct NaiveHeatBath(HeatBathSite);
+
+impl Update for NaiveHeatBath {
+    fn name(&self) -> String {
+        "naive-heat-bath".into()
+    }
+    fn law(&self, x: &[i8], law: &mut Law) {
+        let h = self.0.model.local_field(x, self.0.site);
+        law.sites.push(self.0.site);
+        law.p_up.push(logistic_neg(-2.0 * self.0.model.beta() * h));
+    }
+}
+
+//= test:A2.relative
+#[test]
+fn one_minus_p_heat_bath_fails_relative_detailed_balance_at_low_temperature() {
+    let m: Arc<dyn Model> = Arc::new(generators::hopfield(7, 2, 20.0, 5).unwrap());
+    let parts = (0..7)
+        .map(|i| {
+            Kernel::update(NaiveHeatBath(HeatBathSite {
+                model: m.clone(),
+                site: i,
+            }))
+        })
+        .collect();
+    let r = audit_kernel(
+        m.as_ref(),
+        &Kernel::random_scan("naive", parts),
+        &AuditOptions::default(),
+    )
+    .unwrap();
+    // The absolute residual is tiny (the lost flows are ~1e-21) ...
+    assert_eq!(status(&r, "A2.detailed-balance"), Status::Pass);
+    // ... but relative to the flows involved it is total.
+    assert_eq!(status(&r, "A2.relative"), Status::Fail);
+    assert_eq!(status(&r, "A2"), Status::Fail);
+    // The accurate heat bath on the same model passes.
+    let ok = gibbs(generators::hopfield(7, 2, 20.0, 5).unwrap(), Scan::Random);
+    assert_eq!(status(&ok, "A2.relative"), Status::Pass);
 }

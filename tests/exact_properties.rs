@@ -55,14 +55,16 @@ proptest! {
 
     //= test:A2.detailed-balance
     //= test:A2.self-adjoint
+    //= test:A2.relative
     #[test]
     fn reversible_metropolis_passes_a2_within_rounding_bound(pi in random_pi()) {
         let c = metropolis_chain(&pi);
         let tol = Tolerances::default();
-        let db = check_detailed_balance(&c, &tol);
+        let (db, rel) = check_detailed_balance(&c, &tol);
         prop_assert_eq!(db.status, Status::Pass);
         prop_assert!(db.measured.unwrap() <= db.bound.unwrap(), "{:?}", db);
         prop_assert_eq!(db.detail["pairs_above_rounding_bound"].as_u64(), Some(0));
+        prop_assert_eq!(rel.status, Status::Pass);
         prop_assert_eq!(check_self_adjoint(&c, &tol).status, Status::Pass);
     }
 
@@ -73,9 +75,10 @@ proptest! {
         let model: Arc<dyn Model> = Arc::new(generators::sk(n, beta, seed).unwrap());
         let c = ExactChain::from_kernel(model.as_ref(), &kernel(&model, Scan::Systematic)).unwrap();
         let tol = Tolerances::default();
-        let db = check_detailed_balance(&c, &tol);
+        let (db, rel) = check_detailed_balance(&c, &tol);
         prop_assert_eq!(db.status, Status::Fail);
         prop_assert!(db.measured.unwrap() >= MUST_FAIL_DB, "{:?}", db.measured);
+        prop_assert_eq!(rel.status, Status::Fail);
         prop_assert_eq!(check_invariance(&c, &tol).0.status, Status::Pass);
     }
 
@@ -87,9 +90,11 @@ proptest! {
         let scan = if sym { Scan::Symmetrized } else { Scan::Random };
         let c = ExactChain::from_kernel(model.as_ref(), &kernel(&model, scan)).unwrap();
         let tol = Tolerances::default();
-        let db = check_detailed_balance(&c, &tol);
+        let (db, rel) = check_detailed_balance(&c, &tol);
         prop_assert_eq!(db.status, Status::Pass);
         prop_assert!(db.measured.unwrap() <= db.bound.unwrap(), "{:?}", db);
+        prop_assert_eq!(rel.status, Status::Pass);
+        prop_assert!(rel.measured.unwrap() <= rel.bound.unwrap(), "{:?}", rel);
         prop_assert_eq!(check_invariance(&c, &tol).0.status, Status::Pass);
     }
 }

@@ -31,6 +31,10 @@ pub struct Law {
     /// `Independent`: one probability of `+1` per site (the sites are conditionally independent).
     /// `Joint`: empty.
     pub p_up: Vec<f64>,
+    /// `Independent`: the probability of `−1` per site, computed *directly* (not as `1 − p_up`, which
+    /// loses all relative accuracy when `p_up ≈ 1`: a rare state's inflow would round to 0). A law that
+    /// leaves this empty falls back to `1 − p_up`.
+    pub p_down: Vec<f64>,
     /// `Joint`: outcomes as rows of `sites.len()` spins, flattened; empty for `Independent`.
     pub outcomes: Vec<i8>,
     /// `Joint`: the probability of each outcome row.
@@ -41,12 +45,20 @@ impl Law {
     pub fn clear(&mut self) {
         self.sites.clear();
         self.p_up.clear();
+        self.p_down.clear();
         self.outcomes.clear();
         self.probs.clear();
     }
     /// Whether this law is a product of independent site laws.
     pub fn is_independent(&self) -> bool {
         self.probs.is_empty()
+    }
+
+    /// Adds an independent site law with both probabilities computed accurately.
+    pub fn push_site(&mut self, site: usize, p_up: f64, p_down: f64) {
+        self.sites.push(site);
+        self.p_up.push(p_up);
+        self.p_down.push(p_down);
     }
 
     /// Draws from the law and writes the new values into `x` (one uniform per site, or one in all).
@@ -90,7 +102,7 @@ impl Law {
                         p *= pu;
                         t |= 1 << i;
                     } else {
-                        p *= 1.0 - pu;
+                        p *= self.p_down.get(b).copied().unwrap_or(1.0 - pu);
                     }
                 }
                 if p > 0.0 {

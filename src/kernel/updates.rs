@@ -28,9 +28,8 @@ impl Update for HeatBathSite {
         format!("heat-bath[{}]", self.site)
     }
     fn law(&self, x: &[i8], law: &mut Law) {
-        let h = self.model.local_field(x, self.site);
-        law.sites.push(self.site);
-        law.p_up.push(logistic_neg(-2.0 * self.model.beta() * h));
+        let t = 2.0 * self.model.beta() * self.model.local_field(x, self.site);
+        law.push_site(self.site, logistic_neg(-t), logistic_neg(t));
     }
     fn rel_err_bound(&self) -> f64 {
         exp_arg_err(self.model.as_ref()) + gamma(6)
@@ -52,9 +51,12 @@ impl Update for MetropolisSite {
         let i = self.site;
         let de = 2.0 * f64::from(x[i]) * self.model.local_field(x, i);
         let acc = (-self.model.beta() * de).exp().min(1.0);
-        law.sites.push(i);
-        // New value +1 with probability: flip if currently −1, stay if currently +1.
-        law.p_up.push(if x[i] < 0 { acc } else { 1.0 - acc });
+        // New value +1: the flip if currently −1, the stay if currently +1 (and vice versa).
+        if x[i] < 0 {
+            law.push_site(i, acc, 1.0 - acc)
+        } else {
+            law.push_site(i, 1.0 - acc, acc)
+        }
     }
     fn rel_err_bound(&self) -> f64 {
         // 1 − acc loses relative accuracy when acc ≈ 1; bound it through the condition 1/(1 − acc)
@@ -93,13 +95,13 @@ impl Update for HeatBathBlock {
     }
     fn law(&self, x: &[i8], law: &mut Law) {
         let beta = self.model.beta();
-        law.sites.extend_from_slice(&self.block);
         if self.independent {
             for &i in &self.block {
-                let h = self.model.local_field(x, i);
-                law.p_up.push(logistic_neg(-2.0 * beta * h));
+                let t = 2.0 * beta * self.model.local_field(x, i);
+                law.push_site(i, logistic_neg(-t), logistic_neg(t));
             }
         } else {
+            law.sites.extend_from_slice(&self.block);
             let k = self.block.len();
             let mut y = x.to_vec();
             let mut logw = Vec::with_capacity(1 << k);
