@@ -9,6 +9,15 @@ use super::ExactChain;
 use super::residuals::s_entry;
 use crate::error::{Error, Result};
 
+/// Work split of every dense factorisation. faer partitions work by this count, not by the threads
+/// that happen to run it, so fixing it makes eigenvalues bit-identical at any `RAYON_NUM_THREADS`
+/// (with `Par::rayon(0)` they differed in the last bits between 1 and 2 threads).
+pub const FAER_SPLIT: usize = 2;
+
+fn fix_parallelism() {
+    faer::set_global_parallelism(faer::Par::rayon(FAER_SPLIT));
+}
+
 /// The symmetric part of `S`.
 pub fn symmetrized(chain: &ExactChain) -> Mat<f64> {
     let n = chain.n_states;
@@ -23,6 +32,7 @@ pub fn symmetrized(chain: &ExactChain) -> Mat<f64> {
 
 /// Eigenvalues of the symmetric part of `S`, descending.
 pub fn eigenvalues(chain: &ExactChain) -> Result<Vec<f64>> {
+    fix_parallelism();
     let s = symmetrized(chain);
     let mut v = s
         .self_adjoint_eigenvalues(Side::Lower)
@@ -34,6 +44,7 @@ pub fn eigenvalues(chain: &ExactChain) -> Result<Vec<f64>> {
 /// Full decomposition: eigenvalues descending and `u_j` as the columns of the returned matrix, in the
 /// same order (orthonormal in the Euclidean inner product; `φ_j = D^{−1/2} u_j`).
 pub fn eigen(chain: &ExactChain) -> Result<(Vec<f64>, Mat<f64>)> {
+    fix_parallelism();
     let s = symmetrized(chain);
     let evd = s
         .self_adjoint_eigen(Side::Lower)
