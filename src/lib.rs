@@ -9,6 +9,7 @@ pub mod audit;
 pub mod checks;
 pub mod error;
 pub mod exact;
+pub mod fuzzing;
 pub mod gate;
 pub mod io;
 pub mod kernel;

@@ -43,14 +43,10 @@ fn check_finite_nonneg(file: &str, field: &str, data: &[f64], cols: usize) -> Re
     Ok(())
 }
 
-/// Reads and validates `P` (and `pi`, `F` when given).
-pub fn load(
-    p_path: &Path,
-    pi_path: Option<&Path>,
-    f_path: Option<&Path>,
-) -> Result<(ExactChain, Option<MatrixObservables>)> {
-    let pf = p_path.display().to_string();
-    let a = read_npy(p_path, &["f8"])?;
+/// Validates a transition matrix read from `file`: square, at most [`MAX_DENSE_STATES`] states,
+/// finite, non-negative, rows summing to 1 within [`INPUT_ROW_SUM`]. Returns (row-major data, n).
+pub fn validate_matrix(a: crate::io::Array, file: &str) -> Result<(Vec<f64>, usize)> {
+    let pf = file.to_string();
     if a.shape.len() != 2 || a.shape[0] != a.shape[1] || a.shape[0] == 0 {
         return Err(Error::Shape {
             file: pf,
@@ -82,6 +78,18 @@ pub fn load(
             });
         }
     }
+    Ok((a.data, n))
+}
+
+/// Reads and validates `P` (and `pi`, `F` when given).
+pub fn load(
+    p_path: &Path,
+    pi_path: Option<&Path>,
+    f_path: Option<&Path>,
+) -> Result<(ExactChain, Option<MatrixObservables>)> {
+    let pf = p_path.display().to_string();
+    let a = read_npy(p_path, &["f8"])?;
+    let (p, n) = validate_matrix(a, &pf)?;
     let pi = match pi_path {
         None => None,
         Some(path) => {
@@ -138,6 +146,6 @@ pub fn load(
             })
         }
     };
-    let chain = ExactChain::from_matrix(a.data, n, pi, format!("matrix {pf}"))?;
+    let chain = ExactChain::from_matrix(p, n, pi, format!("matrix {pf}"))?;
     Ok((chain, obs))
 }

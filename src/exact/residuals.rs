@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::ExactChain;
-use crate::numeric::{DdAcc, NeumaierSum, U, dd_diff_of_products};
+use crate::numeric::{DdAcc, NeumaierSum, U, dd_diff_of_products, nan_max};
 
 /// Row-sum residual and smallest entry.
 #[derive(Clone, Debug, Serialize)]
@@ -111,8 +111,8 @@ pub fn detailed_balance(chain: &ExactChain) -> DetailedBalance {
                     d.max_abs = r;
                     d.worst_pair = (x, y);
                 }
-                if scale > 0.0 {
-                    d.max_rel = d.max_rel.max(r / scale);
+                if scale > 0.0 || r.is_nan() {
+                    d.max_rel = nan_max(d.max_rel, r / scale);
                 }
                 d.bound = d.bound.max(b);
                 if !(r <= b) {
@@ -134,7 +134,7 @@ pub fn detailed_balance(chain: &ExactChain) -> DetailedBalance {
             } else {
                 a.worst_pair
             },
-            max_rel: a.max_rel.max(b.max_rel),
+            max_rel: nan_max(a.max_rel, b.max_rel),
             bound: a.bound.max(b.bound),
             pairs_above_bound: a.pairs_above_bound + b.pairs_above_bound,
         })
@@ -167,7 +167,7 @@ pub fn self_adjointness(chain: &ExactChain) -> f64 {
         .map(|x| {
             (x + 1..n)
                 .map(|y| (s_entry(chain, x, y) - s_entry(chain, y, x)).abs())
-                .fold(0.0, f64::max)
+                .fold(0.0, nan_max)
         })
-        .reduce(|| 0.0, f64::max)
+        .reduce(|| 0.0, nan_max)
 }

@@ -130,6 +130,16 @@ pub fn unit_f64(bits: u64) -> f64 {
     (bits >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
 }
 
+/// `max` that propagates NaN (`f64::max` silently drops it, which would let a NaN residual pass).
+#[inline]
+pub fn nan_max(a: f64, b: f64) -> f64 {
+    if a.is_nan() || b.is_nan() {
+        f64::NAN
+    } else {
+        a.max(b)
+    }
+}
+
 /// The logistic function `1 / (1 + e^{t})` evaluated without overflow.
 #[inline]
 pub fn logistic_neg(t: f64) -> f64 {

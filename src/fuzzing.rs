@@ -1,0 +1,40 @@
+//! Fuzz entry points: plain functions over bytes that must never panic, hang or allocate absurdly.
+//! `fuzz/` (cargo-fuzz, its own workspace) calls them; `tests/fuzz_corpus.rs` replays the committed
+//! corpus through them in every ordinary `cargo test`.
+
+use std::path::Path;
+
+use crate::audit::{AuditOptions, audit_chain, build_model};
+use crate::exact::{ExactChain, matrix};
+use crate::spec::audit::AuditSpec;
+
+/// Largest model or matrix the fuzz bodies go on to audit (keeps each input fast).
+const FUZZ_AUDIT_LIMIT: usize = 16;
+
+/// Parses bytes as an audit spec; when valid and small, builds its model.
+pub fn spec(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(s) = AuditSpec::parse(text, Path::new("fuzz.toml")) else {
+        return;
+    };
+    if s.model.family != "matrix" && s.model.n.unwrap_or(0) <= 8 {
+        let _ = build_model(&s, "fuzz.toml");
+    }
+}
+
+/// Reads bytes as a `.npy` transition matrix; when valid and small, audits it.
+pub fn npy_matrix(data: &[u8]) {
+    let Ok(a) = crate::io::read_npy_bytes(data, "fuzz.npy", &["f8"]) else {
+        return;
+    };
+    let Ok((p, n)) = matrix::validate_matrix(a, "fuzz.npy") else {
+        return;
+    };
+    if n <= FUZZ_AUDIT_LIMIT
+        && let Ok(c) = ExactChain::from_matrix(p, n, None, "fuzz".into())
+    {
+        let _ = audit_chain(&c, &AuditOptions::default());
+    }
+}

@@ -1,0 +1,172 @@
+//! Bad input never panics, hangs or corrupts a report: every case exits 2 with one line on stderr
+//! naming the file and the problem.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn npy(shape: &[usize], values: &[f64], descr: &str) -> Vec<u8> {
+    let inner = shape
+        .iter()
+        .map(|s| s.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+        + if shape.len() == 1 { "," } else { "" };
+    let mut header =
+        format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': ({inner}), }}");
+    while (10 + header.len() + 1) % 64 != 0 {
+        header.push(' ');
+    }
+    header.push('\n');
+    let mut out = b"\x93NUMPY\x01\x00".to_vec();
+    out.extend((header.len() as u16).to_le_bytes());
+    out.extend(header.as_bytes());
+    for v in values {
+        match descr {
+            "<f4" => out.extend((*v as f32).to_le_bytes()),
+            "<i8" => out.extend((*v as i64).to_le_bytes()),
+            _ => out.extend(v.to_le_bytes()),
+        }
+    }
+    out
+}
+
+struct Case {
+    name: &'static str,
+    spec: String,
+    files: Vec<(&'static str, Vec<u8>)>,
+    /// Substrings the one-line message must contain.
+    expect: Vec<&'static str>,
+}
+
+fn matrix_spec(extra: &str) -> String {
+    format!("[model]\nfamily = \"matrix\"\nmatrix = \"P.npy\"\n{extra}")
+}
+
+fn cases() -> Vec<Case> {
+    let ok = npy(&[2, 2], &[0.9, 0.1, 0.2, 0.8], "<f8");
+    let m = |name, p: Vec<u8>, expect: Vec<&'static str>| Case {
+        name,
+        spec: matrix_spec(""),
+        files: vec![("P.npy", p)],
+        expect,
+    };
+    vec![
+        m("nan", npy(&[2, 2], &[f64::NAN, 1.0, 0.5, 0.5], "<f8"), vec!["P.npy", "matrix[0, 0]", "not finite"]),
+        m("inf", npy(&[2, 2], &[0.5, 0.5, f64::INFINITY, 0.5], "<f8"), vec!["P.npy", "matrix[1, 0]", "not finite"]),
+        m("negative", npy(&[2, 2], &[1.5, -0.5, 0.5, 0.5], "<f8"), vec!["P.npy", "matrix[0, 1]", "negative"]),
+        m("not stochastic", npy(&[2, 2], &[0.5, 0.6, 0.5, 0.5], "<f8"), vec!["P.npy", "row 0", "sums to"]),
+        m("non-square", npy(&[2, 3], &[0.5, 0.5, 0.0, 0.5, 0.5, 0.0], "<f8"), vec!["P.npy", "shape [2, 3]"]),
+        m("3-d", npy(&[1, 2, 2], &[0.5; 4], "<f8"), vec!["P.npy", "shape [1, 2, 2]"]),
+        m("wrong dtype f4", npy(&[2, 2], &[0.5; 4], "<f4"), vec!["P.npy", "dtype `<f4`"]),
+        m("wrong dtype i8", npy(&[2, 2], &[1.0, 0.0, 0.0, 1.0], "<i8"), vec!["P.npy", "dtype `<i8`"]),
+        m("truncated", npy(&[4, 4], &[0.25; 5], "<f8"), vec!["P.npy", "truncated"]),
+        m("empty file", Vec::new(), vec!["P.npy", "magic"]),
+        m("absurd shape", {
+            let mut b = npy(&[100_000_000, 100_000_000], &[], "<f8");
+            b.extend([0u8; 32]);
+            b
+        }, vec!["P.npy", "absurdly large"]),
+        m("overflowing shape", npy(&[1 << 40, 1 << 40], &[], "<f8"), vec!["P.npy", "absurdly large"]),
+        m("too many states", npy(&[9000, 9000], &[], "<f8"), vec!["P.npy"]),
+        Case { name: "missing matrix file", spec: matrix_spec(""), files: vec![], expect: vec!["P.npy", "cannot read"] },
+        Case { name: "pi wrong shape", spec: matrix_spec("pi = \"pi.npy\"\n"), files: vec![("P.npy", ok.clone()), ("pi.npy", npy(&[3], &[0.3, 0.3, 0.4], "<f8"))], expect: vec!["pi.npy", "pi", "shape [3]"] },
+        Case { name: "pi zero", spec: matrix_spec("pi = \"pi.npy\"\n"), files: vec![("P.npy", ok.clone()), ("pi.npy", npy(&[2], &[1.0, 0.0], "<f8"))], expect: vec!["pi.npy", "pi[1]", "strictly positive"] },
+        Case { name: "observables wrong rows", spec: matrix_spec("observables = \"F.npy\"\n"), files: vec![("P.npy", ok.clone()), ("F.npy", npy(&[3, 1], &[1.0, 2.0, 3.0], "<f8"))], expect: vec!["F.npy", "observables"] },
+        Case { name: "observables NaN", spec: matrix_spec("observables = \"F.npy\"\n"), files: vec![("P.npy", ok.clone()), ("F.npy", npy(&[2, 1], &[1.0, f64::NAN], "<f8"))], expect: vec!["F.npy", "observables[1, 0]", "not finite"] },
+        Case { name: "reducible without pi", spec: matrix_spec(""), files: vec![("P.npy", npy(&[2, 2], &[1.0, 0.0, 0.0, 1.0], "<f8"))], expect: vec!["reducible"] },
+        Case { name: "unknown spec key", spec: "[model]\nfamily = \"sk\"\nn = 4\nbogus = 1\n".into(), files: vec![], expect: vec!["spec.toml", "bogus"] },
+        Case { name: "unknown section", spec: "[model]\nfamily = \"sk\"\nn = 4\n[extra]\nx = 1\n".into(), files: vec![], expect: vec!["spec.toml", "extra"] },
+        Case { name: "unknown family", spec: "[model]\nfamily = \"potts\"\nn = 4\n".into(), files: vec![], expect: vec!["spec.toml", "model.family", "potts"] },
+        Case { name: "n = 40", spec: "[model]\nfamily = \"curie-weiss\"\nn = 40\n".into(), files: vec![], expect: vec!["spec.toml", "model.n", "40"] },
+        Case { name: "n = 14 exceeds dense limit", spec: "[model]\nfamily = \"curie-weiss\"\nn = 14\n".into(), files: vec![], expect: vec!["model.n", "dense"] },
+        Case { name: "missing n", spec: "[model]\nfamily = \"sk\"\n".into(), files: vec![], expect: vec!["spec.toml", "model.n", "required"] },
+        Case { name: "wrong type", spec: "[model]\nfamily = \"sk\"\nn = \"ten\"\n".into(), files: vec![], expect: vec!["spec.toml", "n"] },
+        Case { name: "not toml", spec: "[[[ nope".into(), files: vec![], expect: vec!["spec.toml"] },
+        Case { name: "coupling out of range", spec: "[model]\nfamily = \"ising\"\nn = 3\ncouplings = [[0, 7, 0.5]]\n".into(), files: vec![], expect: vec!["model.couplings[0]"] },
+        Case { name: "self coupling", spec: "[model]\nfamily = \"ising\"\nn = 3\ncouplings = [[1, 1, 0.5]]\n".into(), files: vec![], expect: vec!["spec.toml", "itself"] },
+        Case { name: "overlapping blocks", spec: "[model]\nfamily = \"sk\"\nn = 3\n[kernel]\nblocks = [[0, 1], [1, 2]]\n".into(), files: vec![], expect: vec!["kernel.blocks[1]", "twice"] },
+        Case { name: "incomplete blocks", spec: "[model]\nfamily = \"sk\"\nn = 3\n[kernel]\nblocks = [[0, 1]]\n".into(), files: vec![], expect: vec!["kernel.blocks", "site 2"] },
+        Case { name: "not bipartite", spec: "[model]\nfamily = \"sk\"\nn = 3\n[kernel]\nblocks = \"bipartite\"\n".into(), files: vec![], expect: vec!["kernel.blocks", "bipartite"] },
+        Case { name: "metropolis blocks", spec: "[model]\nfamily = \"rbm\"\nn = 4\n[kernel]\nupdate = \"metropolis\"\nblocks = \"bipartite\"\n".into(), files: vec![], expect: vec!["kernel.update"] },
+        Case { name: "unknown check id", spec: "[model]\nfamily = \"sk\"\nn = 3\n[checks]\nonly = [\"A99\"]\n".into(), files: vec![], expect: vec!["checks", "A99"] },
+        Case { name: "negative tolerance", spec: "[model]\nfamily = \"sk\"\nn = 3\n[checks.tolerance]\n\"A2.detailed-balance\" = -1.0\n".into(), files: vec![], expect: vec!["checks.tolerance.A2.detailed-balance"] },
+        Case { name: "nan beta", spec: "[model]\nfamily = \"sk\"\nn = 3\nbeta = nan\n".into(), files: vec![], expect: vec!["model.beta", "not finite"] },
+        Case { name: "kernel with matrix", spec: matrix_spec("[kernel]\nscan = \"random\"\n"), files: vec![("P.npy", ok)], expect: vec!["kernel", "matrix"] },
+    ]
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!(
+        "mcmc-audit-bad-{}-{}",
+        std::process::id(),
+        name.replace(' ', "_")
+    ));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+#[test]
+fn every_bad_input_exits_2_with_a_clear_message() {
+    let mut problems = Vec::new();
+    for case in cases() {
+        let dir = scratch(case.name);
+        std::fs::write(dir.join("spec.toml"), &case.spec).unwrap();
+        for (f, bytes) in &case.files {
+            std::fs::write(dir.join(f), bytes).unwrap();
+        }
+        let out = Command::new(env!("CARGO_BIN_EXE_mcmc-audit"))
+            .arg("audit")
+            .arg(dir.join("spec.toml"))
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr).to_string();
+        if out.status.code() != Some(2) {
+            problems.push(format!(
+                "{}: exit {:?}, stderr {err}",
+                case.name,
+                out.status.code()
+            ));
+        }
+        if err.contains("panicked")
+            || err.contains("RUST_BACKTRACE")
+            || err.trim().lines().count() != 1
+        {
+            problems.push(format!(
+                "{}: stderr is not one clean line: {err}",
+                case.name
+            ));
+        }
+        for e in &case.expect {
+            if !err.contains(e) {
+                problems.push(format!("{}: message lacks `{e}`: {err}", case.name));
+            }
+        }
+        if !out.stdout.is_empty() {
+            problems.push(format!("{}: wrote a report despite the error", case.name));
+        }
+        std::fs::remove_dir_all(&dir).ok();
+    }
+    assert!(problems.is_empty(), "\n{}", problems.join("\n"));
+}
+
+#[test]
+fn bad_cli_usage_exits_2() {
+    let bin = env!("CARGO_BIN_EXE_mcmc-audit");
+    for args in [
+        vec!["frobnicate"],
+        vec!["audit", "examples/curie-weiss.toml", "--format", "xml"],
+        vec![
+            "audit",
+            "examples/curie-weiss.toml",
+            "--eigenvalues",
+            "many",
+        ],
+    ] {
+        let out = Command::new(bin)
+            .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")))
+            .args(&args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+    }
+}
