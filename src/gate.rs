@@ -29,7 +29,14 @@ pub fn failures(report: &AuditReport) -> Vec<String> {
                     .map(|m| format!("{m:e}"))
                     .unwrap_or_else(|| "null".into()),
                 v.tolerance
-                    .map(|t| format!("{:?} {:e}", t.kind, t.value))
+                    .map(|t| {
+                        let thr = v
+                            .detail
+                            .get("threshold")
+                            .map(|x| x.to_string())
+                            .unwrap_or_default();
+                        format!("{:?} {:e} (threshold {thr})", t.kind, t.value)
+                    })
                     .unwrap_or_else(|| "-".into())
             )
         })
