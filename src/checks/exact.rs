@@ -168,7 +168,7 @@ pub fn check_spectrum(
         .detail("sigma1", json_num(s1))
         .detail("sigma2", json_num(s2));
     let eps = gap_v.tolerance.map(|t| t.threshold(n)).unwrap_or(0.0);
-    if n > 1 && !(1.0 - s2 > eps) {
+    if n > 1 && (1.0 - s2).partial_cmp(&eps) != Some(std::cmp::Ordering::Greater) {
         gap_v = gap_v.with_status(Status::Fail).reason(format!(
             "sigma2 = {s2} is not below 1 by more than the solver bound {eps:e}"
         ));

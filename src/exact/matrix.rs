@@ -18,10 +18,9 @@ pub struct MatrixObservables {
 
 fn check_finite_nonneg(file: &str, field: &str, data: &[f64], cols: usize) -> Result<()> {
     for (k, &v) in data.iter().enumerate() {
-        let index = if cols > 0 {
-            format!("{}, {}", k / cols, k % cols)
-        } else {
-            k.to_string()
+        let index = match (k.checked_div(cols), k.checked_rem(cols)) {
+            (Some(r), Some(c)) => format!("{r}, {c}"),
+            _ => k.to_string(),
         };
         if !v.is_finite() {
             return Err(Error::NonFinite {

@@ -101,6 +101,7 @@ fn class_period(chain: &ExactChain, member: &[bool], root: usize) -> usize {
 
 /// Period of the chain: for an irreducible chain its period; otherwise the lcm of the periods of the
 /// recurrent (closed) classes. Returns (period, number of recurrent classes).
+#[allow(clippy::needless_range_loop)] // classes are indexed by component number
 pub fn period(chain: &ExactChain, comp: &[usize], n_comp: usize) -> (usize, usize) {
     let n = chain.n_states;
     let mut closed = vec![true; n_comp];

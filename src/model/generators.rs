@@ -118,6 +118,7 @@ pub fn hopfield(n: usize, m: usize, beta: f64, seed: u64) -> Result<Pairwise> {
 
 /// Bipartite RBM `E = −vᵀ W h` without biases, `m_v` visible and `m_h` hidden units, with `m`
 /// planted patterns. Visible units are sites `0..m_v`, hidden units `m_v..m_v+m_h`.
+#[allow(clippy::needless_range_loop)] // (a, b) index the weight matrix
 pub fn rbm(m_v: usize, m_h: usize, m: usize, beta: f64, seed: u64) -> Result<Pairwise> {
     if m_v == 0 || m_h == 0 {
         return Err(Error::Invalid(format!(
