@@ -51,7 +51,7 @@ fn kernel(model: &Arc<dyn Model>, scan: Scan) -> Kernel {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
 
     //= test:A2.detailed-balance
     //= test:A2.self-adjoint
@@ -96,5 +96,70 @@ proptest! {
         prop_assert_eq!(rel.status, Status::Pass);
         prop_assert!(rel.measured.unwrap() <= rel.bound.unwrap(), "{:?}", rel);
         prop_assert_eq!(check_invariance(&c, &tol).0.status, Status::Pass);
+    }
+}
+
+/// A random composition tree of heat-bath site and block updates: every leaf preserves π, so every
+/// mixture and sequence of them must too, and every row must remain stochastic.
+fn random_tree(
+    model: &Arc<dyn Model>,
+    depth: u32,
+    picks: &mut impl Iterator<Item = u64>,
+) -> Kernel {
+    use mcmc_audit::kernel::updates::{HeatBathBlock, HeatBathSite};
+    let n = model.n_spins();
+    let mut next = || picks.next().unwrap_or(0);
+    let kind = if depth == 0 { next() % 2 } else { next() % 4 };
+    match kind {
+        0 => Kernel::update(HeatBathSite {
+            model: model.clone(),
+            site: (next() as usize) % n,
+        }),
+        1 => {
+            let a = (next() as usize) % n;
+            let b = (a + 1 + (next() as usize) % (n - 1)) % n;
+            Kernel::update(HeatBathBlock::new(model.clone(), vec![a, b]))
+        }
+        2 => {
+            let k = 2 + (next() % 3) as usize;
+            let raw: Vec<f64> = (0..k).map(|_| 1.0 + (next() % 7) as f64).collect();
+            let total: f64 = raw.iter().sum();
+            let parts = raw
+                .iter()
+                .map(|w| (w / total, random_tree(model, depth - 1, picks)))
+                .collect();
+            Kernel::Mixture {
+                name: "mix".into(),
+                parts,
+            }
+        }
+        _ => {
+            let k = 2 + (next() % 3) as usize;
+            Kernel::systematic(
+                "seq",
+                (0..k)
+                    .map(|_| random_tree(model, depth - 1, picks))
+                    .collect(),
+            )
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    //= test:K.stochastic
+    //= test:K.invariance
+    #[test]
+    fn any_composition_of_heat_baths_is_stochastic_and_keeps_pi(n in 2usize..=5, seed in 0u64..500, picks in prop::collection::vec(any::<u64>(), 64)) {
+        let model: Arc<dyn Model> = Arc::new(generators::sk(n, 1.5, seed).unwrap());
+        let mut it = picks.into_iter();
+        let k = random_tree(&model, 3, &mut it);
+        let c = ExactChain::from_kernel(model.as_ref(), &k).unwrap();
+        let tol = Tolerances::default();
+        let s = mcmc_audit::checks::exact::check_stochastic(&c, &tol);
+        prop_assert_eq!(s.status, Status::Pass, "{:?}", s);
+        let (inv, _) = check_invariance(&c, &tol);
+        prop_assert_eq!(inv.status, Status::Pass, "{:?}", inv);
     }
 }

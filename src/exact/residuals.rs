@@ -115,7 +115,10 @@ pub fn detailed_balance(chain: &ExactChain) -> DetailedBalance {
                     d.max_rel = nan_max(d.max_rel, r / scale);
                 }
                 d.bound = d.bound.max(b);
-                if !matches!(r.partial_cmp(&b), Some(std::cmp::Ordering::Less | std::cmp::Ordering::Equal)) {
+                if !matches!(
+                    r.partial_cmp(&b),
+                    Some(std::cmp::Ordering::Less | std::cmp::Ordering::Equal)
+                ) {
                     d.pairs_above_bound += 1;
                 }
             }
