@@ -7,6 +7,7 @@
 
 pub mod audit;
 pub mod checks;
+pub mod claims;
 pub mod error;
 pub mod exact;
 pub mod fuzzing;

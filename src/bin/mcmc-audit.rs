@@ -42,6 +42,21 @@ enum Command {
         #[arg(long, default_value = "32")]
         eigenvalues: String,
     },
+    /// Regression-check the published numbers in specs/claims.toml (recompute, derive, record).
+    Claims {
+        /// Only this claim id.
+        #[arg(long)]
+        id: Option<String>,
+        /// Output format: text or json.
+        #[arg(long, value_enum, default_value = "text")]
+        format: ClaimsFormat,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ClaimsFormat {
+    Text,
+    Json,
 }
 
 fn fail(msg: impl std::fmt::Display) -> ExitCode {
@@ -95,6 +110,15 @@ fn main() -> ExitCode {
                 None => print!("{text}"),
             }
             ExitCode::from(r.exit_code() as u8)
+        }
+        Command::Claims { id, format } => {
+            match mcmc_audit::claims::run_cli(id.as_deref(), matches!(format, ClaimsFormat::Json)) {
+                Ok((text, code)) => {
+                    print!("{text}");
+                    ExitCode::from(code as u8)
+                }
+                Err(e) => fail(e),
+            }
         }
     }
 }

@@ -1,0 +1,187 @@
+//! The claims report in the shape of CLI.md (`claims`): one entry per claim with
+//! `id, tag, kind, status, published, recomputed, tolerance, source, note` (plus descriptive extras),
+//! and a summary by status. Text is an aligned table for people; JSON is for programs.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::{Kind, Scope, Tag};
+use crate::numeric::tolerance::Tolerance;
+
+/// The status of one claim. There is deliberately no `validated`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ClaimStatus {
+    /// The recomputation or derivation agrees with the published value within the stated tolerance.
+    Pass,
+    /// It does not: an inconsistency in the published record or a regression.
+    Fail,
+    /// The check awaits code not yet in the crate (never faked).
+    Pending,
+    /// No verdict: a record claim, a withdrawn claim, or a hypothesis check on a MEASURE-ONLY claim.
+    Recorded,
+}
+
+impl ClaimStatus {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ClaimStatus::Pass => "pass",
+            ClaimStatus::Fail => "fail",
+            ClaimStatus::Pending => "pending",
+            ClaimStatus::Recorded => "recorded",
+        }
+    }
+}
+
+/// One evaluated claim.
+#[derive(Clone, Debug, Serialize)]
+pub struct ClaimResult {
+    pub id: String,
+    pub tag: Tag,
+    pub kind: Kind,
+    pub status: ClaimStatus,
+    pub published: Value,
+    /// What the crate computed (`null` for record and pending claims).
+    pub recomputed: Value,
+    pub tolerance: Option<Tolerance>,
+    pub source: String,
+    pub note: String,
+    pub statement: String,
+    pub unit: String,
+    pub outcome: Option<String>,
+    pub published_status: Option<String>,
+    pub scope: Option<Scope>,
+    pub tag_inferred: bool,
+    pub inferred: bool,
+    pub superseded_by: Option<String>,
+    pub still_stands: Option<String>,
+}
+
+/// Counts per status and kind.
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct ClaimsSummary {
+    pub total: usize,
+    pub pass: usize,
+    pub fail: usize,
+    pub pending: usize,
+    pub recorded: usize,
+    pub recompute: usize,
+    pub derive: usize,
+    pub record: usize,
+}
+
+/// The whole report.
+#[derive(Clone, Debug, Serialize)]
+pub struct ClaimsReport {
+    pub tool: String,
+    pub version: String,
+    pub claims: Vec<ClaimResult>,
+    pub summary: ClaimsSummary,
+}
+
+impl ClaimsReport {
+    pub fn new(claims: Vec<ClaimResult>) -> Self {
+        let mut s = ClaimsSummary {
+            total: claims.len(),
+            ..Default::default()
+        };
+        for c in &claims {
+            match c.status {
+                ClaimStatus::Pass => s.pass += 1,
+                ClaimStatus::Fail => s.fail += 1,
+                ClaimStatus::Pending => s.pending += 1,
+                ClaimStatus::Recorded => s.recorded += 1,
+            }
+            match c.kind {
+                Kind::Recompute => s.recompute += 1,
+                Kind::Derive => s.derive += 1,
+                Kind::Record => s.record += 1,
+            }
+        }
+        ClaimsReport {
+            tool: "mcmc-audit".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            claims,
+            summary: s,
+        }
+    }
+
+    /// 1 when a recompute or derive check fails, else 0 (pending and recorded never fail).
+    pub fn exit_code(&self) -> i32 {
+        if self.claims.iter().any(|c| c.status == ClaimStatus::Fail) {
+            1
+        } else {
+            0
+        }
+    }
+
+    /// The claim with this id.
+    pub fn claim(&self, id: &str) -> Option<&ClaimResult> {
+        self.claims.iter().find(|c| c.id == id)
+    }
+
+    pub fn json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+    }
+
+    /// The human-readable table: one line per claim, status first; published and recomputed values
+    /// and the note under every checked claim.
+    pub fn text(&self) -> String {
+        let idw = self.claims.iter().map(|c| c.id.len()).max().unwrap_or(2).max(2);
+        let tagw = self
+            .claims
+            .iter()
+            .map(|c| tag_text(c).chars().count())
+            .max()
+            .unwrap_or(3)
+            .max(3);
+        let mut out = format!(
+            "mcmc-audit {} claims — {} claims from specs/claims.toml\n\n",
+            self.version, self.summary.total
+        );
+        out += &format!("{:<9} {:<9} {:<tagw$} {:<idw$}\n", "STATUS", "KIND", "TAG", "ID");
+        for c in &self.claims {
+            out += &format!(
+                "{:<9} {:<9} {:<tagw$} {:<idw$}\n",
+                c.status.as_str().to_uppercase(),
+                c.kind.as_str(),
+                tag_text(c),
+                c.id
+            );
+            if c.kind != Kind::Record {
+                out += &format!("          published:  {}\n", compact(&c.published, 110));
+                if !c.recomputed.is_null() {
+                    out += &format!("          recomputed: {}\n", compact(&c.recomputed, 110));
+                }
+            }
+            if c.status != ClaimStatus::Pass && !c.note.is_empty() && c.kind != Kind::Record {
+                out += &format!("          note: {}\n", c.note);
+            }
+        }
+        let s = &self.summary;
+        out += &format!(
+            "\n{} claims: {} pass, {} fail, {} pending, {} recorded ({} recompute, {} derive, {} record)\n",
+            s.total, s.pass, s.fail, s.pending, s.recorded, s.recompute, s.derive, s.record
+        );
+        out
+    }
+}
+
+/// The tag, with the outcome token beside it when it is not the tag itself.
+fn tag_text(c: &ClaimResult) -> String {
+    match &c.outcome {
+        Some(o) if o != c.tag.as_str() => format!("{} [{o}]", c.tag.as_str()),
+        _ => c.tag.as_str().to_string(),
+    }
+}
+
+/// One-line JSON, cut at `max` characters.
+fn compact(v: &Value, max: usize) -> String {
+    let s = serde_json::to_string(v).unwrap_or_default();
+    if s.chars().count() > max {
+        let cut: String = s.chars().take(max).collect();
+        format!("{cut}…")
+    } else {
+        s
+    }
+}
