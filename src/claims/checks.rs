@@ -56,18 +56,18 @@ pub fn lookup(id: &str) -> Option<Check> {
         "exact.qstruct-perp-tracks" => Pending(
             "awaits the spectral engine (src/trainability/: Q_struct⊥, C*(O)) and `reproduce exp1`",
         ),
-        "rbm.qstruct-perp-tracks" => Pending(
-            "awaits the spectral engine (src/trainability/) on the planted-RBM grid",
-        ),
+        "rbm.qstruct-perp-tracks" => {
+            Pending("awaits the spectral engine (src/trainability/) on the planted-RBM grid")
+        }
         "exp2.p1" => Pending(
             "awaits the trace estimator (src/sampled/: Sokal tau) and exact tau from the spectral engine",
         ),
-        "exp12.pt-selfadjoint" => {
-            Pending("awaits a parallel-tempering kernel (replica-swap update); not yet in the crate")
-        }
-        "exp12.swap-formula" => {
-            Pending("awaits a parallel-tempering kernel (replica-swap update); not yet in the crate")
-        }
+        "exp12.pt-selfadjoint" => Pending(
+            "awaits a parallel-tempering kernel (replica-swap update); not yet in the crate",
+        ),
+        "exp12.swap-formula" => Pending(
+            "awaits a parallel-tempering kernel (replica-swap update); not yet in the crate",
+        ),
         // derive
         "exp4.tau-over-length" => Derive(derive::tau_over_length),
         "exp4.warmup-rule" => Derive(derive::warmup_rule),
@@ -131,7 +131,10 @@ pub fn disciplined(c: &Claim, pass: bool) -> (ClaimStatus, Option<String>) {
     if c.tag == Tag::MeasureOnly && c.scope == Some(Scope::Hypothesis) {
         return (
             ClaimStatus::Recorded,
-            Some("MEASURE-ONLY: computed and shown, no verdict on the programme's hypothesis.".into()),
+            Some(
+                "MEASURE-ONLY: computed and shown, no verdict on the programme's hypothesis."
+                    .into(),
+            ),
         );
     }
     (
@@ -176,7 +179,10 @@ pub fn evaluate_claim(ledger: &Ledger, c: &Claim) -> Result<ClaimResult> {
                 ClaimStatus::Pending,
                 Value::Null,
                 join(
-                    &format!("Pending: no {} check is registered for this id.", c.kind.as_str()),
+                    &format!(
+                        "Pending: no {} check is registered for this id.",
+                        c.kind.as_str()
+                    ),
                     &marked,
                 ),
             ));

@@ -75,7 +75,9 @@ pub fn tau_over_length(ledger: &Ledger, c: &Claim) -> Result<Outcome> {
     let self_consistent: Vec<bool> = l.iter().zip(&t).map(|(l, t)| *l >= 5.0 * t).collect();
     let (lo, hi) = ratios
         .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &r| (a.min(r), b.max(r)));
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &r| {
+            (a.min(r), b.max(r))
+        });
     Ok(Outcome {
         pass: accepts(c.tol()?, max_dev),
         recomputed: json!({
@@ -83,7 +85,9 @@ pub fn tau_over_length(ledger: &Ledger, c: &Claim) -> Result<Outcome> {
             "max_relative_deviation": max_dev,
             "length_ge_5_tau": self_consistent,
         }),
-        note: format!("tau/L ranges over [{lo:.4}, {hi:.4}]: tau grows in proportion to the window."),
+        note: format!(
+            "tau/L ranges over [{lo:.4}, {hi:.4}]: tau grows in proportion to the window."
+        ),
     })
 }
 
@@ -128,10 +132,10 @@ pub fn doubling_rule(ledger: &Ledger, c: &Claim) -> Result<Outcome> {
         .iter()
         .map(|&k| (t[k + 1] - t[k]).abs() / t[k])
         .collect();
-    let met = ratios.iter().filter(|&&d| d < thr).count() as f64;
+    let met = ratios.iter().filter(|&&d| d < thr).count();
     let min = ratios.iter().copied().fold(f64::INFINITY, f64::min);
     Ok(Outcome {
-        pass: accepts(exact_zero(c)?, met - published),
+        pass: accepts(exact_zero(c)?, met as f64 - published),
         recomputed: json!({ "doubling_ratio": ratios, "doublings_meeting_rule": met, "min_ratio": min }),
         note: format!(
             "Smallest ratio {min:.4} >= {thr}: the rule is never met, so tau is never resolved (and Cal-STABLE, two consecutive doublings under {thr}, is unreachable)."
@@ -143,10 +147,10 @@ pub fn doubling_rule(ledger: &Ledger, c: &Claim) -> Result<Outcome> {
 /// The number of consecutive doublings in the series against the published wording.
 pub fn doubling_count(ledger: &Ledger, c: &Claim) -> Result<Outcome> {
     let (l, _) = lengths_and_taus(ledger)?;
-    let n = doubling_pairs(&l).len() as f64;
+    let n = doubling_pairs(&l).len();
     let published = c.value_num()?;
     Ok(Outcome {
-        pass: accepts(exact_zero(c)?, n - published),
+        pass: accepts(exact_zero(c)?, n as f64 - published),
         recomputed: json!({ "lengths": l.len(), "doublings": n }),
         note: format!("{} published lengths give {n} doublings.", l.len()),
     })
@@ -312,10 +316,7 @@ pub fn exp11_eligibility(ledger: &Ledger, c: &Claim) -> Result<Outcome> {
         .filter(|&k| guard[k] / of >= min / of)
         .collect();
     let eligible_lambda: Vec<f64> = eligible.iter().map(|&k| lambda[k]).collect();
-    let leg1 = eligible
-        .iter()
-        .all(|&k| ratio[k].is_some_and(|r| r >= bar))
-        && !eligible.is_empty();
+    let leg1 = eligible.iter().all(|&k| ratio[k].is_some_and(|r| r >= bar)) && !eligible.is_empty();
     let g_gamma = g_obs <= gate;
     let published = c.nums("eligible_lambda")?;
     let mismatches = f64::from(u8::from(published != eligible_lambda))

@@ -199,7 +199,8 @@ impl Ledger {
             let outcome = match &c.outcome {
                 None => None,
                 Some(o) => {
-                    let tok = OutcomeToken::new(o).map_err(|m| Error::field(file, f("outcome"), m))?;
+                    let tok =
+                        OutcomeToken::new(o).map_err(|m| Error::field(file, f("outcome"), m))?;
                     if !registered.contains(&tok) {
                         return Err(Error::field(
                             file,
@@ -305,9 +306,10 @@ impl Ledger {
 
     /// The claim with this id.
     pub fn get(&self, id: &str) -> Result<&Claim> {
-        self.claims.iter().find(|c| c.id == id).ok_or_else(|| {
-            Error::Invalid(format!("--id: no claim `{id}` in {}", self.file))
-        })
+        self.claims
+            .iter()
+            .find(|c| c.id == id)
+            .ok_or_else(|| Error::Invalid(format!("--id: no claim `{id}` in {}", self.file)))
     }
 }
 
@@ -363,7 +365,12 @@ impl Claim {
         self.at(&self.parameters, "parameters", key)?
             .as_u64()
             .map(|v| v as usize)
-            .ok_or_else(|| self.err(&format!("parameters.{key}"), "expected a non-negative integer"))
+            .ok_or_else(|| {
+                self.err(
+                    &format!("parameters.{key}"),
+                    "expected a non-negative integer",
+                )
+            })
     }
     /// `parameters.key` as a list of non-negative integers.
     pub fn param_usizes(&self, key: &str) -> Result<Vec<usize>> {
@@ -378,7 +385,12 @@ impl Claim {
     }
     /// `parameters.key` as a list of lists of non-negative integers (blocks).
     pub fn param_blocks(&self, key: &str) -> Result<Vec<Vec<usize>>> {
-        let bad = || self.err(&format!("parameters.{key}"), "expected a list of lists of site indices");
+        let bad = || {
+            self.err(
+                &format!("parameters.{key}"),
+                "expected a list of lists of site indices",
+            )
+        };
         match self.at(&self.parameters, "parameters", key)? {
             Value::Array(a) => a
                 .iter()

@@ -36,7 +36,13 @@ use crate::numeric::{NeumaierSum, U};
 /// Random-scan single-site heat-bath Gibbs on a model (the exact-diagonalization kernel of §7).
 pub fn gibbs_chain(model: &Pairwise) -> Result<ExactChain> {
     let m: Arc<dyn Model> = Arc::new(model.clone());
-    let k = build_kernel(m.clone(), Rule::Gibbs, &Blocks::Sites, Scan::Random, "claims")?;
+    let k = build_kernel(
+        m.clone(),
+        Rule::Gibbs,
+        &Blocks::Sites,
+        Scan::Random,
+        "claims",
+    )?;
     ExactChain::from_kernel(m.as_ref(), &k)
 }
 
@@ -65,8 +71,11 @@ fn cell_chains(c: &Claim) -> Result<Vec<ExactChain>> {
     exact_cells(c)?.iter().map(gibbs_chain).collect()
 }
 
+/// A model with a partition of its sites into blocks.
+type BlockModel = (Arc<dyn Model>, Vec<Vec<usize>>);
+
 /// The RBM named by `parameters` and its explicit blocks.
-fn rbm_and_blocks(c: &Claim) -> Result<(Arc<dyn Model>, Vec<Vec<usize>>)> {
+fn rbm_and_blocks(c: &Claim) -> Result<BlockModel> {
     let m = generators::rbm(
         c.param_usize("visible")?,
         c.param_usize("hidden")?,
@@ -205,7 +214,8 @@ pub fn z2_overlap(_ledger: &Ledger, c: &Claim) -> Result<Outcome> {
 
 /// Detailed-balance levels of chains: pass iff every pair is within its derived rounding bound.
 pub fn db_judge(chains: &[ExactChain], published: f64) -> Outcome {
-    let d: Vec<residuals::DetailedBalance> = chains.iter().map(residuals::detailed_balance).collect();
+    let d: Vec<residuals::DetailedBalance> =
+        chains.iter().map(residuals::detailed_balance).collect();
     let worst = d.iter().map(|d| d.max_abs).fold(0.0, f64::max);
     let above: usize = d.iter().map(|d| d.pairs_above_bound).sum();
     let per_cell: Vec<_> = chains
@@ -218,7 +228,11 @@ pub fn db_judge(chains: &[ExactChain], published: f64) -> Outcome {
         recomputed: json!({ "max_abs": worst, "pairs_above_bound": above, "cells": per_cell }),
         note: format!(
             "Our max residual {worst:.2e} is {} the published level {published:e}.",
-            if worst <= published { "within" } else { "above" }
+            if worst <= published {
+                "within"
+            } else {
+                "above"
+            }
         ),
     }
 }
@@ -248,7 +262,11 @@ pub fn stationarity_judge(chains: &[ExactChain], tol: Tolerance, published: f64)
         recomputed: json!({ "max_l1": worst, "cells": per_cell }),
         note: format!(
             "Our max residual {worst:.2e} is {} the published level {published:e}.",
-            if worst <= published { "within" } else { "above" }
+            if worst <= published {
+                "within"
+            } else {
+                "above"
+            }
         ),
     }
 }
@@ -256,7 +274,11 @@ pub fn stationarity_judge(chains: &[ExactChain], tol: Tolerance, published: f64)
 //= claim-check:exact.stationarity-residual
 /// Stationarity residual level of exact random-scan Gibbs chains.
 pub fn stationarity_residual(_ledger: &Ledger, c: &Claim) -> Result<Outcome> {
-    Ok(stationarity_judge(&cell_chains(c)?, c.tol()?, c.value_num()?))
+    Ok(stationarity_judge(
+        &cell_chains(c)?,
+        c.tol()?,
+        c.value_num()?,
+    ))
 }
 
 /// `|σ_1 − 1|` within the tolerance for every chain.
@@ -297,7 +319,9 @@ pub fn degeneracy_judge(models: &[Pairwise], tol: Tolerance) -> Result<Outcome> 
         }
         pass &= tol.accepts(dev, 1usize << n);
         worst = worst.max(dev);
-        per.push(json!({ "n": n, "sigma2": v[1], "one_minus_one_over_n": s, "max_deviation": dev }));
+        per.push(
+            json!({ "n": n, "sigma2": v[1], "one_minus_one_over_n": s, "max_deviation": dev }),
+        );
     }
     Ok(Outcome {
         pass,
@@ -352,7 +376,10 @@ pub fn order_judge(chain: &ExactChain, published: f64, tol: Tolerance) -> Outcom
 /// The deterministic alternating block scan is non-self-adjoint, of the published order.
 pub fn deterministic_scan_asymmetry(_ledger: &Ledger, c: &Claim) -> Result<Outcome> {
     let (model, blocks) = rbm_and_blocks(c)?;
-    let k = Kernel::systematic("deterministic alternating scan", block_updates(&model, &blocks));
+    let k = Kernel::systematic(
+        "deterministic alternating scan",
+        block_updates(&model, &blocks),
+    );
     let chain = ExactChain::from_kernel(model.as_ref(), &k)?;
     Ok(order_judge(&chain, c.value_num()?, c.tol()?))
 }

@@ -127,26 +127,25 @@ impl ClaimsReport {
     /// The human-readable table: one line per claim, status first; published and recomputed values
     /// and the note under every checked claim.
     pub fn text(&self) -> String {
-        let idw = self.claims.iter().map(|c| c.id.len()).max().unwrap_or(2).max(2);
-        let tagw = self
+        let idw = self
             .claims
             .iter()
-            .map(|c| tag_text(c).chars().count())
+            .map(|c| c.id.len())
             .max()
-            .unwrap_or(3)
-            .max(3);
+            .unwrap_or(2)
+            .max(2);
         let mut out = format!(
             "mcmc-audit {} claims — {} claims from specs/claims.toml\n\n",
             self.version, self.summary.total
         );
-        out += &format!("{:<9} {:<9} {:<tagw$} {:<idw$}\n", "STATUS", "KIND", "TAG", "ID");
+        out += &format!("{:<9} {:<9} {:<idw$}  {}\n", "STATUS", "KIND", "ID", "TAG");
         for c in &self.claims {
             out += &format!(
-                "{:<9} {:<9} {:<tagw$} {:<idw$}\n",
+                "{:<9} {:<9} {:<idw$}  {}\n",
                 c.status.as_str().to_uppercase(),
                 c.kind.as_str(),
-                tag_text(c),
-                c.id
+                c.id,
+                tag_text(c)
             );
             if c.kind != Kind::Record {
                 out += &format!("          published:  {}\n", compact(&c.published, 110));

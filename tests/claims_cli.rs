@@ -1,0 +1,99 @@
+//! The `claims` subcommand's contract (CLI.md): formats, `--id`, JSON field names, exit codes.
+
+use std::process::Command;
+
+fn claims(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_mcmc-audit"))
+        .arg("claims")
+        .args(args)
+        .output()
+        .expect("binary runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn json_has_the_contract_fields_and_exit_1_on_the_published_inconsistencies() {
+    let (code, out, err) = claims(&["--format", "json"]);
+    assert_eq!(code, 1, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let list = v["claims"].as_array().unwrap();
+    assert!(list.len() >= 40);
+    for c in list {
+        for f in [
+            "id",
+            "tag",
+            "kind",
+            "status",
+            "published",
+            "recomputed",
+            "tolerance",
+            "source",
+            "note",
+        ] {
+            assert!(c.get(f).is_some(), "{} lacks {f}", c["id"]);
+        }
+        assert!(["pass", "fail", "pending", "recorded"].contains(&c["status"].as_str().unwrap()));
+        assert!(["recompute", "derive", "record"].contains(&c["kind"].as_str().unwrap()));
+        assert_ne!(c["tag"], "validated");
+    }
+    for k in ["total", "pass", "fail", "pending", "recorded"] {
+        assert!(v["summary"][k].is_u64(), "summary.{k}");
+    }
+}
+
+#[test]
+fn id_filter_selects_one_claim_and_sets_the_exit_code() {
+    let (code, out, _) = claims(&["--id", "exp19.rung-count", "--format", "json"]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["claims"].as_array().unwrap().len(), 1);
+    assert_eq!(v["claims"][0]["status"], "pass");
+    assert_eq!(v["claims"][0]["recomputed"]["r_star"], 136.0);
+    let (code, out, _) = claims(&["--id", "exp4.doubling-count"]);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("FAIL") && out.contains("exp4.doubling-count"),
+        "{out}"
+    );
+    // A record claim alone: nothing to fail.
+    assert_eq!(claims(&["--id", "dtm.energy"]).0, 0);
+}
+
+#[test]
+fn unknown_id_is_exit_2_naming_it() {
+    let (code, out, err) = claims(&["--id", "exp77.none"]);
+    assert_eq!(code, 2);
+    assert!(out.is_empty());
+    assert!(
+        err.contains("exp77.none") && err.lines().count() == 1,
+        "{err}"
+    );
+    let (code, _, err) = claims(&["--format", "xml"]);
+    assert_eq!(code, 2, "{err}");
+}
+
+#[test]
+fn text_is_a_table_with_status_first() {
+    let (_, out, _) = claims(&[]);
+    let header = out.lines().find(|l| l.starts_with("STATUS")).unwrap();
+    assert!(
+        header
+            .split_whitespace()
+            .eq(["STATUS", "KIND", "ID", "TAG"])
+    );
+    assert!(out.contains("PENDING   recompute exact.mse-vs-mc"));
+    assert!(out.lines().last().unwrap().contains("pass") && out.contains("recorded"));
+}
+
+#[test]
+fn help_is_pinned() {
+    let out = Command::new(env!("CARGO_BIN_EXE_mcmc-audit"))
+        .args(["claims", "--help"])
+        .output()
+        .unwrap();
+    insta::assert_snapshot!(String::from_utf8_lossy(&out.stdout));
+}
