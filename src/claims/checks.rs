@@ -45,22 +45,22 @@ pub fn lookup(id: &str) -> Option<Check> {
         "exp3.det-kernel-nonselfadjoint" => Recompute(recompute::deterministic_scan_asymmetry),
         // recompute: awaiting other parts of the crate
         "exact.single-gap-overprediction" => Pending(
-            "awaits the spectral engine (src/trainability/: Q_op and the single-gap predictor on exact cells)",
+            "awaits the spectral engine (branch spectral: trainability::single_gap_overprediction on the exact cells)",
         ),
         "exact.mse-vs-mc" => Pending(
-            "awaits the spectral engine (src/trainability/: exact bias+window MSE) and its seeded non-stationary MC estimate",
+            "awaits the spectral engine (branch spectral: trainability::exact_mse against a seeded non-stationary MC run)",
         ),
         "exact.single-relevant-gap-tracks" => Pending(
-            "awaits the spectral engine (src/trainability/) and the frozen tracking rule of `reproduce exp1`",
+            "awaits the spectral engine (branch spectral: trainability::reproduce::run_exp1, frozen tracking rule)",
         ),
         "exact.qstruct-perp-tracks" => Pending(
-            "awaits the spectral engine (src/trainability/: Q_struct⊥, C*(O)) and `reproduce exp1`",
+            "awaits the spectral engine (branch spectral: trainability::reproduce::run_exp1, Q_struct⊥ on C*(O))",
         ),
-        "rbm.qstruct-perp-tracks" => {
-            Pending("awaits the spectral engine (src/trainability/) on the planted-RBM grid")
-        }
+        "rbm.qstruct-perp-tracks" => Pending(
+            "awaits the spectral engine (branch spectral: trainability::analyze) on a planted-RBM grid",
+        ),
         "exp2.p1" => Pending(
-            "awaits the trace estimator (src/sampled/: Sokal tau) and exact tau from the spectral engine",
+            "awaits the trace estimator (src/sampled/: Sokal tau) and exact tau from the spectral engine (trainability::analyze)",
         ),
         "exp12.pt-selfadjoint" => Pending(
             "awaits a parallel-tempering kernel (replica-swap update); not yet in the crate",

@@ -147,10 +147,10 @@ impl ClaimsReport {
                 c.id,
                 tag_text(c)
             );
+            out += &format!("          published:  {}\n", compact(&c.published, 110));
             if c.kind != Kind::Record {
-                out += &format!("          published:  {}\n", compact(&c.published, 110));
                 if !c.recomputed.is_null() {
-                    out += &format!("          recomputed: {}\n", compact(&c.recomputed, 110));
+                    out += &format!("          recomputed: {}\n", headline(&c.recomputed, 110));
                 }
             }
             if c.status != ClaimStatus::Pass && !c.note.is_empty() && c.kind != Kind::Record {
@@ -171,6 +171,26 @@ fn tag_text(c: &ClaimResult) -> String {
     match &c.outcome {
         Some(o) if o != c.tag.as_str() => format!("{} [{o}]", c.tag.as_str()),
         _ => c.tag.as_str().to_string(),
+    }
+}
+
+/// The top-level numbers of a recomputed value (per-cell details are left to the JSON), cut at `max`.
+fn headline(v: &Value, max: usize) -> String {
+    match v {
+        Value::Object(o) => {
+            let parts: Vec<String> = o
+                .iter()
+                .filter(|(_, x)| !matches!(x, Value::Array(a) if a.iter().any(Value::is_object)))
+                .map(|(k, x)| format!("{k}={}", compact(x, max)))
+                .collect();
+            let s = parts.join(", ");
+            if s.chars().count() > max {
+                format!("{}…", s.chars().take(max).collect::<String>())
+            } else {
+                s
+            }
+        }
+        other => compact(other, max),
     }
 }
 
