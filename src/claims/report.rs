@@ -148,10 +148,8 @@ impl ClaimsReport {
                 tag_text(c)
             );
             out += &format!("          published:  {}\n", compact(&c.published, 110));
-            if c.kind != Kind::Record {
-                if !c.recomputed.is_null() {
-                    out += &format!("          recomputed: {}\n", headline(&c.recomputed, 110));
-                }
+            if c.kind != Kind::Record && !c.recomputed.is_null() {
+                out += &format!("          recomputed: {}\n", headline(&c.recomputed, 110));
             }
             if c.status != ClaimStatus::Pass && !c.note.is_empty() && c.kind != Kind::Record {
                 out += &format!("          note: {}\n", c.note);
