@@ -348,3 +348,19 @@ fn every_implemented_check_is_cited_and_tested() {
         }
     }
 }
+
+proptest::proptest! {
+    /// No string parses into a tag or registers as an outcome token that reads `validated`.
+    #[test]
+    fn no_string_becomes_a_validated_tag(word in "[A-Za-z -]{0,14}", pad in "(validated|VALIDATED|Validated|)") {
+        let w = format!("{word}{pad}");
+        if let Ok(t) = Tag::parse(&w, None) {
+            proptest::prop_assert!(!t.as_str().to_ascii_lowercase().contains("validated"));
+        }
+        if let Ok(tok) = OutcomeToken::new(&w) {
+            proptest::prop_assert!(!tok.as_str().to_ascii_lowercase().contains("validated"));
+            let t = Tag::parse("outcome", Some(&tok)).unwrap();
+            proptest::prop_assert!(!t.as_str().to_ascii_lowercase().contains("validated"));
+        }
+    }
+}

@@ -309,7 +309,7 @@ impl Ledger {
         self.claims
             .iter()
             .find(|c| c.id == id)
-            .ok_or_else(|| Error::Invalid(format!("--id: no claim `{id}` in {}", self.file)))
+            .ok_or_else(|| Error::Invalid(format!("no claim `{id}` in {}", self.file)))
     }
 }
 
@@ -439,8 +439,14 @@ fn nums_of(v: &Value) -> Option<Vec<f64>> {
 /// Evaluates the ledger (every check runs against the whole ledger; `only` filters the output).
 /// An unknown `only` id is an error naming it.
 pub fn evaluate(ledger: &Ledger, only: Option<&str>) -> Result<ClaimsReport> {
-    if let Some(id) = only {
-        ledger.get(id)?;
+    if let Some(id) = only
+        && ledger.get(id).is_err()
+    {
+        return Err(Error::field(
+            ledger.file.clone(),
+            "--id",
+            format!("no claim `{id}`"),
+        ));
     }
     let mut results = Vec::new();
     for c in &ledger.claims {
