@@ -135,8 +135,9 @@ impl ClaimsReport {
             .unwrap_or(2)
             .max(2);
         let mut out = format!(
-            "mcmc-audit {} claims — {} claims from specs/claims.toml\n\n",
-            self.version, self.summary.total
+            "mcmc-audit {} claims — {} of the ledger specs/claims.toml\n\n",
+            self.version,
+            plural(self.summary.total)
         );
         out += &format!("{:<9} {:<9} {:<idw$}  {}\n", "STATUS", "KIND", "ID", "TAG");
         for c in &self.claims {
@@ -157,11 +158,22 @@ impl ClaimsReport {
         }
         let s = &self.summary;
         out += &format!(
-            "\n{} claims: {} pass, {} fail, {} pending, {} recorded ({} recompute, {} derive, {} record)\n",
-            s.total, s.pass, s.fail, s.pending, s.recorded, s.recompute, s.derive, s.record
+            "\n{}: {} pass, {} fail, {} pending, {} recorded ({} recompute, {} derive, {} record)\n",
+            plural(s.total),
+            s.pass,
+            s.fail,
+            s.pending,
+            s.recorded,
+            s.recompute,
+            s.derive,
+            s.record
         );
         out
     }
+}
+
+fn plural(n: usize) -> String {
+    format!("{n} claim{}", if n == 1 { "" } else { "s" })
 }
 
 /// The tag, with the outcome token beside it when it is not the tag itself.
