@@ -71,7 +71,13 @@ pub fn exp_nonpos(x: f64) -> f64 {
     let s1 = f64::from_bits(((k1 + 1023) as u64) << 52);
     let s2 = f64::from_bits(((k2 + 1023) as u64) << 52);
     let v = p * s1 * s2;
-    if x < -745.2 { 0.0 } else { v }
+    if x >= -745.2 {
+        v
+    } else if x.is_nan() {
+        x
+    } else {
+        0.0
+    }
 }
 
 /// The heat-bath probability `1/(1 + e^t)`, evaluated like [`crate::numeric::logistic_neg`]
