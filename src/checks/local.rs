@@ -229,7 +229,14 @@ pub fn local_residuals(
                 let (lpyx, byx) = log_prob(&ly, &x);
                 let de = telescoped_de(model, &mut x, &y, &lx.sites);
                 let db_bound = bxy + byx + U * (4.0 + beta.abs() * de.abs());
-                let db = (lpxy - lpyx + beta * de).abs();
+                // A move neither law can make (a forced flip outside a joint law's outcomes) is
+                // balanced trivially: 0 = 0.
+                let both_zero = lpxy == f64::NEG_INFINITY && lpyx == f64::NEG_INFINITY;
+                let db = if both_zero {
+                    0.0
+                } else {
+                    (lpxy - lpyx + beta * de).abs()
+                };
                 let db = if db.is_nan() { f64::INFINITY } else { db };
                 let r = &mut out.r;
                 r.pairs += 1;

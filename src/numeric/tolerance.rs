@@ -116,6 +116,10 @@ pub mod test {
     /// Self-adjointness of the symmetrized parallel-tempering kernel on a small product space:
     /// absolute, from issue #6 ("≤ 1e-12").
     pub const PT_SELF_ADJOINT: Tolerance = Tolerance::abs(1e-12);
+    /// The PT product law (couplings `α_r J`) against the product of per-replica laws at `β α_r`:
+    /// relative; each `α_r J` rounds once (relative u), moving `log π` by ≲ β Σ|J| u ≈ 1e-15 on the
+    /// two-spin test model, plus both enumerations' own bounds (~1e-15).
+    pub const PRODUCT_LAW: Tolerance = Tolerance::rel(1e-13);
     /// Sampled mean swap acceptance of the fast PT engine against its exact expectation (enumerated):
     /// absolute; 2·10^4 swap attempts per pair of an 8-spin model whose replicas decorrelate in a
     /// few sweeps give a standard error ≈ 0.003, so 0.02 is > 6 standard errors.
