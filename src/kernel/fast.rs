@@ -91,6 +91,35 @@ pub fn heat_bath_p(t: f64) -> f64 {
     num / (1.0 + e)
 }
 
+/// A spin value the engine can sweep: `i8` (the crate's states) or `f64` (the hot path of
+/// [`Chains`], which saves a conversion per neighbour term). Both give the same `±1.0` terms.
+pub trait Spin: Copy + Send + Sync {
+    fn value(self) -> f64;
+    fn from_sign(up: bool) -> Self;
+}
+
+impl Spin for i8 {
+    #[inline(always)]
+    fn value(self) -> f64 {
+        f64::from(self)
+    }
+    #[inline(always)]
+    fn from_sign(up: bool) -> Self {
+        if up { 1 } else { -1 }
+    }
+}
+
+impl Spin for f64 {
+    #[inline(always)]
+    fn value(self) -> f64 {
+        self
+    }
+    #[inline(always)]
+    fn from_sign(up: bool) -> Self {
+        if up { 1.0 } else { -1.0 }
+    }
+}
+
 /// Sites processed per chunk of a block update (a stack buffer; no allocation).
 const CHUNK: usize = 64;
 
@@ -320,7 +349,7 @@ impl FastGibbs {
     /// no edge inside the block, so none depends on another site of the block), then the
     /// probabilities (a vectorizable loop), then one uniform per site in block order.
     #[inline]
-    pub fn update_block(&self, x: &mut [i8], b: usize, rng: &mut ChainRng, alpha: f64) {
+    pub fn update_block<S: Spin>(&self, x: &mut [S], b: usize, rng: &mut ChainRng, alpha: f64) {
         let nb = -2.0 * self.block_beta[b] * alpha;
         let lanes = &self.lanes[b];
         let block = &self.blocks[b];
@@ -335,7 +364,7 @@ impl FastGibbs {
                 let nk = &lanes.nbr[k * len + s0..k * len + s0 + m];
                 let ck = &lanes.coup[k * len + s0..k * len + s0 + m];
                 for ((tv, &j), &w) in t.iter_mut().zip(nk).zip(ck) {
-                    *tv += w * f64::from(x[j as usize]);
+                    *tv += w * x[j as usize].value();
                 }
             }
             for tv in t.iter_mut() {
@@ -343,7 +372,7 @@ impl FastGibbs {
             }
             for (&p, &i) in t.iter().zip(&block[s0..s0 + m]) {
                 let u = unit_f64(rng.next_u64());
-                x[i as usize] = if u < p { 1 } else { -1 };
+                x[i as usize] = S::from_sign(u < p);
             }
             s0 += m;
         }
@@ -351,7 +380,7 @@ impl FastGibbs {
 
     /// One sweep at inverse temperature `β · alpha`: one systematic or symmetrized pass over the
     /// blocks, or `B` random-scan block picks.
-    pub fn sweep(&self, x: &mut [i8], rng: &mut ChainRng, alpha: f64) {
+    pub fn sweep<S: Spin>(&self, x: &mut [S], rng: &mut ChainRng, alpha: f64) {
         let nb = self.blocks.len();
         match self.scan {
             Scan::Systematic => {
@@ -580,15 +609,20 @@ impl Chains {
         &self.states[c * self.n..(c + 1) * self.n]
     }
 
-    /// `sweeps` sweeps of every chain at `β·alpha`, chains in parallel.
+    /// `sweeps` sweeps of every chain at `β·alpha`, chains in parallel (each on an `f64` copy of
+    /// its state, written back at the end).
     pub fn run(&mut self, engine: &FastGibbs, sweeps: u64, alpha: f64) {
         let n = self.n;
         self.states
             .par_chunks_mut(n)
             .zip(self.rngs.par_iter_mut())
             .for_each(|(x, r)| {
+                let mut xf: Vec<f64> = x.iter().map(|&v| f64::from(v)).collect();
                 for _ in 0..sweeps {
-                    engine.sweep(x, r, alpha);
+                    engine.sweep(&mut xf, r, alpha);
+                }
+                for (v, &f) in x.iter_mut().zip(&xf) {
+                    *v = if f > 0.0 { 1 } else { -1 };
                 }
             });
     }
@@ -608,8 +642,12 @@ impl Chains {
             .zip(self.rngs.par_iter_mut())
             .zip(out.par_chunks_mut(draws * k))
             .for_each(|((x, r), o)| {
+                let mut xf: Vec<f64> = x.iter().map(|&v| f64::from(v)).collect();
                 for row in o.chunks_mut(k) {
-                    engine.sweep(x, r, 1.0);
+                    engine.sweep(&mut xf, r, 1.0);
+                    for (v, &f) in x.iter_mut().zip(&xf) {
+                        *v = if f > 0.0 { 1 } else { -1 };
+                    }
                     for (v, f) in row.iter_mut().zip(obs) {
                         *v = f.eval(x, engine);
                     }
