@@ -137,7 +137,11 @@ fn fast_sweeps_reproduce_the_reference_kernel_steps() {
             let mut x1 = random_state(36, &mut r1);
             let mut r2 = r1.clone();
             let mut x2 = x1.clone();
-            let steps_per_sweep = if scan == Scan::Random { blocks.len() } else { 1 };
+            let steps_per_sweep = if scan == Scan::Random {
+                blocks.len()
+            } else {
+                1
+            };
             let mut scratch = Law::default();
             for s in 0..200 {
                 e.sweep(&mut x1, &mut r1, 1.0);
@@ -197,11 +201,7 @@ fn engine_block_updates_pass_the_exact_audit() {
     let m = Pairwise::new("ring", n, 1.1, &c, Some(fields)).unwrap();
     let blocks = vec![(0..n).step_by(2).collect(), (1..n).step_by(2).collect()];
     let e = Arc::new(FastGibbs::new(&m, blocks, Scan::Symmetrized).unwrap());
-    let parts = e
-        .block_updates()
-        .into_iter()
-        .map(Kernel::Update)
-        .collect();
+    let parts = e.block_updates().into_iter().map(Kernel::Update).collect();
     let k = Kernel::symmetrized("fast blocks", parts);
     let rep = audit_kernel(&m, &k, &AuditOptions::default()).unwrap();
     for id in ["K.stochastic", "K.invariance", "A2", "K.step-consistency"] {

@@ -11,8 +11,8 @@ use mcmc_audit::kernel::build::Scan;
 use mcmc_audit::kernel::fast::FastGibbs;
 use mcmc_audit::kernel::tempering::{Swap, product_model};
 use mcmc_audit::kernel::updates::HeatBathSite;
+use mcmc_audit::model::Model;
 use mcmc_audit::model::torus::{Torus, TorusParams};
-use mcmc_audit::model::{Model, Pairwise};
 
 /// The DTM-like torus: 60×60, degree 12, ±0.5 couplings, β = 0.5 (so |2βh| ≤ 6 and a law stated as
 /// `p_up` resolves both outcomes to far better than 1e-12 in log space).
@@ -115,7 +115,14 @@ fn an_engine_with_a_wrong_beta_in_one_block_fails() {
         "{r:?}"
     );
     // Site updates of the same engine: only the 900 sites of block 2 are wrong, and they are found.
-    let (v, _) = run_local(&t.model, &e.site_updates(), 20_000, 5, &Tolerances::default()).unwrap();
+    let (v, _) = run_local(
+        &t.model,
+        &e.site_updates(),
+        20_000,
+        5,
+        &Tolerances::default(),
+    )
+    .unwrap();
     assert!(v.iter().all(|v| v.status == Status::Fail));
 }
 
@@ -184,5 +191,4 @@ fn swaps_of_parallel_tempering_pass_and_a_wrong_swap_fails() {
     }))];
     let (v, _) = run_local(&prod, &wrong, 2_000, 9, &Tolerances::default()).unwrap();
     assert_eq!(v[0].status, Status::Fail);
-    let _: &Pairwise = &prod;
 }

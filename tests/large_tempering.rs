@@ -15,7 +15,7 @@ use mcmc_audit::model::{Model, Pairwise, decode};
 use mcmc_audit::numeric::tolerance::{rel_diff, test as tt};
 use mcmc_audit::trainability::ladder::{
     check_round_trips, check_swap_acceptance, cumulative_length, delta_star,
-    equal_acceptance_ladder, predicted_acceptance, r_star, specific_heat, thermodynamic_length,
+    equal_acceptance_ladder, r_star, specific_heat, thermodynamic_length,
 };
 
 fn two_spin() -> Pairwise {
@@ -91,7 +91,11 @@ fn exact_var(m: &Pairwise, a: f64) -> f64 {
         })
         .collect();
     let mean: f64 = law.pi.iter().zip(&e).map(|(p, v)| p * v).sum();
-    law.pi.iter().zip(&e).map(|(p, v)| p * (v - mean).powi(2)).sum()
+    law.pi
+        .iter()
+        .zip(&e)
+        .map(|(p, v)| p * (v - mean).powi(2))
+        .sum()
 }
 
 /// Exact per-pair mean acceptance and per-rung energy variance of a small model, by enumeration.
@@ -208,7 +212,10 @@ fn an_equal_acceptance_ladder_lands_in_the_band_with_round_trips() {
         check_swap_acceptance(&[0.3, 0.1, 0.5], &tol).status,
         Status::Fail
     );
-    assert_eq!(check_swap_acceptance(&[0.3, 0.65], &tol).status, Status::Fail);
+    assert_eq!(
+        check_swap_acceptance(&[0.3, 0.65], &tol).status,
+        Status::Fail
+    );
     assert_eq!(check_round_trips(4, &tol).status, Status::Fail);
     // A two-rung ladder over a long span accepts almost nothing on a strongly coupled model.
     let cold = ring(8, 4.0);
@@ -256,7 +263,6 @@ fn thermodynamic_length_and_placement_match_the_closed_form() {
     let ratio = per_rung / delta_star();
     let k = (rs - 1) as f64;
     assert!(ratio >= (k - 0.5) / k && ratio <= (k + 0.5) / k, "{ratio}");
-    let _ = predicted_acceptance(per_rung);
     // Bad grids are errors, not panics.
     assert!(thermodynamic_length(&[0.5, 0.4], &[1.0, 1.0], 1.0).is_err());
     assert!(thermodynamic_length(&[0.5, 0.6], &[1.0, f64::NAN], 1.0).is_err());

@@ -106,7 +106,12 @@ fn log_prob(law: &Law, y: &[i8]) -> (f64, f64) {
             };
             s.add(lp);
             // p carries ~2u relative error from its own evaluation; 1 − p inherits u/q relative.
-            bound += U * (2.0 + lp.abs()) + if y[i] > 0 { 0.0 } else { U / q.max(f64::MIN_POSITIVE) };
+            bound += U * (2.0 + lp.abs())
+                + if y[i] > 0 {
+                    0.0
+                } else {
+                    U / q.max(f64::MIN_POSITIVE)
+                };
         }
         (s.value(), bound)
     } else {
@@ -129,7 +134,12 @@ fn independent_in_model(model: &dyn Model, sites: &[usize]) -> bool {
 }
 
 /// `log π(y_B | x_{−B})` from the model, and a rounding bound.
-fn log_conditional(model: &dyn Model, x: &mut [i8], y: &[i8], sites: &[usize]) -> Result<(f64, f64)> {
+fn log_conditional(
+    model: &dyn Model,
+    x: &mut [i8],
+    y: &[i8],
+    sites: &[usize],
+) -> Result<(f64, f64)> {
     let beta = model.beta();
     if sites.len() <= 1 || independent_in_model(model, sites) {
         let mut s = NeumaierSum::new();
@@ -187,8 +197,14 @@ pub fn local_residuals(
     }
     let n = model.n_spins();
     let beta = model.beta();
-    let tol_db = tol.get("L.detailed-balance").map(|t| t.threshold(n)).unwrap_or(0.0);
-    let tol_c = tol.get("L.conditional").map(|t| t.threshold(n)).unwrap_or(0.0);
+    let tol_db = tol
+        .get("L.detailed-balance")
+        .map(|t| t.threshold(n))
+        .unwrap_or(0.0);
+    let tol_c = tol
+        .get("L.conditional")
+        .map(|t| t.threshold(n))
+        .unwrap_or(0.0);
     let n_batches = pairs.div_ceil(BATCH);
     let rngs = streams(seed, n_batches);
     let outs: Vec<BatchOut> = rngs
@@ -343,8 +359,10 @@ pub fn check_local_conditional(r: &LocalResiduals, tol: &Tolerances) -> Verdict 
         .detail("worst_pair", r.worst_cond.1)
         .detail("conditional_pairs", r.cond_pairs);
     if r.cond_pairs == 0 {
-        v.detail
-            .insert("reason".into(), "no update states an independent (heat-bath) law".into());
+        v.detail.insert(
+            "reason".into(),
+            "no update states an independent (heat-bath) law".into(),
+        );
         return v;
     }
     v = finish(v, r.max_cond, r.cond_bound_at_excess, r);

@@ -43,8 +43,8 @@ use crate::numeric::{gamma, unit_f64};
 #[inline(always)]
 pub fn exp_nonpos(x: f64) -> f64 {
     const LOG2E: f64 = std::f64::consts::LOG2_E;
-    const LN2_HI: f64 = 6.931_471_803_691_238_164_90e-1;
-    const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10;
+    const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000); // fdlibm ln2_hi
+    const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76); // fdlibm ln2_lo
     // 1.5·2^52: adding it rounds to the nearest integer and leaves the integer in the low bits.
     const SHIFTER: f64 = 6_755_399_441_055_744.0;
     let xc = x.max(-745.2);
@@ -271,7 +271,10 @@ impl FastGibbs {
                     field: block.iter().map(|&i| self.field[i as usize]).collect(),
                 };
                 for (s, &i) in block.iter().enumerate() {
-                    let (a, e) = (self.row[i as usize] as usize, self.row[i as usize + 1] as usize);
+                    let (a, e) = (
+                        self.row[i as usize] as usize,
+                        self.row[i as usize + 1] as usize,
+                    );
                     for (k, idx) in (a..e).enumerate() {
                         l.nbr[k * len + s] = self.nbr[idx];
                         l.coup[k * len + s] = self.coup[idx];

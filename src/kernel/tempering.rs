@@ -40,7 +40,7 @@ pub fn validate_ladder(alphas: &[f64]) -> Result<()> {
         )));
     }
     for (k, w) in alphas.windows(2).enumerate() {
-        if !(w[0] < w[1]) {
+        if w[0].partial_cmp(&w[1]) != Some(std::cmp::Ordering::Less) {
             return Err(Error::Invalid(format!(
                 "tempering: alphas[{k}] = {} is not below alphas[{}] = {}",
                 w[0],
@@ -49,7 +49,9 @@ pub fn validate_ladder(alphas: &[f64]) -> Result<()> {
             )));
         }
     }
-    if !(alphas[0] > 0.0) || alphas[alphas.len() - 1] != 1.0 {
+    if alphas[0].partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater)
+        || alphas[alphas.len() - 1] != 1.0
+    {
         return Err(Error::Invalid(format!(
             "tempering: the ladder must lie in (0, 1] and end at 1 (got [{}, {}])",
             alphas[0],
@@ -100,7 +102,10 @@ impl Update for Swap {
     }
     fn law(&self, x: &[i8], law: &mut Law) {
         let n = self.base.n_spins();
-        let (lo, hi) = (&x[self.r * n..(self.r + 1) * n], &x[(self.r + 1) * n..(self.r + 2) * n]);
+        let (lo, hi) = (
+            &x[self.r * n..(self.r + 1) * n],
+            &x[(self.r + 1) * n..(self.r + 2) * n],
+        );
         let a = swap_acceptance(
             self.base.beta(),
             self.alphas[self.r],
@@ -193,7 +198,13 @@ impl PtResult {
         self.accepts
             .iter()
             .zip(&self.attempts)
-            .map(|(&a, &t)| if t == 0 { f64::NAN } else { a as f64 / t as f64 })
+            .map(|(&a, &t)| {
+                if t == 0 {
+                    f64::NAN
+                } else {
+                    a as f64 / t as f64
+                }
+            })
             .collect()
     }
 }
@@ -302,12 +313,13 @@ pub fn run_tempering(
             }
         }
     }
-    for k in 0..r - 1 {
-        out.mean_acceptance[k] = if out.attempts[k] == 0 {
-            f64::NAN
-        } else {
-            acc_sum[k] / out.attempts[k] as f64
-        };
+    for ((m, &s), &t) in out
+        .mean_acceptance
+        .iter_mut()
+        .zip(&acc_sum)
+        .zip(&out.attempts)
+    {
+        *m = if t == 0 { f64::NAN } else { s / t as f64 };
     }
     Ok(out)
 }

@@ -72,7 +72,7 @@ impl Torus {
     /// Builds the model; rejects odd or too small sides, unsupported degrees, non-finite values.
     pub fn new(p: TorusParams) -> Result<Self> {
         let l = p.side;
-        if l < 6 || l % 2 != 0 {
+        if l < 6 || !l.is_multiple_of(2) {
             return Err(Error::Invalid(format!(
                 "torus: side = {l}; need an even side of at least 6 (a proper 4-colouring and 12 distinct neighbours)"
             )));
@@ -200,9 +200,17 @@ mod tests {
         let t = small(12, 2);
         for i in 0..t.n_spins() {
             for j in t.model.neighbors(i) {
-                assert_ne!(t.colour(i), t.colour(j), "edge {i}-{j} inside a colour block");
+                assert_ne!(
+                    t.colour(i),
+                    t.colour(j),
+                    "edge {i}-{j} inside a colour block"
+                );
                 let (a, b) = (t.coords(i), t.coords(j));
-                assert_ne!((a.0 + a.1) % 2, (b.0 + b.1) % 2, "edge {i}-{j} inside a side");
+                assert_ne!(
+                    (a.0 + a.1) % 2,
+                    (b.0 + b.1) % 2,
+                    "edge {i}-{j} inside a side"
+                );
             }
         }
         for b in t.blocks4() {
