@@ -699,6 +699,61 @@ pub struct SampledRun {
     pub init: Init,
 }
 
+impl SampledRun {
+    /// The run a `[sampling]` section describes, with CLI.md's defaults (32 chains, 32000 sweeps,
+    /// burn-in 1000, doubling from 1000, seed 0) and uniform random initial states.
+    pub fn from_spec(s: &crate::spec::audit::SamplingSpec, file: &str) -> Result<Self> {
+        let sweeps = s.sweeps.unwrap_or(32_000);
+        let doubling_from = s.doubling_from.unwrap_or(1_000.min(sweeps));
+        let to_usize = |v: u64, field: &str| {
+            usize::try_from(v).map_err(|_| {
+                Error::field(file, field, format!("{v} is too large for this platform"))
+            })
+        };
+        let run = SampledRun {
+            chains: s.chains.unwrap_or(32),
+            sweeps: to_usize(sweeps, "sampling.sweeps")?,
+            burn_in: s.burn_in.unwrap_or(1_000),
+            doubling_from: to_usize(doubling_from, "sampling.doubling_from")?,
+            seed: s.seed.unwrap_or(0),
+            init: Init::Uniform,
+        };
+        for (v, field) in [
+            (run.chains, "sampling.chains"),
+            (run.sweeps, "sampling.sweeps"),
+            (run.doubling_from, "sampling.doubling_from"),
+        ] {
+            if v == 0 {
+                return Err(Error::field(file, field, "must be positive"));
+            }
+        }
+        if run.doubling_from > run.sweeps {
+            return Err(Error::field(
+                file,
+                "sampling.doubling_from",
+                format!(
+                    "{} exceeds sampling.sweeps = {}",
+                    run.doubling_from, run.sweeps
+                ),
+            ));
+        }
+        Ok(run)
+    }
+}
+
+/// The default observables of a sampled torus audit: magnetization, energy, the overlap with each
+/// planted pattern, and the pair observables of site 0's first three edges.
+pub fn torus_observables(t: &crate::model::torus::Torus) -> Vec<Observable> {
+    let mut obs = vec![Observable::Magnetization, Observable::Energy];
+    for (mu, xi) in t.patterns.iter().enumerate() {
+        obs.push(Observable::Overlap(mu, xi.clone()));
+    }
+    for &(i, j, _) in t.model.edges().iter().take(3) {
+        obs.push(Observable::Pair(i, j));
+    }
+    obs
+}
+
 /// Runs `run.chains` chains of `engine` (burn-in, then `run.sweeps` recorded sweeps) and returns the
 /// observables' trajectories with the doubling lengths and the measured update rate.
 // TODO(lead, issue #6 item 4): feed `Trajectories` to the τ estimators and the doubling probe of
