@@ -357,6 +357,17 @@ impl FastGibbs {
         let lanes = &self.lanes[b];
         let block = &self.blocks[b];
         let len = lanes.len;
+        if len == 1 {
+            // Single-site block: no chunk buffer.
+            let mut h = lanes.field[0];
+            for k in 0..lanes.degree {
+                h += lanes.coup[k] * x[lanes.nbr[k] as usize].value();
+            }
+            let p = heat_bath_p(nb * h);
+            let u = unit_f64(rng.next_u64());
+            x[block[0] as usize] = S::from_sign(u < p);
+            return;
+        }
         let mut t = [0.0f64; CHUNK];
         let mut s0 = 0;
         while s0 < len {
