@@ -222,6 +222,24 @@ mod tests {
     }
 
     #[test]
+    fn greedy_colouring_finds_the_bipartition() {
+        // `blocks = "coloring"` (greedy, site order) finds the graph's 2-colouring — the bipartition —
+        // not the 4-block split; sampled torus audits must take [`Torus::blocks4`] explicitly.
+        for side in [6, 8, 60] {
+            let t = Torus::new(TorusParams {
+                side,
+                ..Default::default()
+            })
+            .unwrap();
+            let mut g = crate::model::graph::greedy_coloring(&t.model);
+            let mut b = t.bipartition();
+            g.sort();
+            b.sort();
+            assert_eq!(g, b, "side {side}");
+        }
+    }
+
+    #[test]
     fn bad_parameters_are_errors() {
         for (side, degree) in [(7, 12), (4, 12), (8, 8)] {
             assert!(
