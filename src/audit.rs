@@ -285,11 +285,16 @@ pub fn build_model(spec: &AuditSpec, file: &str) -> Result<Pairwise> {
             )
             .map_err(wrap)
         }
-        "torus" => Err(Error::field(
-            file,
-            "model.family",
-            "\"torus\" is audited by sampling only; the sampled engine is not available in this build",
-        )),
+        "torus" => crate::model::torus::Torus::new(crate::model::torus::TorusParams {
+            side: m.side.unwrap_or(60),
+            degree: m.degree.unwrap_or(12),
+            coupling: m.coupling.unwrap_or(0.5),
+            patterns: m.patterns.unwrap_or(0),
+            beta,
+            seed,
+        })
+        .map(|t| t.model)
+        .map_err(wrap),
         _ => Err(Error::field(
             file,
             "model.family",

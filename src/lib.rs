@@ -18,5 +18,6 @@ pub mod model;
 pub mod numeric;
 pub mod report;
 pub mod spec;
+pub mod trainability;
 
 pub use error::{Error, Result};

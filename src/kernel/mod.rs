@@ -10,6 +10,8 @@
 //! `½(P_fwd + P_rev)` = a fair mixture of the forward and reversed sequences ([`Kernel::symmetrized`]).
 
 pub mod build;
+pub mod fast;
+pub mod tempering;
 pub mod updates;
 
 use std::sync::Arc;

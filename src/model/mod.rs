@@ -9,6 +9,7 @@ pub mod enumerate;
 pub mod generators;
 pub mod graph;
 pub mod symmetry;
+pub mod torus;
 
 use crate::error::{Error, Result};
 

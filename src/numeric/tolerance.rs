@@ -106,6 +106,38 @@ pub mod test {
     /// GTH stationary law against the enumerated Boltzmann law: relative, entrywise; GTH is
     /// subtraction-free so its entrywise error is a modest multiple of n·u (O'Cinneide 1993).
     pub const GTH_VS_ENUMERATION: Tolerance = Tolerance::rel(1e-11);
+    /// The fast engine's in-crate `exp` against `f64::exp` on `[−745, 0]`: relative; Cody–Waite
+    /// reduction plus a degree-13 Horner polynomial and two exact scalings round a handful of times
+    /// (≲ 4 ulps = 8.9e-16); the subnormal range (below 2.2e-308) is excluded by the test.
+    pub const FAST_EXP: Tolerance = Tolerance::rel(1e-15);
+    /// The fast engine's `P(x_i → +1)` against `HeatBathSite`'s law on the same state: relative;
+    /// identical local fields (same summation order), the exp above and one division (≲ 8 ulps).
+    pub const FAST_P_UP_VS_LAW: Tolerance = Tolerance::rel(2e-15);
+    /// Self-adjointness of the symmetrized parallel-tempering kernel on a small product space:
+    /// absolute, from issue #6 ("≤ 1e-12").
+    pub const PT_SELF_ADJOINT: Tolerance = Tolerance::abs(1e-12);
+    /// The PT product law (couplings `α_r J`) against the product of per-replica laws at `β α_r`:
+    /// relative; each `α_r J` rounds once (relative u), moving `log π` by ≲ β Σ|J| u ≈ 1e-15 on the
+    /// two-spin test model, plus both enumerations' own bounds (~1e-15).
+    pub const PRODUCT_LAW: Tolerance = Tolerance::rel(1e-13);
+    /// Sampled mean swap acceptance of the fast PT engine against its exact expectation (enumerated):
+    /// absolute; 2·10^4 swap attempts per pair of an 8-spin model whose replicas decorrelate in a
+    /// few sweeps give a standard error ≈ 0.003, so 0.02 is > 6 standard errors.
+    pub const PT_ACCEPTANCE_SAMPLED: Tolerance = Tolerance::abs(0.02);
+    /// Specific heat from PT samples against the enumerated energy variance: relative; 2·10^4
+    /// weakly correlated draws give a relative standard error ≈ √(2/n_eff) ≲ 0.02; 0.1 is > 5 of them.
+    pub const PT_SPECIFIC_HEAT_SAMPLED: Tolerance = Tolerance::rel(0.1);
+    /// Trapezoid thermodynamic length on 2001 grid points against the closed form: relative; the
+    /// trapezoid error is O(h²) ≈ 1e-7 for the smooth sech integrand.
+    pub const LADDER_TRAPEZOID: Tolerance = Tolerance::rel(1e-6);
+    /// Equal-acceptance placement: each rung's closed-form length against Λ/(R−1): relative; the
+    /// placement inverts the piecewise-linear √C of a 2001-point grid (O(h²) ≈ 1e-7).
+    pub const LADDER_EQUAL_LENGTH: Tolerance = Tolerance::rel(1e-5);
+    /// `erfc(erfc⁻¹(0.234)) = 0.234` with statrs 0.19: absolute. statrs' `erfc_inv` agrees with a
+    /// Newton inversion of glibc's `erfc` to 1 ulp (δ* = 1.6830810756748331), but statrs' `erfc`
+    /// itself returns 0.234000000011136 there (glibc: 0.23399999999999999), a relative error ≈ 5e-11;
+    /// 1e-10 covers that measured error of the dependency with a factor 9.
+    pub const ERFC_ROUNDTRIP: Tolerance = Tolerance::abs(1e-10);
 }
 
 /// Input validation (not a checker): a supplied matrix or π whose rows/total miss 1 by more than this
