@@ -137,6 +137,7 @@ fn exact_pt_stats(m: &Pairwise, alphas: &[f64]) -> (Vec<f64>, Vec<f64>) {
 }
 
 #[test]
+#[allow(clippy::needless_range_loop)] // k and r index three parallel per-rung arrays
 fn fast_pt_matches_exact_acceptance_and_specific_heat() {
     let m = ring(8, 1.0);
     let alphas = [0.35, 0.6, 1.0];
