@@ -15,6 +15,7 @@ pub mod kernel;
 pub mod model;
 pub mod numeric;
 pub mod report;
+pub mod sampled;
 pub mod spec;
 
 pub use error::{Error, Result};

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use mcmc_audit::{audit, report};
+use mcmc_audit::{audit, report, sampled};
 
 #[derive(Parser)]
 #[command(
@@ -42,6 +42,39 @@ enum Command {
         #[arg(long, default_value = "32")]
         eigenvalues: String,
     },
+    /// Diagnose sampled trajectories (.npy, .npz or .csv): ESS, R-hat, MCSE, tau and the estimator rules.
+    Trace {
+        /// `.npy` of shape (chains, draws[, variables]), `.npz` with one (chains, draws) array per
+        /// variable, or `.csv` with a header row (and a `chain` column for several chains).
+        file: PathBuf,
+        /// Which reference's conventions to follow where posterior and ArviZ differ.
+        #[arg(long, value_enum, default_value = "posterior")]
+        convention: TraceConvention,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: TraceFormat,
+        /// Burn-in draws discarded before the trajectory (enables the E.burn-in check).
+        #[arg(long)]
+        burn_in: Option<usize>,
+        /// First length of the doubling-stability probe (default: n / 2^k, at least 64 draws).
+        #[arg(long)]
+        doubling_from: Option<usize>,
+        /// Exit 1 on a failed required check and 3 on an inconclusive one (default: 0 unless the input is bad).
+        #[arg(long)]
+        strict: bool,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum TraceConvention {
+    Posterior,
+    Arviz,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum TraceFormat {
+    Text,
+    Json,
 }
 
 fn fail(msg: impl std::fmt::Display) -> ExitCode {
@@ -95,6 +128,33 @@ fn main() -> ExitCode {
                 None => print!("{text}"),
             }
             ExitCode::from(r.exit_code() as u8)
+        }
+        Command::Trace {
+            file,
+            convention,
+            format,
+            burn_in,
+            doubling_from,
+            strict,
+        } => {
+            let opts = sampled::report::TraceOptions {
+                convention: match convention {
+                    TraceConvention::Posterior => sampled::Convention::Posterior,
+                    TraceConvention::Arviz => sampled::Convention::Arviz,
+                },
+                burn_in,
+                doubling_from,
+                ..Default::default()
+            };
+            let r = match sampled::report::run_trace(&file, &opts) {
+                Ok(r) => r,
+                Err(e) => return fail(e),
+            };
+            match format {
+                TraceFormat::Text => print!("{}", sampled::report::text(&r)),
+                TraceFormat::Json => println!("{}", sampled::report::json(&r)),
+            }
+            ExitCode::from(if strict { r.exit_code() as u8 } else { 0 })
         }
     }
 }

@@ -106,6 +106,13 @@ pub mod test {
     /// GTH stationary law against the enumerated Boltzmann law: relative, entrywise; GTH is
     /// subtraction-free so its entrywise error is a modest multiple of n·u (O'Cinneide 1993).
     pub const GTH_VS_ENUMERATION: Tolerance = Tolerance::rel(1e-11);
+    /// `trace --convention arviz` against ArviZ 0.23 / emcee 3.1 on the committed vectors
+    /// (tests/data/trace): relative, from issue #4 ("≤ 1e-8 relative"). The two sides differ only
+    /// in FFT padding, summation order and Φ⁻¹ rounding (~1e-15 relative before amplification).
+    pub const PEER_CONFORMANCE: Tolerance = Tolerance::rel(1e-8);
+    /// FFT autocovariance against the direct O(n²) sum: absolute on data of unit scale; the FFT's
+    /// error is ~ log2(L)·u·Σx² / n ≈ 1e-14 for the lengths tested.
+    pub const FFT_VS_DIRECT: Tolerance = Tolerance::abs(1e-12);
 }
 
 /// Input validation (not a checker): a supplied matrix or π whose rows/total miss 1 by more than this
