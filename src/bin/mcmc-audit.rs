@@ -56,6 +56,9 @@ enum Command {
         /// Burn-in draws discarded before the trajectory (enables the E.burn-in check).
         #[arg(long)]
         burn_in: Option<usize>,
+        /// The estimator window K judged by A6.sampled (K >= 50 tau; default: the draws per chain).
+        #[arg(long)]
+        window: Option<usize>,
         /// First length of the doubling-stability probe (default: n / 2^k, at least 64 draws).
         #[arg(long)]
         doubling_from: Option<usize>,
@@ -134,6 +137,7 @@ fn main() -> ExitCode {
             convention,
             format,
             burn_in,
+            window,
             doubling_from,
             strict,
         } => {
@@ -143,6 +147,7 @@ fn main() -> ExitCode {
                     TraceConvention::Arviz => sampled::Convention::Arviz,
                 },
                 burn_in,
+                window,
                 doubling_from,
                 ..Default::default()
             };

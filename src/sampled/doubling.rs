@@ -40,13 +40,13 @@ pub struct LengthTau {
 #[derive(Clone, Debug, Serialize)]
 pub struct Doubling {
     pub tau_by_length: Vec<LengthTau>,
-    /// The longer length of the resolving pair.
+    /// The longer length of the first pair of the final run of good pairs.
     pub resolved_length: Option<usize>,
-    /// τ at the resolving pair's longer length.
+    /// τ at the full length, when resolved.
     pub tau: Option<f64>,
-    /// The relative change at the resolving pair, or at the last pair when unresolved.
+    /// The relative change at the final doubling.
     pub rel_change: Option<f64>,
-    /// Two consecutive doublings under the threshold (the programme's "stable" calibration).
+    /// At least two consecutive good doublings at the end (the programme's "stable" calibration).
     pub stable: bool,
 }
 
@@ -98,10 +98,23 @@ pub fn doubling_probe(d: &Draws, lengths: &[usize], threshold: f64) -> Doubling 
                 && steps[k].rel_change.is_some_and(|r| r < threshold)
         })
         .collect();
-    let resolved = good.iter().position(|&g| g);
-    let stable = (2..steps.len()).any(|k| good[k] && good[k - 1]);
+    // Resolved when the final doubling is good; it became resolved at the start of the final run of
+    // good pairs. An early good pair followed by a bad one is a false resolution on short prefixes.
+    let last = steps.len().saturating_sub(1);
+    let resolved = (steps.len() >= 2 && good[last]).then(|| {
+        let mut k = last;
+        while k > 1 && good[k - 1] {
+            k -= 1;
+        }
+        k
+    });
+    let stable = resolved.is_some_and(|k| last > k);
     let (resolved_length, tau, rel_change) = match resolved {
-        Some(k) => (Some(steps[k].length), steps[k].tau, steps[k].rel_change),
+        Some(k) => (
+            Some(steps[k].length),
+            steps[last].tau,
+            steps[last].rel_change,
+        ),
         None => (None, None, steps.last().and_then(|s| s.rel_change)),
     };
     Doubling {

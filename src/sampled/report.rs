@@ -25,6 +25,8 @@ pub struct TraceOptions {
     pub convention: Convention,
     /// Burn-in discarded before the trajectory (enables `E.burn-in`).
     pub burn_in: Option<usize>,
+    /// The estimator's window `K` judged by `A6.sampled` (default: the draws per chain).
+    pub window: Option<usize>,
     /// First length of the doubling probe (default: [`default_lengths`]).
     pub doubling_from: Option<usize>,
     pub tolerances: Tolerances,
@@ -224,7 +226,12 @@ pub fn trace_report(file: &str, vars: &[Variable], opts: &TraceOptions) -> Trace
     let mut verdicts = Vec::new();
     for (s, d) in &results {
         verdicts.push(check_doubling(&s.name, d, &opts.tolerances));
-        verdicts.push(check_window(&s.name, d, s.n_draws, &opts.tolerances));
+        verdicts.push(check_window(
+            &s.name,
+            d,
+            opts.window.unwrap_or(s.n_draws),
+            &opts.tolerances,
+        ));
         verdicts.push(check_burn_in(&s.name, d, opts.burn_in, &opts.tolerances));
     }
     let names: Vec<String> = vars.iter().map(|v| v.name.clone()).collect();

@@ -131,7 +131,7 @@ pub fn check_reversibility(names: &[String], vars: &[&Draws], tol: &Tolerances) 
     let v = Verdict::new("S.reversibility", tol.get("S.reversibility"));
     let Some(r) = reversibility_test(vars) else {
         return v.with_status(Status::NotApplicable).reason(
-            "needs at least two finite observables of equal shape and at least 3 draws per batch",
+            "needs at least two finite observables of equal shape and at least 2 lags per batch (20 batches per chain)",
         );
     };
     let worst = r
