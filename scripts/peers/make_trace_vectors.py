@@ -142,6 +142,35 @@ def emcee_values(a):
     return {"tau": num(tau), "tau_window": window if math.isfinite(tau) else None}
 
 
+def write_cli_fixtures():
+    """Small files for the CLI tests (tests/sampled_cli.rs): valid and deliberately broken inputs."""
+    rng = np.random.default_rng(5)
+
+    def ar(phi, c, n):
+        x = np.empty((c, n))
+        for j in range(c):
+            v = rng.normal()
+            for t in range(n):
+                x[j, t] = v
+                v = phi * v + np.sqrt(1 - phi * phi) * rng.normal()
+        return x
+
+    a = np.stack([ar(0.5, 3, 200), ar(0.9, 3, 200)], axis=2).astype(np.float32)
+    np.save(os.path.join(OUT, "small_3x200x2_f32.npy"), a)
+    np.save(os.path.join(OUT, "bad_vector.npy"), np.arange(10.0))
+    np.savez(os.path.join(OUT, "bad_member_3d.npz"), mu=np.zeros((2, 10)), bad=np.zeros((2, 3, 4)))
+    x = ar(0.3, 2, 60)
+    with open(os.path.join(OUT, "small_2x60.csv"), "w") as f:
+        f.write('chain,mu,"sigma"\n')
+        for j in range(2):
+            for t in range(60):
+                f.write(f"{j + 1},{x[j, t]:.6f},{abs(x[j, t]) + 1:.6f}\n")
+    with open(os.path.join(OUT, "bad_cell.csv"), "w") as f:
+        f.write("chain,mu\n1,0.5\n1,abc\n")
+    with open(os.path.join(OUT, "ragged_chains.csv"), "w") as f:
+        f.write("chain,mu\n1,0.5\n1,0.25\n2,0.1\n")
+
+
 def main():
     d = datasets()
     os.makedirs(OUT, exist_ok=True)
@@ -165,6 +194,7 @@ def main():
     with open(os.path.join(OUT, "expected_arviz.json"), "w") as fh:
         json.dump(expected, fh, indent=1, sort_keys=True)
         fh.write("\n")
+    write_cli_fixtures()
     print(f"{len(d)} data sets written to {os.path.normpath(OUT)}")
 
 

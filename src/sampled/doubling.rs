@@ -150,7 +150,7 @@ pub fn check_doubling(variable: &str, d: &Doubling, tol: &Tolerances) -> Verdict
         }
         _ => {
             v = v.with_status(Status::Inconclusive).reason(
-                "tau not resolved: no consecutive pair (L, 2L) with L >= 5 tau(L) and |tau(2L) - tau(L)|/tau(L) below the threshold",
+                "tau not resolved: the final doubling (L to 2L = all draws) is not self-consistent (L >= 5 tau) or changes tau by the threshold or more",
             );
         }
     }
