@@ -347,3 +347,22 @@ pub fn text(r: &TraceReport) -> String {
     }
     out
 }
+
+/// The benchmark's set of statistics for one variable: bulk and tail ESS, R-hat, MCSE of the mean
+/// and sd, and τ (issue #4 "Performance"); the sorts and splits are shared as in [`summarise`].
+pub fn headline(d: &Draws, conv: Convention) -> [Stat; 6] {
+    let p = Prepared::new(d, conv);
+    [
+        p.ess_bulk(),
+        p.ess_tail(),
+        p.rhat(),
+        p.mcse_mean(),
+        p.mcse_sd(),
+        sokal_tau(d, SOKAL_C).map(|t| t.tau),
+    ]
+}
+
+/// [`headline`] over many variables in parallel (output in input order).
+pub fn headline_all(vars: &[Draws], conv: Convention) -> Vec<[Stat; 6]> {
+    vars.par_iter().map(|d| headline(d, conv)).collect()
+}
