@@ -74,7 +74,14 @@ pub struct VariableSummary {
 
 fn put(undef: &mut BTreeMap<String, String>, field: &str, s: Stat) -> Option<f64> {
     match s {
-        Ok(v) => Some(v),
+        Ok(v) if v.is_finite() => Some(v),
+        Ok(_) => {
+            undef.insert(
+                field.to_string(),
+                "overflow: not representable in f64".to_string(),
+            );
+            None
+        }
         Err(u) => {
             undef.insert(field.to_string(), u.reason().to_string());
             None
@@ -90,7 +97,17 @@ pub fn summarise(name: &str, d: &Draws, opts: &TraceOptions) -> (VariableSummary
     let (mean, sd) = match finite {
         Ok(()) => {
             let (a, b) = p.mean_sd();
-            (Some(a), Some(b))
+            if !(a.is_finite() && b.is_finite()) {
+                u.insert(
+                    "mean".into(),
+                    "overflow: |draws| too large for f64 moments".into(),
+                );
+                u.insert(
+                    "sd".into(),
+                    "overflow: |draws| too large for f64 moments".into(),
+                );
+            }
+            (a.is_finite().then_some(a), b.is_finite().then_some(b))
         }
         Err(e) => {
             u.insert("mean".into(), e.reason().into());
