@@ -75,3 +75,89 @@ pub fn autocov_direct(c: &[f64]) -> Vec<f64> {
         })
         .collect()
 }
+
+/// Lags computed by direct sums before switching to the FFT (a direct lag costs `n` multiply-adds per
+/// chain; the padded FFT pair costs roughly that of 50–100 lags).
+pub const DIRECT_LAGS: usize = 64;
+
+/// Autocovariances computed on demand: short lags by direct sums (most chains truncate after a few
+/// lags), all lags by FFT once a caller needs more than [`DIRECT_LAGS`]. Both are the biased
+/// estimator; they differ by rounding only.
+pub struct LazyAcov {
+    m: usize,
+    n: usize,
+    centred: Vec<f64>,
+    /// `per_chain[j][t]` for the lags computed so far.
+    per_chain: Vec<Vec<f64>>,
+    full: bool,
+}
+
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    // Four accumulators so the loop vectorises; the order is fixed, so results are reproducible.
+    let mut s = [0.0f64; 4];
+    let ca = a.chunks_exact(4);
+    let cb = b.chunks_exact(4);
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for k in 0..4 {
+            s[k] += x[k] * y[k];
+        }
+    }
+    let mut t = (s[0] + s[1]) + (s[2] + s[3]);
+    for (x, y) in ra.iter().zip(rb) {
+        t += x * y;
+    }
+    t
+}
+
+impl LazyAcov {
+    /// `m` chains of `n` draws, chain-major.
+    pub fn new(x: &[f64], m: usize, n: usize) -> Self {
+        let mut centred = Vec::with_capacity(m * n);
+        for j in 0..m {
+            let c = &x[j * n..(j + 1) * n];
+            let mean = c.iter().sum::<f64>() / n as f64;
+            centred.extend(c.iter().map(|v| v - mean));
+        }
+        LazyAcov {
+            m,
+            n,
+            centred,
+            per_chain: vec![Vec::new(); m],
+            full: false,
+        }
+    }
+
+    /// Makes lags `0..=t` available (`t < n`).
+    fn ensure(&mut self, t: usize) {
+        let have = self.per_chain.first().map_or(0, |v| v.len());
+        if t < have || self.full {
+            return;
+        }
+        if t >= DIRECT_LAGS {
+            self.per_chain = autocov_each(&self.centred, self.m, self.n);
+            self.full = true;
+            return;
+        }
+        let upto = (t + 8).min(DIRECT_LAGS).min(self.n - 1);
+        let n = self.n;
+        for (j, v) in self.per_chain.iter_mut().enumerate() {
+            let c = &self.centred[j * n..(j + 1) * n];
+            for lag in v.len()..=upto {
+                v.push(dot(&c[..n - lag], &c[lag..]) / n as f64);
+            }
+        }
+    }
+
+    /// `γ_j(t)`.
+    pub fn chain(&mut self, j: usize, t: usize) -> f64 {
+        self.ensure(t);
+        self.per_chain[j][t]
+    }
+
+    /// `γ̄(t)`, the mean over chains.
+    pub fn mean(&mut self, t: usize) -> f64 {
+        self.ensure(t);
+        self.per_chain.iter().map(|v| v[t]).sum::<f64>() / self.m as f64
+    }
+}

@@ -27,7 +27,7 @@ use std::cell::OnceCell;
 
 use statrs::distribution::{Beta, ContinuousCDF};
 
-use super::acf::autocov_each;
+use super::acf::LazyAcov;
 use super::rank::{
     argsort, median_sorted, quantile_mquantiles, quantile_r7, z_fold_with, z_scale_with,
 };
@@ -106,24 +106,15 @@ pub fn geyer(x: &[f64], m: usize, n: usize, conv: Convention) -> Result<Geyer, U
             }
         }
     }
-    let acov = autocov_each(x, m, n);
-    let mut g = vec![0.0; n];
-    for a in &acov {
-        for (gt, at) in g.iter_mut().zip(a) {
-            *gt += at;
-        }
-    }
-    for gt in g.iter_mut() {
-        *gt /= m as f64;
-    }
+    let mut acov = LazyAcov::new(x, m, n);
     let means: Vec<f64> = (0..m).map(|j| mean(&x[j * n..(j + 1) * n])).collect();
     let nf = n as f64;
-    let mean_var = g[0] * nf / (nf - 1.0);
+    let mean_var = acov.mean(0) * nf / (nf - 1.0);
     let mut var_plus = mean_var * (nf - 1.0) / nf;
     if m > 1 {
         var_plus += var1(&means);
     }
-    let r = |t: usize| 1.0 - (mean_var - g[t]) / var_plus;
+    let mut r = |t: usize| 1.0 - (mean_var - acov.mean(t)) / var_plus;
     let mut rho = vec![0.0; n];
     rho[0] = 1.0;
     let mut e = 1.0;
@@ -251,6 +242,8 @@ pub struct Prepared<'a> {
     split_order: OnceCell<Vec<usize>>,
     sorted_all: OnceCell<Vec<f64>>,
     z_split: OnceCell<Vec<f64>>,
+    ess_mean: OnceCell<Stat>,
+    ess_q: std::cell::RefCell<Vec<(f64, Stat)>>,
     /// Warnings collected while computing (the ESS cap binding).
     pub warnings: std::cell::RefCell<Vec<String>>,
 }
@@ -264,6 +257,8 @@ impl<'a> Prepared<'a> {
             split_order: OnceCell::new(),
             sorted_all: OnceCell::new(),
             z_split: OnceCell::new(),
+            ess_mean: OnceCell::new(),
+            ess_q: Default::default(),
             warnings: Default::default(),
         }
     }
@@ -352,8 +347,17 @@ impl<'a> Prepared<'a> {
         }
     }
 
-    /// ESS of the indicator `1{x ≤ q̂_p}`.
+    /// ESS of the indicator `1{x ≤ q̂_p}` (cached per `p`).
     pub fn ess_quantile(&self, p: f64) -> Stat {
+        if let Some((_, s)) = self.ess_q.borrow().iter().find(|(q, _)| *q == p) {
+            return *s;
+        }
+        let s = self.ess_quantile_uncached(p);
+        self.ess_q.borrow_mut().push((p, s));
+        s
+    }
+
+    fn ess_quantile_uncached(&self, p: f64) -> Stat {
         self.check()?;
         self.constant_na()?;
         let q = self.quantile(p);
@@ -373,8 +377,12 @@ impl<'a> Prepared<'a> {
         Ok(lo.min(hi))
     }
 
-    /// ESS of the split raw draws (the ESS of the mean).
+    /// ESS of the split raw draws (the ESS of the mean; cached).
     pub fn ess_mean(&self) -> Stat {
+        *self.ess_mean.get_or_init(|| self.ess_mean_uncached())
+    }
+
+    fn ess_mean_uncached(&self) -> Stat {
         self.check()?;
         self.constant_na()?;
         let (s, m2, h) = self.split();

@@ -17,7 +17,7 @@
 
 use serde::Serialize;
 
-use super::acf::autocov_each;
+use super::acf::{LazyAcov, autocov_each};
 use super::{Draws, Undefined};
 
 /// emcee's default window constant (N/ESS convention; Sokal's c = 10 on τ_int).
@@ -36,14 +36,9 @@ pub struct SokalTau {
     pub window_found: bool,
 }
 
-/// Chain-averaged normalised autocorrelation `ρ̄(t)`, `t = 0..n`.
+/// Chain-averaged normalised autocorrelation `ρ̄(t)`, `t = 0..n` (all lags, by FFT).
 pub fn mean_acf(d: &Draws) -> Result<Vec<f64>, Undefined> {
-    if d.data.iter().any(|v| !v.is_finite()) {
-        return Err(Undefined::NonFinite);
-    }
-    if d.draws < 2 || d.chains == 0 {
-        return Err(Undefined::TooFewDraws);
-    }
+    validate(d)?;
     let acov = autocov_each(&d.data, d.chains, d.draws);
     let mut f = vec![0.0; d.draws];
     for a in &acov {
@@ -60,12 +55,28 @@ pub fn mean_acf(d: &Draws) -> Result<Vec<f64>, Undefined> {
     Ok(f)
 }
 
+fn validate(d: &Draws) -> Result<(), Undefined> {
+    if d.data.iter().any(|v| !v.is_finite()) {
+        return Err(Undefined::NonFinite);
+    }
+    if d.draws < 2 || d.chains == 0 {
+        return Err(Undefined::TooFewDraws);
+    }
+    Ok(())
+}
+
 /// Sokal's automatic window on a chain-averaged autocorrelation `f` with constant `c`.
 pub fn sokal_window(f: &[f64], c: f64, total: usize) -> SokalTau {
+    let mut it = f.iter().copied();
+    sokal_window_with(|_| it.next().unwrap_or(f64::NAN), f.len(), c, total)
+}
+
+/// The window search with `ρ̄(t)` supplied lag by lag (so only the lags searched are computed).
+fn sokal_window_with(mut rho: impl FnMut(usize) -> f64, n: usize, c: f64, total: usize) -> SokalTau {
     let mut cum = 0.0;
     let mut last = f64::NAN;
-    for (m, &r) in f.iter().enumerate() {
-        cum += r;
+    for m in 0..n {
+        cum += rho(m);
         let tau = 2.0 * cum - 1.0;
         last = tau;
         if (m as f64) >= c * tau {
@@ -77,7 +88,7 @@ pub fn sokal_window(f: &[f64], c: f64, total: usize) -> SokalTau {
             };
         }
     }
-    let m = f.len().saturating_sub(1);
+    let m = n.saturating_sub(1);
     SokalTau {
         tau: last,
         window: m,
@@ -90,10 +101,20 @@ fn se(tau: f64, m: usize, total: usize) -> f64 {
     tau * (2.0 * (2.0 * m as f64 + 1.0) / total as f64).sqrt()
 }
 
-/// emcee's τ of one variable (`c` = [`SOKAL_C`] unless given).
+/// emcee's τ of one variable (`c` = [`SOKAL_C`] unless given); lags are computed only as far as the
+/// window search goes.
 pub fn sokal_tau(d: &Draws, c: f64) -> Result<SokalTau, Undefined> {
-    let f = mean_acf(d)?;
-    let t = sokal_window(&f, c, d.chains * d.draws);
+    validate(d)?;
+    let mut acov = LazyAcov::new(&d.data, d.chains, d.draws);
+    let g0: Vec<f64> = (0..d.chains).map(|j| acov.chain(j, 0)).collect();
+    if g0.iter().any(|&v| v <= 0.0 || v.is_nan()) {
+        return Err(Undefined::ConstantChain);
+    }
+    let m = d.chains as f64;
+    let rho = |t: usize| {
+        (0..d.chains).map(|j| acov.chain(j, t) / g0[j]).sum::<f64>() / m
+    };
+    let t = sokal_window_with(rho, d.draws, c, d.chains * d.draws);
     if t.tau.is_nan() {
         return Err(Undefined::NotANumber);
     }
