@@ -10,6 +10,9 @@
 //!   `k = ⌊clip(S p + 1 − p, 1, S−1)⌋`). Both are the same real number; they may round differently,
 //!   and a rounding difference moves the indicator `1{x ≤ q}` when `q` sits on tied draws.
 
+use std::sync::{Arc, Mutex};
+
+use rayon::prelude::*;
 use statrs::distribution::{ContinuousCDF, Normal};
 
 /// Indices of `x` in ascending order (`total_cmp`, ties by index, so the order is deterministic).
@@ -26,31 +29,68 @@ pub fn qnorm(p: f64) -> f64 {
     d.inverse_cdf(p)
 }
 
-/// Rank-normalised values: `key` is non-decreasing along `order`; equal keys share an average rank.
-fn z_from_order(key: impl Fn(usize) -> f64, order: &[usize], out: &mut [f64]) {
-    let s = order.len();
+/// `Φ⁻¹((r − 3/8)/(S + 1/4))` for the integer ranks `r = 1..=S`, cached for the last `S` used (every
+/// variable of a trace has the same `S`, and continuous draws have integer ranks only). The values are
+/// those [`qnorm`] returns, so the cache changes speed only.
+fn integer_rank_z(s: usize) -> Arc<Vec<f64>> {
+    static CACHE: Mutex<Option<Arc<Vec<f64>>>> = Mutex::new(None);
+    let mut g = CACHE.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(t) = g.as_ref()
+        && t.len() == s
+    {
+        return t.clone();
+    }
     let denom = s as f64 - 2.0 * 0.375 + 1.0;
-    let mut i = 0;
-    while i < s {
-        let v = key(order[i]);
-        let mut j = i + 1;
-        while j < s && key(order[j]) == v {
-            j += 1;
+    let t: Arc<Vec<f64>> = Arc::new(
+        (1..=s)
+            .into_par_iter()
+            .map(|r| qnorm((r as f64 - 0.375) / denom))
+            .collect(),
+    );
+    *g = Some(t.clone());
+    t
+}
+
+/// Rank normalisation from keys in ascending order: `keys[i]` is the key of element `idx[i]`; equal
+/// keys share their average rank. Writes into `out[idx[i]]`.
+fn z_from_sorted_keys(keys: impl Iterator<Item = (f64, usize)>, s: usize, out: &mut [f64]) {
+    let table = integer_rank_z(s);
+    let denom = s as f64 - 2.0 * 0.375 + 1.0;
+    let mut group: Vec<usize> = Vec::new();
+    let mut gkey = f64::NAN;
+    let mut start = 0usize; // 0-based position of the group's first element
+    let mut flush = |group: &mut Vec<usize>, start: usize| {
+        let len = group.len();
+        if len == 0 {
+            return;
         }
-        // Average of the 1-based ranks i+1 ..= j.
-        let r = 0.5 * ((i + 1) as f64 + j as f64);
-        let z = qnorm((r - 0.375) / denom);
-        for &k in &order[i..j] {
+        // Average of the 1-based ranks start+1 ..= start+len.
+        let z = if len % 2 == 1 {
+            table[start + len / 2]
+        } else {
+            let r = 0.5 * ((start + 1) as f64 + (start + len) as f64);
+            qnorm((r - 0.375) / denom)
+        };
+        for &k in group.iter() {
             out[k] = z;
         }
-        i = j;
+        group.clear();
+    };
+    for (pos, (key, i)) in keys.enumerate() {
+        if key != gkey {
+            flush(&mut group, start);
+            start = pos;
+            gkey = key;
+        }
+        group.push(i);
     }
+    flush(&mut group, start);
 }
 
 /// Rank normalisation of `x` given its ascending `order`.
 pub fn z_scale_with(x: &[f64], order: &[usize]) -> Vec<f64> {
     let mut out = vec![0.0; x.len()];
-    z_from_order(|k| x[k], order, &mut out);
+    z_from_sorted_keys(order.iter().map(|&i| (x[i], i)), x.len(), &mut out);
     out
 }
 
@@ -61,28 +101,31 @@ pub fn z_scale(x: &[f64]) -> Vec<f64> {
 
 /// Rank normalisation of `|x − centre|`, given the ascending `order` of `x`.
 pub fn z_fold_with(x: &[f64], order: &[usize], centre: f64) -> Vec<f64> {
-    let f: Vec<f64> = x.iter().map(|&v| (v - centre).abs()).collect();
-    let k = order.partition_point(|&i| x[i] < centre);
+    let sorted: Vec<f64> = order.iter().map(|&i| x[i]).collect();
+    let k = sorted.partition_point(|&v| v < centre);
     let (mut a, mut b) = (k, k); // left side walks down from k−1, right side up from k
-    let mut merged = Vec::with_capacity(x.len());
-    while a > 0 || b < order.len() {
-        let take_left = if a == 0 {
-            false
-        } else if b == order.len() {
-            true
-        } else {
-            f[order[a - 1]] <= f[order[b]]
-        };
-        if take_left {
-            a -= 1;
-            merged.push(order[a]);
-        } else {
-            merged.push(order[b]);
-            b += 1;
+    let n = x.len();
+    let merged = std::iter::from_fn(move || {
+        let fa = (a > 0).then(|| (sorted[a - 1] - centre).abs());
+        let fb = (b < n).then(|| (sorted[b] - centre).abs());
+        match (fa, fb) {
+            (Some(l), Some(r)) if l <= r => {
+                a -= 1;
+                Some((l, order[a]))
+            }
+            (Some(l), None) => {
+                a -= 1;
+                Some((l, order[a]))
+            }
+            (_, Some(r)) => {
+                b += 1;
+                Some((r, order[b - 1]))
+            }
+            (None, None) => None,
         }
-    }
-    let mut out = vec![0.0; x.len()];
-    z_from_order(|i| f[i], &merged, &mut out);
+    });
+    let mut out = vec![0.0; n];
+    z_from_sorted_keys(merged, n, &mut out);
     out
 }
 
