@@ -26,14 +26,31 @@ fn fft_autocovariance_equals_the_direct_sum() {
     for n in [1usize, 2, 5, 37, 100, 257] {
         let d = ar1(0.7, 2, n, n as u64);
         let fft = autocov_each(&d.data, 2, n);
-        for j in 0..2 {
+        for (j, fj) in fft.iter().enumerate() {
             let direct = autocov_direct(d.chain(j));
             for t in 0..n {
-                let e = (fft[j][t] - direct[t]).abs();
+                let e = (fj[t] - direct[t]).abs();
                 assert!(FFT_VS_DIRECT.accepts(e, 1), "n={n} t={t}: {e:e}");
             }
         }
     }
+}
+
+#[test]
+fn lazy_direct_lags_equal_the_fft_across_the_switch() {
+    use mcmc_audit::sampled::acf::{DIRECT_LAGS, LazyAcov};
+    let d = ar1(0.95, 3, 5000, 4);
+    let fft = autocov_each(&d.data, 3, 5000);
+    let mut direct = LazyAcov::new(&d.data, 3, 5000);
+    for t in 0..DIRECT_LAGS {
+        let mean_fft = fft.iter().map(|v| v[t]).sum::<f64>() / 3.0;
+        let e = (direct.mean(t) - mean_fft).abs();
+        assert!(FFT_VS_DIRECT.accepts(e, 1), "t={t}: {e:e}");
+    }
+    // Past the switch the lazy values come from the FFT (of the centred chains).
+    let t = 3 * DIRECT_LAGS;
+    let e = (direct.chain(1, t) - fft[1][t]).abs();
+    assert!(FFT_VS_DIRECT.accepts(e, 1), "{e:e}");
 }
 
 #[test]

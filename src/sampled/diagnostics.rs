@@ -291,7 +291,7 @@ impl<'a> Prepared<'a> {
     /// All draws, sorted ascending.
     pub fn sorted_all(&self) -> &[f64] {
         self.sorted_all.get_or_init(|| {
-            if self.d.draws % 2 == 0 && self.split.get().is_some() {
+            if self.d.draws.is_multiple_of(2) && self.split.get().is_some() {
                 let s = &self.split().0;
                 self.split_order().iter().map(|&i| s[i]).collect()
             } else {

@@ -170,7 +170,8 @@ pub fn quantile_mquantiles(s: &[f64], p: f64) -> f64 {
     if n == 1 {
         return s[0];
     }
-    let m = 1.0 + p * (1.0 - 1.0 - 1.0);
+    // m = alphap + p (1 − alphap − betap) = 1 + p·(−1), bit-identical to 1 − p.
+    let m = 1.0 - p;
     let aleph = n as f64 * p + m;
     let k = aleph.clamp(1.0, (n - 1) as f64).floor();
     let g = (aleph - k).clamp(0.0, 1.0);

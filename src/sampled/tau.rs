@@ -72,7 +72,12 @@ pub fn sokal_window(f: &[f64], c: f64, total: usize) -> SokalTau {
 }
 
 /// The window search with `ρ̄(t)` supplied lag by lag (so only the lags searched are computed).
-fn sokal_window_with(mut rho: impl FnMut(usize) -> f64, n: usize, c: f64, total: usize) -> SokalTau {
+fn sokal_window_with(
+    mut rho: impl FnMut(usize) -> f64,
+    n: usize,
+    c: f64,
+    total: usize,
+) -> SokalTau {
     let mut cum = 0.0;
     let mut last = f64::NAN;
     for m in 0..n {
@@ -111,9 +116,7 @@ pub fn sokal_tau(d: &Draws, c: f64) -> Result<SokalTau, Undefined> {
         return Err(Undefined::ConstantChain);
     }
     let m = d.chains as f64;
-    let rho = |t: usize| {
-        (0..d.chains).map(|j| acov.chain(j, t) / g0[j]).sum::<f64>() / m
-    };
+    let rho = |t: usize| (0..d.chains).map(|j| acov.chain(j, t) / g0[j]).sum::<f64>() / m;
     let t = sokal_window_with(rho, d.draws, c, d.chains * d.draws);
     if t.tau.is_nan() {
         return Err(Undefined::NotANumber);
