@@ -224,6 +224,13 @@ fn antithetic_chains_hit_the_ess_cap_with_a_warning() {
     let s = 4000.0f64;
     assert!((ess - s * s.log10()).abs() < 1e-9 * ess, "{ess}");
     assert!(p.warnings.borrow().iter().any(|w| w.contains("capped")));
+    // The Sokal window fails on antithetic chains; the report says so.
+    let (sum, _) = mcmc_audit::sampled::report::summarise("x", &d, &Default::default());
+    assert!(
+        sum.warnings.iter().any(|w| w.contains("antithetic")),
+        "{:?}",
+        sum.warnings
+    );
     // A positively correlated chain does not.
     let q = ar1(0.5, 4, 1000, 11);
     let p = Prepared::new(&q, Convention::Posterior);

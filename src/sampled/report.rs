@@ -172,6 +172,13 @@ pub fn summarise(name: &str, d: &Draws, opts: &TraceOptions) -> (VariableSummary
         warnings.push("constant draws: the arviz convention reports ESS = S (ArviZ 0.23)".into());
     }
     if let Some(t) = tau_v
+        && (t <= 0.0 || tau_window == Some(1))
+    {
+        warnings.push(format!(
+            "Sokal tau = {t:.4} with the window at lag {}: the autocorrelation is antithetic (rho(1) <= -0.4) and the window rule stops at once, so tau is unreliable (emcee returns the same number; see the calibration table); use ess_mean (Geyer)",
+            tau_window.unwrap_or(0)
+        ));
+    } else if let Some(t) = tau_v
         && 50.0 * t > d.draws as f64
     {
         warnings.push(format!(
