@@ -110,3 +110,34 @@ fn trajectory_transitions_match_their_own_kernel_and_not_another() {
         "{v:?}"
     );
 }
+
+#[test]
+fn false_alarm_rate_is_at_most_nominal_on_reversible_chains() {
+    use mcmc_audit::numeric::tolerance::test::REVERSIBILITY_FALSE_ALARM;
+    use mcmc_audit::sampled::calibration::{ar1, replicate_seed};
+    use mcmc_audit::sampled::reversibility::reversibility_test;
+    // Functions of three independent AR(1) chains (a reversible joint chain), correlated with each
+    // other: time-symmetric cross moments, so every rejection is a false alarm.
+    let (reps, level) = (200u64, 0.05);
+    let mut rejections = 0;
+    for r in 0..reps {
+        let s = replicate_seed(17, r);
+        let (a, b, c) = (
+            ar1(0.5, 4, 2000, s),
+            ar1(0.7, 4, 2000, s + 1),
+            ar1(0.3, 4, 2000, s + 2),
+        );
+        let mk =
+            |f: &dyn Fn(usize) -> f64| Draws::new(4, 2000, (0..8000).map(f).collect()).unwrap();
+        let y1 = mk(&|i| a.data[i] + b.data[i]);
+        let y2 = mk(&|i| b.data[i] - c.data[i]);
+        let y3 = mk(&|i| a.data[i] * c.data[i]);
+        let t = reversibility_test(&[&y1, &y2, &y3]).unwrap();
+        if t.p_value < level {
+            rejections += 1;
+        }
+    }
+    let rate = rejections as f64 / reps as f64;
+    eprintln!("false-alarm rate at level {level}: {rate}");
+    assert!(rate <= REVERSIBILITY_FALSE_ALARM, "{rate}");
+}

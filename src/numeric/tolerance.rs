@@ -121,6 +121,10 @@ pub mod test {
     /// Bound on |relative bias| of the Sokal τ in those runs: measured within ±2.2 % (window truncation
     /// and per-chain centring, ≈ −10 τ/n); 0.1 leaves room for the replicate noise (rmse/√reps ≤ 1.5 %).
     pub const SOKAL_REL_BIAS: f64 = 0.1;
+    /// Upper bound on the observed rejection fraction of `S.reversibility` at level 0.05 over 200
+    /// reversible replicates: Bonferroni makes the test conservative (≤ 0.05 expected); 0.1 is the
+    /// nominal level plus 3 binomial sd (0.015) — a real excess of false alarms fails.
+    pub const REVERSIBILITY_FALSE_ALARM: f64 = 0.1;
 }
 
 /// Input validation (not a checker): a supplied matrix or π whose rows/total miss 1 by more than this

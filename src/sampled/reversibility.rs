@@ -28,6 +28,8 @@ use crate::exact::ExactChain;
 
 /// Batches per chain in the reversibility test.
 pub const BATCHES: usize = 20;
+/// Most observables tested (the cost grows as the number of pairs times the draws).
+pub const MAX_OBSERVABLES: usize = 64;
 
 /// The asymmetry of one pair of observables.
 #[derive(Clone, Debug, serde::Serialize)]
@@ -56,7 +58,7 @@ pub struct Reversibility {
 /// two observables or too few draws for [`BATCHES`] batches of at least two lags per chain.
 pub fn reversibility_test(vars: &[&Draws]) -> Option<Reversibility> {
     let k = vars.len();
-    if k < 2 {
+    if !(2..=MAX_OBSERVABLES).contains(&k) {
         return None;
     }
     let (m, n) = (vars[0].chains, vars[0].draws);
@@ -131,7 +133,7 @@ pub fn check_reversibility(names: &[String], vars: &[&Draws], tol: &Tolerances) 
     let v = Verdict::new("S.reversibility", tol.get("S.reversibility"));
     let Some(r) = reversibility_test(vars) else {
         return v.with_status(Status::NotApplicable).reason(
-            "needs at least two finite observables of equal shape and at least 2 lags per batch (20 batches per chain)",
+            "needs 2 to 64 finite observables of equal shape and at least 2 lags per batch (20 batches per chain)",
         );
     };
     let worst = r
