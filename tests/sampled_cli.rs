@@ -168,4 +168,8 @@ fn bad_input_exits_2_naming_file_and_field() {
     }
     let (code, _, err) = run(&["trace", "x.npy", "--convention", "stan"]);
     assert_eq!(code, 2, "{err}");
+    let f = data("small_2x60.csv");
+    let (code, _, err) = run(&["trace", f.to_str().unwrap(), "--window", "0"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--window"), "{err}");
 }

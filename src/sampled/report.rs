@@ -274,6 +274,20 @@ pub fn trace_report(file: &str, vars: &[Variable], opts: &TraceOptions) -> Trace
 
 /// Reads `path` and builds its report (the body of `mcmc-audit trace`).
 pub fn run_trace(path: &Path, opts: &TraceOptions) -> Result<TraceReport> {
+    if opts.window == Some(0) {
+        return Err(crate::Error::field(
+            "command line",
+            "--window",
+            "must be at least 1",
+        ));
+    }
+    if opts.doubling_from == Some(0) {
+        return Err(crate::Error::field(
+            "command line",
+            "--doubling-from",
+            "must be at least 1",
+        ));
+    }
     let vars = read_trace(path)?;
     Ok(trace_report(&path.display().to_string(), &vars, opts))
 }
