@@ -17,6 +17,7 @@ pub mod kernel;
 pub mod model;
 pub mod numeric;
 pub mod report;
+pub mod sampled;
 pub mod spec;
 pub mod trainability;
 

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use mcmc_audit::{audit, report};
+use mcmc_audit::{audit, report, sampled};
 
 #[derive(Parser)]
 #[command(
@@ -51,10 +51,46 @@ enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: ClaimsFormat,
     },
+    /// Diagnose sampled trajectories (.npy, .npz or .csv): ESS, R-hat, MCSE, tau and the estimator rules.
+    Trace {
+        /// `.npy` of shape (chains, draws[, variables]), `.npz` with one (chains, draws) array per
+        /// variable, or `.csv` with a header row (and a `chain` column for several chains).
+        file: PathBuf,
+        /// Which reference's conventions to follow where posterior and ArviZ differ.
+        #[arg(long, value_enum, default_value = "posterior")]
+        convention: TraceConvention,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: TraceFormat,
+        /// Burn-in draws discarded before the trajectory (enables the E.burn-in check).
+        #[arg(long)]
+        burn_in: Option<usize>,
+        /// The estimator window K judged by A6.sampled (K >= 50 tau; default: the draws per chain).
+        #[arg(long)]
+        window: Option<usize>,
+        /// First length of the doubling-stability probe (default: n / 2^k, at least 64 draws).
+        #[arg(long)]
+        doubling_from: Option<usize>,
+        /// Exit 1 on a failed required check and 3 on an inconclusive one (default: 0 unless the input is bad).
+        #[arg(long)]
+        strict: bool,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
 enum ClaimsFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum TraceConvention {
+    Posterior,
+    Arviz,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum TraceFormat {
     Text,
     Json,
 }
@@ -119,6 +155,35 @@ fn main() -> ExitCode {
                 }
                 Err(e) => fail(e),
             }
+        }
+        Command::Trace {
+            file,
+            convention,
+            format,
+            burn_in,
+            window,
+            doubling_from,
+            strict,
+        } => {
+            let opts = sampled::report::TraceOptions {
+                convention: match convention {
+                    TraceConvention::Posterior => sampled::Convention::Posterior,
+                    TraceConvention::Arviz => sampled::Convention::Arviz,
+                },
+                burn_in,
+                window,
+                doubling_from,
+                ..Default::default()
+            };
+            let r = match sampled::report::run_trace(&file, &opts) {
+                Ok(r) => r,
+                Err(e) => return fail(e),
+            };
+            match format {
+                TraceFormat::Text => print!("{}", sampled::report::text(&r)),
+                TraceFormat::Json => println!("{}", sampled::report::json(&r)),
+            }
+            ExitCode::from(if strict { r.exit_code() as u8 } else { 0 })
         }
     }
 }

@@ -22,10 +22,11 @@ pub const DRAWS: usize = 1 << 18;
 const BLOCK: usize = 64;
 const MIN_EXPECTED: f64 = 5.0;
 
-struct RowStats {
-    g: f64,
-    dof: usize,
-    impossible: Option<(usize, usize)>,
+/// One row's G statistic, its degrees of freedom, and the first impossible transition seen.
+pub(crate) struct RowStats {
+    pub(crate) g: f64,
+    pub(crate) dof: usize,
+    pub(crate) impossible: Option<(usize, usize)>,
 }
 
 //= spec:K.step-consistency
@@ -93,7 +94,9 @@ pub fn check_step_consistency(
     v.judge(p, n)
 }
 
-fn row_g(
+/// G-test of one row's observed outcome counts (`r` draws from state `s`) against `r·row`, pooling
+/// cells with expected count below 5 (also used by the trajectory test in `sampled::reversibility`).
+pub(crate) fn row_g(
     row: &[f64],
     counts: &std::collections::BTreeMap<usize, usize>,
     r: usize,

@@ -1,0 +1,163 @@
+//! Autocovariance by FFT (PEERS.md §4.1): for each chain, centre, zero-pad to a fast length
+//! `L ≥ 2n` (factors 2, 3, 5; padding changes rounding only), `|FFT|²`, inverse FFT, and divide by
+//! `L·n`. The result is the biased estimator `γ(t) = (1/n) Σ_{i=0}^{n−1−t} (x_i − x̄)(x_{i+t} − x̄)`
+//! recommended by Geyer (1992). Chains are transformed in parallel; every chain's result depends on
+//! its own data only, so the output is identical at any thread count.
+
+use rayon::prelude::*;
+use realfft::RealFftPlanner;
+use realfft::num_complex::Complex;
+
+/// Smallest `L ≥ n` of the form `2^a 3^b 5^c`.
+pub fn fast_len(n: usize) -> usize {
+    let mut best = n.next_power_of_two();
+    let mut p5 = 1usize;
+    while p5 < best {
+        let mut p35 = p5;
+        while p35 < best {
+            let mut l = p35;
+            while l < n {
+                l *= 2;
+            }
+            best = best.min(l);
+            p35 *= 3;
+        }
+        p5 *= 5;
+    }
+    best.max(1)
+}
+
+/// Biased autocovariances of every chain (`m` chains of `n` draws, chain-major): `m` vectors of `n` lags.
+pub fn autocov_each(x: &[f64], m: usize, n: usize) -> Vec<Vec<f64>> {
+    if n == 0 {
+        return vec![Vec::new(); m];
+    }
+    let len = fast_len(2 * n);
+    let mut planner = RealFftPlanner::<f64>::new();
+    let fwd = planner.plan_fft_forward(len);
+    let inv = planner.plan_fft_inverse(len);
+    let scale = 1.0 / (len as f64 * n as f64);
+    (0..m)
+        .into_par_iter()
+        .map(|j| {
+            let c = &x[j * n..(j + 1) * n];
+            let mean = c.iter().sum::<f64>() / n as f64;
+            let mut buf = fwd.make_input_vec();
+            for (b, &v) in buf.iter_mut().zip(c) {
+                *b = v - mean;
+            }
+            let mut spec = fwd.make_output_vec();
+            // Lengths match the plan, so `process` cannot fail.
+            let _ = fwd.process(&mut buf, &mut spec);
+            for s in spec.iter_mut() {
+                *s = Complex::new(s.norm_sqr(), 0.0);
+            }
+            let _ = inv.process(&mut spec, &mut buf);
+            buf.truncate(n);
+            for v in buf.iter_mut() {
+                *v *= scale;
+            }
+            buf
+        })
+        .collect()
+}
+
+/// Direct O(n²) biased autocovariance of one series (the reference the FFT path is tested against).
+pub fn autocov_direct(c: &[f64]) -> Vec<f64> {
+    let n = c.len();
+    let mean = c.iter().sum::<f64>() / n as f64;
+    (0..n)
+        .map(|t| {
+            (0..n - t)
+                .map(|i| (c[i] - mean) * (c[i + t] - mean))
+                .sum::<f64>()
+                / n as f64
+        })
+        .collect()
+}
+
+/// Lags computed by direct sums before switching to the FFT (a direct lag costs `n` multiply-adds per
+/// chain; the padded FFT pair costs roughly that of 50–100 lags).
+pub const DIRECT_LAGS: usize = 64;
+
+/// Autocovariances computed on demand: short lags by direct sums (most chains truncate after a few
+/// lags), all lags by FFT once a caller needs more than [`DIRECT_LAGS`]. Both are the biased
+/// estimator; they differ by rounding only.
+pub struct LazyAcov {
+    m: usize,
+    n: usize,
+    centred: Vec<f64>,
+    /// `per_chain[j][t]` for the lags computed so far.
+    per_chain: Vec<Vec<f64>>,
+    full: bool,
+}
+
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    // Four accumulators so the loop vectorises; the order is fixed, so results are reproducible.
+    let mut s = [0.0f64; 4];
+    let ca = a.chunks_exact(4);
+    let cb = b.chunks_exact(4);
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for k in 0..4 {
+            s[k] += x[k] * y[k];
+        }
+    }
+    let mut t = (s[0] + s[1]) + (s[2] + s[3]);
+    for (x, y) in ra.iter().zip(rb) {
+        t += x * y;
+    }
+    t
+}
+
+impl LazyAcov {
+    /// `m` chains of `n` draws, chain-major.
+    pub fn new(x: &[f64], m: usize, n: usize) -> Self {
+        let mut centred = Vec::with_capacity(m * n);
+        for j in 0..m {
+            let c = &x[j * n..(j + 1) * n];
+            let mean = c.iter().sum::<f64>() / n as f64;
+            centred.extend(c.iter().map(|v| v - mean));
+        }
+        LazyAcov {
+            m,
+            n,
+            centred,
+            per_chain: vec![Vec::new(); m],
+            full: false,
+        }
+    }
+
+    /// Makes lags `0..=t` available (`t < n`).
+    fn ensure(&mut self, t: usize) {
+        let have = self.per_chain.first().map_or(0, |v| v.len());
+        if t < have || self.full {
+            return;
+        }
+        if t >= DIRECT_LAGS {
+            self.per_chain = autocov_each(&self.centred, self.m, self.n);
+            self.full = true;
+            return;
+        }
+        let upto = (t + 8).min(DIRECT_LAGS).min(self.n - 1);
+        let n = self.n;
+        for (j, v) in self.per_chain.iter_mut().enumerate() {
+            let c = &self.centred[j * n..(j + 1) * n];
+            for lag in v.len()..=upto {
+                v.push(dot(&c[..n - lag], &c[lag..]) / n as f64);
+            }
+        }
+    }
+
+    /// `γ_j(t)`.
+    pub fn chain(&mut self, j: usize, t: usize) -> f64 {
+        self.ensure(t);
+        self.per_chain[j][t]
+    }
+
+    /// `γ̄(t)`, the mean over chains.
+    pub fn mean(&mut self, t: usize) -> f64 {
+        self.ensure(t);
+        self.per_chain.iter().map(|v| v[t]).sum::<f64>() / self.m as f64
+    }
+}

@@ -1,0 +1,204 @@
+//! The programme's estimator rules on trajectories (Q-PROGRAM.md §5 A5, A6):
+//!
+//! - **Doubling stability** (`E.doubling`): τ is estimated (Sokal window, N/ESS convention) on the
+//!   first `L, 2L, 4L, …` draws of every chain. τ counts as *resolved* at the first consecutive pair
+//!   `(L, 2L)` that is self-consistent (`L ≥ 5 τ(L)` and `2L ≥ 5 τ(2L)`, the Sokal window constant)
+//!   and stable (`|τ(2L) − τ(L)| / τ(L) < 0.15`); the resolved value is `τ(2L)`. Otherwise the probe is
+//!   *inconclusive*. `τ/L` is reported at every length: a chain whose slowest mode is not crossed
+//!   within the trajectory shows `τ/L` roughly constant (τ grows with L), the signature of exp4.
+//! - **Window gate** (`A6.sampled`): `K ≥ 50 τ`, measured as `τ/K ≤ 1/50`, with `K` the draws per chain
+//!   and `τ` the resolved value (inconclusive when τ is not resolved).
+//! - **Burn-in flag** (`E.burn-in`): the burn-in `B` discarded before the trajectory satisfies
+//!   `B ≥ 5 τ`, measured as `τ/B ≤ 1/5`.
+
+use serde::Serialize;
+
+use super::Draws;
+use super::tau::{SOKAL_C, sokal_tau};
+use crate::checks::verdict::json_num;
+use crate::checks::{Status, Tolerances, Verdict};
+
+/// Shortest prefix the default probe uses.
+pub const MIN_PROBE_LENGTH: usize = 64;
+/// Most doublings the default probe makes.
+pub const MAX_DOUBLINGS: usize = 6;
+/// Self-consistency factor: a length counts only if `L ≥ SELF_CONSISTENT · τ(L)`.
+pub const SELF_CONSISTENT: f64 = 5.0;
+
+/// τ at one prefix length.
+#[derive(Clone, Debug, Serialize)]
+pub struct LengthTau {
+    pub length: usize,
+    /// `None` when τ is undefined at this length.
+    pub tau: Option<f64>,
+    pub tau_over_length: Option<f64>,
+    /// `|τ(L) − τ(L/2)| / τ(L/2)` (none at the first length).
+    pub rel_change: Option<f64>,
+}
+
+/// The outcome of the doubling probe.
+#[derive(Clone, Debug, Serialize)]
+pub struct Doubling {
+    pub tau_by_length: Vec<LengthTau>,
+    /// The longer length of the first pair of the final run of good pairs.
+    pub resolved_length: Option<usize>,
+    /// τ at the full length, when resolved.
+    pub tau: Option<f64>,
+    /// The relative change at the final doubling.
+    pub rel_change: Option<f64>,
+    /// At least two consecutive good doublings at the end (the programme's "stable" calibration).
+    pub stable: bool,
+}
+
+/// Default lengths `L₀·2^k ≤ n`, `L₀ = n / 2^K` with `K ≤ MAX_DOUBLINGS` and `L₀ ≥ MIN_PROBE_LENGTH`.
+pub fn default_lengths(n: usize) -> Vec<usize> {
+    let mut k = 0;
+    while k < MAX_DOUBLINGS && (n >> (k + 1)) >= MIN_PROBE_LENGTH {
+        k += 1;
+    }
+    lengths_from(n >> k, n)
+}
+
+/// `L₀, 2L₀, 4L₀, … ≤ n`.
+pub fn lengths_from(l0: usize, n: usize) -> Vec<usize> {
+    let mut v = Vec::new();
+    let mut l = l0.max(1);
+    while l <= n {
+        v.push(l);
+        l *= 2;
+    }
+    v
+}
+
+/// Runs the probe over `lengths` (ascending) with stability threshold `threshold` (0.15).
+pub fn doubling_probe(d: &Draws, lengths: &[usize], threshold: f64) -> Doubling {
+    let mut steps: Vec<LengthTau> = Vec::with_capacity(lengths.len());
+    for &l in lengths {
+        let tau = sokal_tau(&d.prefix(l), SOKAL_C).ok().map(|t| t.tau);
+        let rel_change = match (steps.last().and_then(|s| s.tau), tau) {
+            (Some(a), Some(b)) if a > 0.0 => Some((b - a).abs() / a),
+            _ => None,
+        };
+        steps.push(LengthTau {
+            length: l,
+            tau,
+            tau_over_length: tau.map(|t| t / l as f64),
+            rel_change,
+        });
+    }
+    let ok = |s: &LengthTau| {
+        s.tau
+            .is_some_and(|t| s.length as f64 >= SELF_CONSISTENT * t)
+    };
+    let good: Vec<bool> = (0..steps.len())
+        .map(|k| {
+            k >= 1
+                && ok(&steps[k - 1])
+                && ok(&steps[k])
+                && steps[k].rel_change.is_some_and(|r| r < threshold)
+        })
+        .collect();
+    // Resolved when the final doubling is good; it became resolved at the start of the final run of
+    // good pairs. An early good pair followed by a bad one is a false resolution on short prefixes.
+    let last = steps.len().saturating_sub(1);
+    let resolved = (steps.len() >= 2 && good[last]).then(|| {
+        let mut k = last;
+        while k > 1 && good[k - 1] {
+            k -= 1;
+        }
+        k
+    });
+    let stable = resolved.is_some_and(|k| last > k);
+    let (resolved_length, tau, rel_change) = match resolved {
+        Some(k) => (
+            Some(steps[k].length),
+            steps[last].tau,
+            steps[last].rel_change,
+        ),
+        None => (None, None, steps.last().and_then(|s| s.rel_change)),
+    };
+    Doubling {
+        tau_by_length: steps,
+        resolved_length,
+        tau,
+        rel_change,
+        stable,
+    }
+}
+
+fn steps_json(d: &Doubling) -> serde_json::Value {
+    serde_json::to_value(&d.tau_by_length).unwrap_or(serde_json::Value::Null)
+}
+
+//= spec:E.doubling
+/// `E.doubling`: pass when the probe resolves τ, inconclusive otherwise (never fail).
+pub fn check_doubling(variable: &str, d: &Doubling, tol: &Tolerances) -> Verdict {
+    let t = tol.get("E.doubling");
+    let threshold = t.map(|t| t.value).unwrap_or(0.15);
+    let mut v = Verdict::new("E.doubling", t)
+        .detail("variable", variable)
+        .detail("threshold", json_num(threshold))
+        .detail("tau_by_length", steps_json(d))
+        .detail("stable", d.stable);
+    v.measured = d.rel_change;
+    match (d.resolved_length, d.tau) {
+        (Some(l), Some(tau)) => {
+            v = v
+                .detail("resolved_length", l)
+                .detail("tau", json_num(tau))
+                .with_status(Status::Pass);
+        }
+        _ => {
+            v = v.with_status(Status::Inconclusive).reason(
+                "tau not resolved: the final doubling (L to 2L = all draws) is not self-consistent (L >= 5 tau) or changes tau by the threshold or more",
+            );
+        }
+    }
+    v
+}
+
+//= spec:A6.sampled
+/// `A6.sampled`: `τ/K ≤ 1/50` with the resolved τ and `K` draws per chain.
+pub fn check_window(variable: &str, d: &Doubling, k: usize, tol: &Tolerances) -> Verdict {
+    let v = Verdict::new("A6.sampled", tol.get("A6.sampled"))
+        .detail("variable", variable)
+        .detail("window", k);
+    match d.tau {
+        Some(tau) => v.detail("tau", json_num(tau)).judge(tau / k as f64, 1),
+        None => v
+            .with_status(Status::Inconclusive)
+            .reason("tau is not resolved by doubling, so K/tau is not known"),
+    }
+}
+
+//= spec:E.burn-in
+/// `E.burn-in`: `τ/B ≤ 1/5` for a burn-in of `B` draws (not applicable when `B` is unknown).
+pub fn check_burn_in(
+    variable: &str,
+    d: &Doubling,
+    burn_in: Option<usize>,
+    tol: &Tolerances,
+) -> Verdict {
+    let v = Verdict::new("E.burn-in", tol.get("E.burn-in")).detail("variable", variable);
+    match (burn_in, d.tau) {
+        (None, _) => v
+            .with_status(Status::NotApplicable)
+            .reason("the burn-in discarded before the trajectory is not known (pass --burn-in)"),
+        (Some(b), Some(tau)) => {
+            let v = v.detail("burn_in", b).detail("tau", json_num(tau));
+            if b == 0 {
+                let mut v = v
+                    .with_status(Status::Fail)
+                    .reason("no burn-in was discarded");
+                v.measured = None;
+                v
+            } else {
+                v.judge(tau / b as f64, 1)
+            }
+        }
+        (Some(b), None) => v
+            .detail("burn_in", b)
+            .with_status(Status::Inconclusive)
+            .reason("tau is not resolved by doubling"),
+    }
+}

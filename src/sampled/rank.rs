@@ -1,0 +1,180 @@
+//! Ranks and quantiles (PEERS.md §4.3, §4.6).
+//!
+//! - Average ranks (ties get the mean of their 1-based positions), as R `rank(ties = "average")` and
+//!   SciPy `rankdata(method = "average")`; ordinal ranks are a known bug for discrete draws.
+//! - Rank normalisation `z = Φ⁻¹((r − c)/(S − 2c + 1))`, Blom's `c = 3/8`.
+//! - Folding `|x − centre|`: its sorted order is a merge of the two sides of the centre in the sorted
+//!   order of `x` (each side is monotone), so folding costs no second sort.
+//! - Quantiles: R type 7 (`posterior`: `(1−h)·x_lo + h·x_hi`, exactly `x_lo` when `x_hi == x_lo`) and
+//!   SciPy `mquantiles(alphap = 1, betap = 1)` (ArviZ 0.23: `(1−γ)·x[k−1] + γ·x[k]` with
+//!   `k = ⌊clip(S p + 1 − p, 1, S−1)⌋`). Both are the same real number; they may round differently,
+//!   and a rounding difference moves the indicator `1{x ≤ q}` when `q` sits on tied draws.
+
+use std::sync::{Arc, Mutex};
+
+use rayon::prelude::*;
+use statrs::distribution::{ContinuousCDF, Normal};
+
+/// Indices of `x` in ascending order (`total_cmp`, ties by index, so the order is deterministic).
+pub fn argsort(x: &[f64]) -> Vec<usize> {
+    let mut idx: Vec<(f64, usize)> = x.iter().copied().zip(0..).collect();
+    idx.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    idx.into_iter().map(|(_, i)| i).collect()
+}
+
+/// Standard normal quantile.
+pub fn qnorm(p: f64) -> f64 {
+    // Normal::standard cannot fail; p is in (0, 1) for every caller.
+    let d = Normal::standard();
+    d.inverse_cdf(p)
+}
+
+/// `Φ⁻¹((r − 3/8)/(S + 1/4))` for the integer ranks `r = 1..=S`, cached for the last `S` used (every
+/// variable of a trace has the same `S`, and continuous draws have integer ranks only). The values are
+/// those [`qnorm`] returns, so the cache changes speed only.
+fn integer_rank_z(s: usize) -> Arc<Vec<f64>> {
+    static CACHE: Mutex<Option<Arc<Vec<f64>>>> = Mutex::new(None);
+    let mut g = CACHE.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(t) = g.as_ref()
+        && t.len() == s
+    {
+        return t.clone();
+    }
+    let denom = s as f64 - 2.0 * 0.375 + 1.0;
+    let t: Arc<Vec<f64>> = Arc::new(
+        (1..=s)
+            .into_par_iter()
+            .map(|r| qnorm((r as f64 - 0.375) / denom))
+            .collect(),
+    );
+    *g = Some(t.clone());
+    t
+}
+
+/// Rank normalisation from keys in ascending order: `keys[i]` is the key of element `idx[i]`; equal
+/// keys share their average rank. Writes into `out[idx[i]]`.
+fn z_from_sorted_keys(keys: impl Iterator<Item = (f64, usize)>, s: usize, out: &mut [f64]) {
+    let table = integer_rank_z(s);
+    let denom = s as f64 - 2.0 * 0.375 + 1.0;
+    let mut group: Vec<usize> = Vec::new();
+    let mut gkey = f64::NAN;
+    let mut start = 0usize; // 0-based position of the group's first element
+    let mut flush = |group: &mut Vec<usize>, start: usize| {
+        let len = group.len();
+        if len == 0 {
+            return;
+        }
+        // Average of the 1-based ranks start+1 ..= start+len.
+        let z = if len % 2 == 1 {
+            table[start + len / 2]
+        } else {
+            let r = 0.5 * ((start + 1) as f64 + (start + len) as f64);
+            qnorm((r - 0.375) / denom)
+        };
+        for &k in group.iter() {
+            out[k] = z;
+        }
+        group.clear();
+    };
+    for (pos, (key, i)) in keys.enumerate() {
+        if key != gkey {
+            flush(&mut group, start);
+            start = pos;
+            gkey = key;
+        }
+        group.push(i);
+    }
+    flush(&mut group, start);
+}
+
+/// Rank normalisation of `x` given its ascending `order`.
+pub fn z_scale_with(x: &[f64], order: &[usize]) -> Vec<f64> {
+    let mut out = vec![0.0; x.len()];
+    z_from_sorted_keys(order.iter().map(|&i| (x[i], i)), x.len(), &mut out);
+    out
+}
+
+/// Rank normalisation of `x`.
+pub fn z_scale(x: &[f64]) -> Vec<f64> {
+    z_scale_with(x, &argsort(x))
+}
+
+/// Rank normalisation of `|x − centre|`, given the ascending `order` of `x`.
+pub fn z_fold_with(x: &[f64], order: &[usize], centre: f64) -> Vec<f64> {
+    let sorted: Vec<f64> = order.iter().map(|&i| x[i]).collect();
+    let k = sorted.partition_point(|&v| v < centre);
+    let (mut a, mut b) = (k, k); // left side walks down from k−1, right side up from k
+    let n = x.len();
+    let merged = std::iter::from_fn(move || {
+        let fa = (a > 0).then(|| (sorted[a - 1] - centre).abs());
+        let fb = (b < n).then(|| (sorted[b] - centre).abs());
+        match (fa, fb) {
+            (Some(l), Some(r)) if l <= r => {
+                a -= 1;
+                Some((l, order[a]))
+            }
+            (Some(l), None) => {
+                a -= 1;
+                Some((l, order[a]))
+            }
+            (_, Some(r)) => {
+                b += 1;
+                Some((r, order[b - 1]))
+            }
+            (None, None) => None,
+        }
+    });
+    let mut out = vec![0.0; n];
+    z_from_sorted_keys(merged, n, &mut out);
+    out
+}
+
+/// Median of sorted values (mean of the two middle ones for an even count).
+pub fn median_sorted(s: &[f64]) -> f64 {
+    let n = s.len();
+    if n == 0 {
+        return f64::NAN;
+    }
+    if n % 2 == 1 {
+        s[n / 2]
+    } else {
+        (s[n / 2 - 1] + s[n / 2]) / 2.0
+    }
+}
+
+/// R's type-7 quantile of sorted values.
+pub fn quantile_r7(s: &[f64], p: f64) -> f64 {
+    let n = s.len();
+    if n == 0 {
+        return f64::NAN;
+    }
+    let index = 1.0 + (n - 1) as f64 * p;
+    let lo = index.floor();
+    let hi = index.ceil();
+    let xl = s[lo as usize - 1];
+    let xh = s[(hi as usize).min(n) - 1];
+    if index > lo && xh != xl {
+        let h = index - lo;
+        (1.0 - h) * xl + h * xh
+    } else {
+        xl
+    }
+}
+
+/// SciPy `mquantiles(alphap = 1, betap = 1)` of sorted values (ArviZ 0.23).
+pub fn quantile_mquantiles(s: &[f64], p: f64) -> f64 {
+    let n = s.len();
+    if n == 0 {
+        return f64::NAN;
+    }
+    if n == 1 {
+        return s[0];
+    }
+    // m = alphap + p (1 − alphap − betap) = 1 + p·(−1), bit-identical to 1 − p.
+    let m = 1.0 - p;
+    let aleph = n as f64 * p + m;
+    let k = aleph.clamp(1.0, (n - 1) as f64).floor();
+    let g = (aleph - k).clamp(0.0, 1.0);
+    let k = k as usize;
+    (1.0 - g) * s[k - 1] + g * s[k]
+}

@@ -1,0 +1,209 @@
+//! Reversibility and kernel tests on trajectories.
+//!
+//! **`S.reversibility`** — a stationary chain is reversible iff `(X_t, X_{t+1})` and `(X_{t+1}, X_t)`
+//! have the same law, so for any observables `f, g`:
+//! `E[f(X_t) g(X_{t+1})] = E[g(X_t) f(X_{t+1})]`. For every pair of observables `a < b` the series
+//! `d_t = f̃_a(t) f̃_b(t+1) − f̃_b(t) f̃_a(t+1)` (`f̃` centred at the overall mean) has mean zero under
+//! reversibility. Its mean is tested with batch means: [`BATCHES`] batches per chain, `t` statistic
+//! with `m·BATCHES − 1` degrees of freedom, two-sided p-value; the pairs are combined by Bonferroni
+//! (`p = min(1, P·min_ab p_ab)`), so the false-alarm rate is at most the tolerance `alpha` whenever the
+//! batches are long against τ. The test has power only against non-reversibility that the chosen
+//! observables' lag-one cross moments show (e.g. systematic-scan Gibbs on frustrated models).
+//!
+//! **`S.kernel-gtest`** — observed transition counts `O_xy` of a state trajectory against the exact
+//! kernel rows `n_x P_xy` (R markovchain `verifyEmpiricalToTheoretical`, PEERS.md §4.12), by the same
+//! per-row G statistic as `K.step-consistency` (`checks::step::row_g`, pooling cells with expected
+//! count < 5). Conditionally on the visited states the rows are independent multinomials (Anderson &
+//! Goodman 1957), so `G ~ χ²(Σ (cells − 1))`. Any observed transition of exact probability zero fails.
+
+use std::collections::BTreeMap;
+
+use statrs::distribution::{ChiSquared, ContinuousCDF, StudentsT};
+
+use super::Draws;
+use crate::checks::step::row_g;
+use crate::checks::verdict::json_num;
+use crate::checks::{Status, Tolerances, Verdict};
+use crate::exact::ExactChain;
+
+/// Batches per chain in the reversibility test.
+pub const BATCHES: usize = 20;
+/// Most observables tested (the cost grows as the number of pairs times the draws).
+pub const MAX_OBSERVABLES: usize = 64;
+
+/// The asymmetry of one pair of observables.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct PairAsymmetry {
+    pub a: usize,
+    pub b: usize,
+    /// Mean of `d_t`.
+    pub asymmetry: f64,
+    /// Batch-means standard error.
+    pub se: f64,
+    pub t: f64,
+    pub p_value: f64,
+}
+
+/// Result of the sampled reversibility test.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Reversibility {
+    pub pairs: Vec<PairAsymmetry>,
+    /// Bonferroni-combined p-value.
+    pub p_value: f64,
+    pub batches: usize,
+    pub batch_size: usize,
+}
+
+/// Runs the test over `vars` (observables with identical shapes). `None` when there are fewer than
+/// two observables or too few draws for [`BATCHES`] batches of at least two lags per chain.
+pub fn reversibility_test(vars: &[&Draws]) -> Option<Reversibility> {
+    let k = vars.len();
+    if !(2..=MAX_OBSERVABLES).contains(&k) {
+        return None;
+    }
+    let (m, n) = (vars[0].chains, vars[0].draws);
+    if vars.iter().any(|v| v.chains != m || v.draws != n) {
+        return None;
+    }
+    let bs = (n.saturating_sub(1)) / BATCHES;
+    if bs < 2 || m == 0 {
+        return None;
+    }
+    if vars.iter().any(|v| v.data.iter().any(|x| !x.is_finite())) {
+        return None;
+    }
+    let centred: Vec<Vec<f64>> = vars
+        .iter()
+        .map(|v| {
+            let mu = v.data.iter().sum::<f64>() / v.data.len() as f64;
+            v.data.iter().map(|x| x - mu).collect()
+        })
+        .collect();
+    let nb = m * BATCHES;
+    let df = (nb - 1) as f64;
+    let tdist = StudentsT::new(0.0, 1.0, df).ok()?;
+    let mut pairs = Vec::new();
+    for a in 0..k {
+        for b in a + 1..k {
+            let (fa, fb) = (&centred[a], &centred[b]);
+            let mut bm = Vec::with_capacity(nb);
+            for j in 0..m {
+                let o = j * n;
+                for q in 0..BATCHES {
+                    let mut s = 0.0;
+                    for t in o + q * bs..o + (q + 1) * bs {
+                        s += fa[t] * fb[t + 1] - fb[t] * fa[t + 1];
+                    }
+                    bm.push(s / bs as f64);
+                }
+            }
+            let mean = bm.iter().sum::<f64>() / nb as f64;
+            let var = bm.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / df;
+            let se = (var / nb as f64).sqrt();
+            let (t, p) = if se > 0.0 {
+                let t = mean / se;
+                (t, 2.0 * tdist.sf(t.abs()))
+            } else if mean == 0.0 {
+                (0.0, 1.0)
+            } else {
+                (f64::INFINITY, 0.0)
+            };
+            pairs.push(PairAsymmetry {
+                a,
+                b,
+                asymmetry: mean,
+                se,
+                t,
+                p_value: p,
+            });
+        }
+    }
+    let pmin = pairs.iter().map(|p| p.p_value).fold(1.0, f64::min);
+    Some(Reversibility {
+        p_value: (pmin * pairs.len() as f64).min(1.0),
+        pairs,
+        batches: nb,
+        batch_size: bs,
+    })
+}
+
+//= spec:S.reversibility
+/// `S.reversibility`: fail when the combined p-value is below the tolerance `alpha`.
+pub fn check_reversibility(names: &[String], vars: &[&Draws], tol: &Tolerances) -> Verdict {
+    let v = Verdict::new("S.reversibility", tol.get("S.reversibility"));
+    let Some(r) = reversibility_test(vars) else {
+        return v.with_status(Status::NotApplicable).reason(
+            "needs 2 to 64 finite observables of equal shape and at least 2 lags per batch (20 batches per chain)",
+        );
+    };
+    let worst = r
+        .pairs
+        .iter()
+        .min_by(|x, y| x.p_value.total_cmp(&y.p_value));
+    let mut v = v
+        .detail("pairs", r.pairs.len())
+        .detail("batches", r.batches)
+        .detail("batch_size", r.batch_size);
+    if let Some(w) = worst {
+        let nm = |i: usize| names.get(i).cloned().unwrap_or_else(|| format!("{i}"));
+        v = v
+            .detail("worst_pair", format!("{} / {}", nm(w.a), nm(w.b)))
+            .detail("worst_asymmetry", json_num(w.asymmetry))
+            .detail("worst_t", json_num(w.t));
+    }
+    v.judge(r.p_value, 1)
+}
+
+//= spec:S.kernel-gtest
+/// `S.kernel-gtest`: G-test of the transitions in state trajectories (one per chain, state indices)
+/// against the exact rows of `chain`.
+pub fn check_transitions(
+    trajectories: &[Vec<usize>],
+    chain: &ExactChain,
+    tol: &Tolerances,
+) -> Verdict {
+    let v = Verdict::new("S.kernel-gtest", tol.get("S.kernel-gtest"));
+    let n = chain.n_states;
+    let mut counts: BTreeMap<usize, BTreeMap<usize, usize>> = BTreeMap::new();
+    for tr in trajectories {
+        for w in tr.windows(2) {
+            if w[0] >= n || w[1] >= n {
+                return v
+                    .with_status(Status::Fail)
+                    .reason(format!("state {} outside 0..{n}", w[0].max(w[1])));
+            }
+            *counts.entry(w[0]).or_default().entry(w[1]).or_default() += 1;
+        }
+    }
+    let (mut g, mut dof) = (0.0, 0usize);
+    let mut transitions = 0usize;
+    for (&x, row) in &counts {
+        let r: usize = row.values().sum();
+        transitions += r;
+        let st = row_g(chain.row(x), row, r, x);
+        if let Some((a, b)) = st.impossible {
+            let mut v = v
+                .detail("transitions", transitions)
+                .with_status(Status::Fail)
+                .reason(format!(
+                    "observed {a} → {b}, a transition of exact probability 0"
+                ));
+            v.measured = Some(0.0);
+            return v;
+        }
+        g += st.g;
+        dof += st.dof;
+    }
+    let p = if dof == 0 {
+        1.0
+    } else {
+        ChiSquared::new(dof as f64)
+            .map(|d| d.sf(g))
+            .unwrap_or(f64::NAN)
+    };
+    v.detail("transitions", transitions)
+        .detail("rows_visited", counts.len())
+        .detail("g_statistic", json_num(g))
+        .detail("dof", dof)
+        .judge(p, n)
+}

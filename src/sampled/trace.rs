@@ -1,0 +1,273 @@
+//! Reading trajectories for `mcmc-audit trace` (shared/design/CLI.md):
+//!
+//! - `.npy`: shape `(chains, draws)` (one variable, named `x`) or `(chains, draws, variables)`
+//!   (named `x0, x1, …`); any numeric dtype `io::read_npy` accepts.
+//! - `.npz`: one array per named variable, each `(chains, draws)`; every member goes through the same
+//!   defensive `.npy` reader (shape checked against the bytes before anything is allocated).
+//! - `.csv`: a header row of variable names, one row per draw; a column named `chain` (any labels)
+//!   assigns rows to chains in order of first appearance, and every chain must have as many rows.
+//!
+//! Every error names the file and the variable, member, row or column.
+
+use std::io::Read;
+use std::path::Path;
+
+use super::Draws;
+use crate::error::{Error, Result};
+use crate::io::{Array, MAX_ELEMENTS, read_npy, read_npy_bytes};
+
+/// A named variable's draws.
+#[derive(Clone, Debug)]
+pub struct Variable {
+    pub name: String,
+    pub draws: Draws,
+}
+
+/// Reads a trajectory file, dispatching on the extension.
+pub fn read_trace(path: &Path) -> Result<Vec<Variable>> {
+    let file = path.display().to_string();
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(|e| e.to_ascii_lowercase());
+    let vars = match ext.as_deref() {
+        Some("npy") => from_npy(read_npy(path, &[])?, &file)?,
+        Some("npz") => read_npz(path, &file)?,
+        Some("csv") => {
+            let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
+                path: path.to_path_buf(),
+                source: e,
+            })?;
+            parse_csv(&text, &file)?
+        }
+        _ => {
+            return Err(Error::Invalid(format!(
+                "{file}: unknown trajectory format (expected .npy, .npz or .csv)"
+            )));
+        }
+    };
+    if vars.is_empty() {
+        return Err(Error::Invalid(format!("{file}: no variables")));
+    }
+    Ok(vars)
+}
+
+fn shape_err(file: &str, field: &str, found: &[usize], expected: &str) -> Error {
+    Error::Shape {
+        file: file.to_string(),
+        field: field.to_string(),
+        found: found.to_vec(),
+        expected: expected.to_string(),
+    }
+}
+
+/// Variables from one `.npy` array.
+pub fn from_npy(a: Array, file: &str) -> Result<Vec<Variable>> {
+    match a.shape.as_slice() {
+        &[m, n] => {
+            nonempty(file, "x", m, n, &a.shape)?;
+            Ok(vec![Variable {
+                name: "x".into(),
+                draws: Draws::new(m, n, a.data)?,
+            }])
+        }
+        &[m, n, k] => {
+            nonempty(file, "x", m, n, &a.shape)?;
+            if k == 0 {
+                return Err(shape_err(file, "x", &a.shape, "at least one variable"));
+            }
+            Ok((0..k)
+                .map(|v| {
+                    let data = (0..m * n).map(|i| a.data[i * k + v]).collect();
+                    Variable {
+                        name: format!("x{v}"),
+                        draws: Draws {
+                            chains: m,
+                            draws: n,
+                            data,
+                        },
+                    }
+                })
+                .collect())
+        }
+        s => Err(shape_err(
+            file,
+            "x",
+            s,
+            "(chains, draws) or (chains, draws, variables)",
+        )),
+    }
+}
+
+fn nonempty(file: &str, field: &str, m: usize, n: usize, shape: &[usize]) -> Result<()> {
+    if m == 0 || n == 0 {
+        return Err(shape_err(
+            file,
+            field,
+            shape,
+            "at least one chain and one draw",
+        ));
+    }
+    Ok(())
+}
+
+fn read_npz(path: &Path, file: &str) -> Result<Vec<Variable>> {
+    let f = std::fs::File::open(path).map_err(|e| Error::Io {
+        path: path.to_path_buf(),
+        source: e,
+    })?;
+    let npz = |m: String| Error::Npy {
+        file: file.to_string(),
+        message: m,
+    };
+    let mut zip = zip::ZipArchive::new(f).map_err(|e| npz(format!("not a zip archive: {e}")))?;
+    let mut out = Vec::new();
+    for i in 0..zip.len() {
+        let mut entry = zip
+            .by_index(i)
+            .map_err(|e| npz(format!("member {i}: {e}")))?;
+        let raw = entry.name().to_string();
+        let name = raw.strip_suffix(".npy").unwrap_or(&raw).to_string();
+        let label = format!("{file}[{name}]");
+        // 16 bytes per element is more than any accepted dtype plus header; the bound stops a lying
+        // size field from exhausting memory.
+        let limit = (MAX_ELEMENTS as u64)
+            .saturating_mul(8)
+            .saturating_add(1 << 16);
+        let mut bytes = Vec::new();
+        (&mut entry)
+            .take(limit)
+            .read_to_end(&mut bytes)
+            .map_err(|e| npz(format!("member `{name}`: {e}")))?;
+        let a = read_npy_bytes(&bytes, &label, &[])?;
+        let (m, n) = match a.shape.as_slice() {
+            &[m, n] => (m, n),
+            s => return Err(shape_err(file, &name, s, "(chains, draws)")),
+        };
+        nonempty(file, &name, m, n, &a.shape)?;
+        out.push(Variable {
+            name,
+            draws: Draws::new(m, n, a.data)?,
+        });
+    }
+    Ok(out)
+}
+
+fn unquote(s: &str) -> &str {
+    let s = s.trim();
+    s.strip_prefix('"')
+        .and_then(|t| t.strip_suffix('"'))
+        .unwrap_or(s)
+}
+
+/// Parses the CSV layout described in the module docs.
+pub fn parse_csv(text: &str, file: &str) -> Result<Vec<Variable>> {
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty());
+    let (_, header) = lines
+        .next()
+        .ok_or_else(|| Error::Invalid(format!("{file}: empty file (expected a header row)")))?;
+    let names: Vec<String> = header.split(',').map(|s| unquote(s).to_string()).collect();
+    let chain_col = names.iter().position(|n| n == "chain");
+    let var_cols: Vec<usize> = (0..names.len()).filter(|&i| Some(i) != chain_col).collect();
+    if var_cols.is_empty() {
+        return Err(Error::field(file, "header", "no variable columns"));
+    }
+    for (i, n) in names.iter().enumerate() {
+        if n.is_empty() {
+            return Err(Error::field(
+                file,
+                format!("header column {}", i + 1),
+                "empty name",
+            ));
+        }
+        if names[..i].contains(n) {
+            return Err(Error::field(
+                file,
+                format!("header column {}", i + 1),
+                format!("duplicate name `{n}`"),
+            ));
+        }
+    }
+    let mut labels: Vec<String> = Vec::new();
+    // per chain, per variable column
+    let mut cols: Vec<Vec<Vec<f64>>> = Vec::new();
+    for (ln, line) in lines {
+        let cells: Vec<&str> = line.split(',').collect();
+        if cells.len() != names.len() {
+            return Err(Error::field(
+                file,
+                format!("line {}", ln + 1),
+                format!("{} cells, header has {}", cells.len(), names.len()),
+            ));
+        }
+        let c = match chain_col {
+            None => 0,
+            Some(ci) => {
+                let lab = unquote(cells[ci]).to_string();
+                match labels.iter().position(|l| *l == lab) {
+                    Some(p) => p,
+                    None => {
+                        labels.push(lab);
+                        labels.len() - 1
+                    }
+                }
+            }
+        };
+        if c == cols.len() {
+            cols.push(vec![Vec::new(); var_cols.len()]);
+        }
+        for (v, &ci) in var_cols.iter().enumerate() {
+            let s = unquote(cells[ci]);
+            let x: f64 = match s {
+                "NA" | "NaN" | "nan" => f64::NAN,
+                _ => s.parse().map_err(|_| {
+                    Error::field(
+                        file,
+                        format!("line {}, column `{}`", ln + 1, names[ci]),
+                        format!("`{s}` is not a number"),
+                    )
+                })?,
+            };
+            cols[c][v].push(x);
+        }
+    }
+    if cols.is_empty() {
+        return Err(Error::Invalid(format!("{file}: no data rows")));
+    }
+    let n = cols[0][0].len();
+    for (c, ch) in cols.iter().enumerate() {
+        if ch[0].len() != n {
+            let lab = labels.get(c).cloned().unwrap_or_default();
+            return Err(Error::field(
+                file,
+                "chain",
+                format!(
+                    "chain `{lab}` has {} draws, the first chain has {n}",
+                    ch[0].len()
+                ),
+            ));
+        }
+    }
+    let m = cols.len();
+    Ok(var_cols
+        .iter()
+        .enumerate()
+        .map(|(v, &ci)| {
+            let mut data = Vec::with_capacity(m * n);
+            for ch in &cols {
+                data.extend_from_slice(&ch[v]);
+            }
+            Variable {
+                name: names[ci].clone(),
+                draws: Draws {
+                    chains: m,
+                    draws: n,
+                    data,
+                },
+            }
+        })
+        .collect())
+}

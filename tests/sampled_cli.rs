@@ -1,0 +1,175 @@
+//! `mcmc-audit trace`: the CLI contract (shared/design/CLI.md) — JSON field names, formats,
+//! conventions, exit codes, and one-line errors naming the file and the field for bad input.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_mcmc-audit"))
+}
+
+fn data(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/trace")
+        .join(name)
+}
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = bin().args(args).output().expect("run mcmc-audit");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Rounds every float to 3 significant digits (snapshot stability across platforms).
+fn round_json(v: &mut Value) {
+    match v {
+        Value::Number(n) => {
+            if let Some(f) = n.as_f64()
+                && !n.is_u64()
+                && !n.is_i64()
+                && f != 0.0
+            {
+                let r: f64 = format!("{f:.2e}").parse().unwrap();
+                *v = serde_json::Number::from_f64(r)
+                    .map(Value::Number)
+                    .unwrap_or(Value::Null);
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(round_json),
+        Value::Object(o) => {
+            if o.contains_key("version") {
+                o.insert("version".into(), Value::String("[version]".into()));
+            }
+            if o.contains_key("file") {
+                o.insert("file".into(), Value::String("[file]".into()));
+            }
+            o.values_mut().for_each(round_json)
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn json_has_the_contract_fields() {
+    let f = data("small_3x200x2_f32.npy");
+    let (code, out, err) = run(&["trace", f.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["convention"], "posterior");
+    let vars = v["variables"].as_array().unwrap();
+    assert_eq!(vars.len(), 2);
+    for var in vars {
+        for k in [
+            "name",
+            "n_chains",
+            "n_draws",
+            "mean",
+            "sd",
+            "ess_bulk",
+            "ess_tail",
+            "ess_mean",
+            "rhat",
+            "mcse_mean",
+            "mcse_sd",
+            "tau",
+            "tau_convention",
+            "tau_window",
+        ] {
+            assert!(var.get(k).is_some(), "missing {k}");
+        }
+        assert_eq!(var["tau_convention"], "N/ESS");
+        assert_eq!(var["n_chains"], 3);
+        assert_eq!(var["n_draws"], 200);
+        assert!(var["ess_bulk"].is_number());
+    }
+    let (_, out, _) = run(&[
+        "trace",
+        f.to_str().unwrap(),
+        "--format",
+        "json",
+        "--convention",
+        "arviz",
+    ]);
+    let w: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(w["convention"], "arviz");
+    // The conventions share ESS bulk here (even draw count, 3 chains) but not ess_sd.
+    assert_eq!(v["variables"][0]["ess_bulk"], w["variables"][0]["ess_bulk"]);
+    assert_ne!(v["variables"][0]["ess_sd"], w["variables"][0]["ess_sd"]);
+}
+
+#[test]
+fn csv_report_snapshot() {
+    let f = data("small_2x60.csv");
+    let (code, out, err) = run(&[
+        "trace",
+        f.to_str().unwrap(),
+        "--format",
+        "json",
+        "--burn-in",
+        "50",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let mut v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["variables"][1]["name"], "sigma");
+    round_json(&mut v);
+    insta::assert_json_snapshot!(v);
+    let (code, text, _) = run(&["trace", f.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    assert!(
+        text.contains("VARIABLE") && text.contains("sigma"),
+        "{text}"
+    );
+}
+
+#[test]
+fn help_snapshot() {
+    let (code, out, _) = run(&["trace", "--help"]);
+    assert_eq!(code, 0);
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn strict_mode_exit_codes_follow_the_verdicts() {
+    // 60 draws per chain: tau cannot be resolved by doubling (inconclusive → 3 under --strict).
+    let f = data("small_2x60.csv");
+    let (code, _, _) = run(&["trace", f.to_str().unwrap(), "--strict"]);
+    assert_eq!(code, 3);
+    let (code, _, _) = run(&["trace", f.to_str().unwrap()]);
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn bad_input_exits_2_naming_file_and_field() {
+    let cases: &[(&str, &[&str])] = &[
+        ("bad_vector.npy", &["bad_vector.npy", "shape [10]"]),
+        ("bad_member_3d.npz", &["bad_member_3d.npz", "`bad`"]),
+        ("bad_cell.csv", &["bad_cell.csv", "line 3", "`mu`", "abc"]),
+        ("ragged_chains.csv", &["ragged_chains.csv", "chain `2`"]),
+        ("does_not_exist.npy", &["does_not_exist.npy"]),
+        (
+            "expected_arviz.json",
+            &["expected_arviz.json", "unknown trajectory format"],
+        ),
+    ];
+    for (file, needles) in cases {
+        let f = data(file);
+        let (code, out, err) = run(&["trace", f.to_str().unwrap()]);
+        assert_eq!(code, 2, "{file}: {err}");
+        assert!(out.is_empty());
+        assert_eq!(err.lines().count(), 1, "{file}: one line: {err}");
+        for n in *needles {
+            assert!(err.contains(n), "{file}: `{n}` not in {err}");
+        }
+    }
+    let (code, _, err) = run(&["trace", "x.npy", "--convention", "stan"]);
+    assert_eq!(code, 2, "{err}");
+    let f = data("small_2x60.csv");
+    let (code, _, err) = run(&["trace", f.to_str().unwrap(), "--window", "0"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--window"), "{err}");
+}
