@@ -4,6 +4,8 @@
 use std::path::Path;
 use std::sync::Arc;
 
+pub mod sampled;
+
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -71,7 +73,7 @@ impl Default for AuditOptions {
     }
 }
 
-fn undefined_verdicts() -> Vec<Verdict> {
+pub(crate) fn undefined_verdicts() -> Vec<Verdict> {
     requirements::all()
         .iter()
         .filter(|r| r.status == ReqStatus::Undefined)
@@ -83,7 +85,7 @@ fn undefined_verdicts() -> Vec<Verdict> {
         .collect()
 }
 
-fn select(mut verdicts: Vec<Verdict>, only: &Option<Vec<String>>) -> Vec<Verdict> {
+pub(crate) fn select(mut verdicts: Vec<Verdict>, only: &Option<Vec<String>>) -> Vec<Verdict> {
     if let Some(ids) = only {
         verdicts.retain(|v| {
             ids.iter()
@@ -354,11 +356,9 @@ pub fn run_spec(path: &Path, eigenvalues: Option<usize>) -> Result<AuditReport> 
         audit_chain(&chain, &opts)
     } else {
         if spec.sampling.is_some() {
-            return Err(Error::field(
-                &file,
-                "sampling",
-                "sampled audits are not available in this build",
-            ));
+            let mut r = sampled::run(&spec, path, &opts)?;
+            r.spec = file;
+            return Ok(r);
         }
         let model: Arc<dyn Model> = Arc::new(build_model(&spec, &file)?);
         let (rule, blocks, scan) = kernel_choice(&spec.kernel.clone().unwrap_or_default());
