@@ -16,5 +16,6 @@ pub mod model;
 pub mod numeric;
 pub mod report;
 pub mod spec;
+pub mod trainability;
 
 pub use error::{Error, Result};

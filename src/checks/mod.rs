@@ -3,6 +3,7 @@
 //! traceability test (`tests/traceability.rs`) matches against the registry and the tests.
 
 pub mod exact;
+pub mod spectral;
 pub mod step;
 pub mod verdict;
 

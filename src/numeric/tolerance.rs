@@ -113,3 +113,23 @@ pub mod test {
 /// tolerance and this value the input is accepted and `K.stochastic` fails. deeptime's effective
 /// default (1e-8, PEERS.md §3 item 15) is the reference.
 pub const INPUT_ROW_SUM: Tolerance = Tolerance::abs(1e-8);
+
+/// Eigenvalues of one symmetry sector closer than this are treated as one eigenspace (their
+/// eigenvectors are then arbitrary within it): the dense symmetric solver's eigenvalue error bound,
+/// the same `64 · n · u` as the A3 spectral checks.
+pub const EIGENSPACE_GAP: Tolerance = Tolerance {
+    kind: Kind::Bound,
+    value: 64.0,
+    scale: Some(Scale::NU),
+};
+
+/// Resolution of an overlap `c_aj = ⟨f̄_a, φ_j⟩_π` computed by a dense EVD: relative to `‖f̄_a‖_π`,
+/// an overlap below `n · u` cannot be told from zero (backward error of the eigenvectors times the
+/// norm of the observable). Used as (i) the floor under which a mode "carries no observable weight"
+/// (γ_bulk) and (ii) the floor of the single-gap predictor's denominator, which is then reported as
+/// a lower bound.
+pub const OVERLAP_RESOLUTION: Tolerance = Tolerance {
+    kind: Kind::Bound,
+    value: 1.0,
+    scale: Some(Scale::NU),
+};
