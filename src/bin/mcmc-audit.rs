@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use mcmc_audit::{audit, report};
+use mcmc_audit::{audit, report, trainability};
 
 #[derive(Parser)]
 #[command(
@@ -41,6 +41,14 @@ enum Command {
         /// How many eigenvalues to list in the report: a number, or `all`.
         #[arg(long, default_value = "32")]
         eigenvalues: String,
+    },
+    /// Re-run one of the programme's experiments on this project's own frozen grid (specs/reproduce.toml).
+    Reproduce {
+        /// The experiment (available: exp1, the exact-diagonalization grid).
+        experiment: String,
+        /// Output format (text or json).
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
     },
 }
 
@@ -95,6 +103,20 @@ fn main() -> ExitCode {
                 None => print!("{text}"),
             }
             ExitCode::from(r.exit_code() as u8)
+        }
+        Command::Reproduce { experiment, format } => {
+            let r = match trainability::reproduce::run(&experiment) {
+                Ok(r) => r,
+                Err(e) => return fail(e),
+            };
+            match format {
+                Format::Text => print!("{}", trainability::reproduce::text(&r)),
+                Format::Json => println!("{}", trainability::reproduce::json(&r)),
+                Format::Junit => {
+                    return fail("reproduce: --format junit is not available (text | json)");
+                }
+            }
+            ExitCode::SUCCESS
         }
     }
 }

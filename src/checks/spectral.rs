@@ -99,7 +99,10 @@ pub fn check_a5(
                 }
             }
             ceiling(s, worst.0)
-                .detail("worst_observable", names.get(worst.1).cloned().unwrap_or_default())
+                .detail(
+                    "worst_observable",
+                    names.get(worst.1).cloned().unwrap_or_default(),
+                )
                 .detail("window", st.window)
                 .detail("burn_in", st.burn_in)
         }
@@ -111,7 +114,13 @@ pub fn check_a5(
 
 //= spec:A6
 /// Window adequacy: `K / τ_max ≥ 50` with the exact τ (N/ESS) of the slowest observable.
-pub fn check_a6(window: u64, tau: &[Option<f64>], names: &[String], route: &str, tol: &Tolerances) -> Verdict {
+pub fn check_a6(
+    window: u64,
+    tau: &[Option<f64>],
+    names: &[String],
+    route: &str,
+    tol: &Tolerances,
+) -> Verdict {
     let v = Verdict::new("A6", tol.get("A6"));
     let worst = tau
         .iter()
@@ -125,7 +134,10 @@ pub fn check_a6(window: u64, tau: &[Option<f64>], names: &[String], route: &str,
         Some((a, t)) => floor(v, window as f64 / t)
             .detail("window", window)
             .detail("tau_max", json_num(t))
-            .detail("slowest_observable", names.get(a).cloned().unwrap_or_default())
+            .detail(
+                "slowest_observable",
+                names.get(a).cloned().unwrap_or_default(),
+            )
             .detail("tau_convention", "N/ESS")
             .detail("tau_route", route),
         None => v.reason("every observable is constant under pi: tau undefined"),
@@ -168,7 +180,10 @@ pub fn check_a8(sweep: &[SweepPoint], working: &Cluster, tol: &Tolerances) -> Ve
         }
     }
     let decades = (sweep.iter().map(|p| p.epsilon).fold(0.0, f64::max)
-        / sweep.iter().map(|p| p.epsilon).fold(f64::INFINITY, f64::min))
+        / sweep
+            .iter()
+            .map(|p| p.epsilon)
+            .fold(f64::INFINITY, f64::min))
     .log10();
     let mut v = v
         .judge(worst, 1)
@@ -233,7 +248,12 @@ pub fn flip_symmetry(chain: &ExactChain, n_spins: usize, obs: &Observables) -> F
 //= spec:A9.observables
 /// A9 for the global flip, with the parity of every eigenvector (a string of `e`/`o` in descending
 /// eigenvalue order) when the decomposition is flip-blocked.
-pub fn check_a9(r: &FlipResiduals, n: usize, spec: Option<&Spectrum>, tol: &Tolerances) -> Vec<Verdict> {
+pub fn check_a9(
+    r: &FlipResiduals,
+    n: usize,
+    spec: Option<&Spectrum>,
+    tol: &Tolerances,
+) -> Vec<Verdict> {
     let p = Verdict::new("A9.pi", tol.get("A9.pi")).judge(r.pi_rel, n);
     let k = Verdict::new("A9.kernel", tol.get("A9.kernel")).judge(r.kernel_abs, n);
     let o = Verdict::new("A9.observables", tol.get("A9.observables")).judge(r.observables_abs, n);
@@ -289,7 +309,12 @@ pub fn projection_residuals(
         if nw == 0.0 {
             continue;
         }
-        let d: f64 = p2[i].iter().zip(&p1[i]).map(|(a, b)| (a - b).powi(2)).sum::<f64>().sqrt();
+        let d: f64 = p2[i]
+            .iter()
+            .zip(&p1[i])
+            .map(|(a, b)| (a - b).powi(2))
+            .sum::<f64>()
+            .sqrt();
         idem = idem.max(d / nw);
         let pp = dot(&p1[i], &p1[i]);
         let cc: f64 = c1[i].iter().map(|x| x * x).sum();
@@ -334,7 +359,13 @@ fn o1a_vectors(spec: &Spectrum, obs: &Observables, pi: &[f64]) -> Vec<Vec<f64>> 
 //= spec:O1.a
 /// Π_C is idempotent, self-adjoint in ⟨·,·⟩_π and satisfies Parseval (largest of the three
 /// residuals), on the observables and four seeded random vectors.
-pub fn check_o1a(spec: &Spectrum, c: &Cluster, obs: &Observables, pi: &[f64], tol: &Tolerances) -> Verdict {
+pub fn check_o1a(
+    spec: &Spectrum,
+    c: &Cluster,
+    obs: &Observables,
+    pi: &[f64],
+    tol: &Tolerances,
+) -> Verdict {
     let mut in_c = vec![false; spec.n];
     c.members.iter().for_each(|&j| in_c[j] = true);
     let ws = o1a_vectors(spec, obs, pi);
@@ -380,14 +411,20 @@ pub fn check_o1b(
     if let (Some(s), Some(c)) = (spec, c) {
         for &j in c.members.iter().take(3) {
             let u = s.vector(j);
-            sets.push((format!("sign set of mode {}", j + 1), u.iter().map(|&v| v > 0.0).collect()));
+            sets.push((
+                format!("sign set of mode {}", j + 1),
+                u.iter().map(|&v| v > 0.0).collect(),
+            ));
         }
     }
     if n_spins.is_some() {
         sets.push(("{x_0 = +1}".into(), (0..n).map(|x| x & 1 == 1).collect()));
     }
     sets.retain(|(_, a)| a.iter().any(|&b| b) && a.iter().any(|&b| !b));
-    let flows: Vec<(String, f64)> = sets.iter().map(|(nm, a)| (nm.clone(), boundary_flow(chain, a))).collect();
+    let flows: Vec<(String, f64)> = sets
+        .iter()
+        .map(|(nm, a)| (nm.clone(), boundary_flow(chain, a)))
+        .collect();
     let min_flow = flows.iter().map(|f| f.1).fold(f64::INFINITY, f64::min);
     let mut v = Verdict::new("O1.b", tol.get("O1.b"))
         .judge(n_comp as f64, n)
@@ -399,9 +436,9 @@ pub fn check_o1b(
                 .collect::<Vec<_>>(),
         );
     if !flows.is_empty() && !(min_flow > 0.0) {
-        v = v
-            .with_status(Status::Fail)
-            .reason("multiplication by an indicator commutes with P: a non-trivial P-invariant set exists");
+        v = v.with_status(Status::Fail).reason(
+            "multiplication by an indicator commutes with P: a non-trivial P-invariant set exists",
+        );
     }
     v
 }

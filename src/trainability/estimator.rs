@@ -281,11 +281,7 @@ pub fn finite_k_weight(sigma: f64, k: u64) -> f64 {
 }
 
 /// Exact window variance with a stationary start, by the spectral sum with finite-K weights.
-pub fn stationary_window_variance(
-    spec: &Spectrum,
-    overlap: &[Vec<f64>],
-    window: u64,
-) -> Vec<f64> {
+pub fn stationary_window_variance(spec: &Spectrum, overlap: &[Vec<f64>], window: u64) -> Vec<f64> {
     let w: Vec<f64> = spec
         .sigma
         .iter()

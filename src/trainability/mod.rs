@@ -136,9 +136,9 @@ pub fn analyze(
             BurnIn::Auto => None,
         };
         let stats = match burn_in {
-            Some(b) => Some(
-                exact_window_stats(chain, None, obs, &cfg.init, b, &[cfg.window])?.remove(0),
-            ),
+            Some(b) => {
+                Some(exact_window_stats(chain, None, obs, &cfg.init, b, &[cfg.window])?.remove(0))
+            }
             None => None,
         };
         let q_op = match (&cfg.gradient, &stats) {
@@ -174,9 +174,9 @@ pub fn analyze(
         BurnIn::Auto => cl.gamma_eff.map(auto_burn_in),
     };
     let stats = match burn_in {
-        Some(b) => {
-            Some(exact_window_stats(chain, Some(&spec), obs, &cfg.init, b, &[cfg.window])?.remove(0))
-        }
+        Some(b) => Some(
+            exact_window_stats(chain, Some(&spec), obs, &cfg.init, b, &[cfg.window])?.remove(0),
+        ),
         None => None,
     };
     let (mut q_op, mut qs, mut sg, mut srg, mut tf) = (None, None, None, None, None);
@@ -253,8 +253,9 @@ pub fn z2_overlap(spec: &Spectrum, proj: &Projected) -> Z2Overlap {
     let parity = spec.parity.as_ref().map(|p| p[1]);
     let tol = crate::numeric::tolerance::EIGENSPACE_GAP.threshold(spec.n);
     let opposite_parity_degenerate = match (&spec.parity, parity) {
-        (Some(p), Some(p2)) => (2..spec.n)
-            .any(|j| p[j] != p2 && (spec.sigma[j] - spec.sigma[1]).abs() <= tol),
+        (Some(p), Some(p2)) => {
+            (2..spec.n).any(|j| p[j] != p2 && (spec.sigma[j] - spec.sigma[1]).abs() <= tol)
+        }
         _ => false,
     };
     let modes: Vec<usize> = spec

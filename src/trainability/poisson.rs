@@ -48,8 +48,7 @@ pub fn asymptotic_variance(chain: &ExactChain, obs: &Observables) -> Result<Vec<
 /// τ (N/ESS convention) by the Poisson route: `S_a / Var_π f_a`.
 pub fn tau(chain: &ExactChain, obs: &Observables) -> Result<Vec<Option<f64>>> {
     let s = asymptotic_variance(chain, obs)?;
-    Ok(s
-        .iter()
+    Ok(s.iter()
         .zip(&obs.values)
         .map(|(&s, f)| {
             let v = super::observables::variance(&chain.pi, f);

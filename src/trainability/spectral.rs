@@ -226,13 +226,19 @@ impl Spectrum {
             Basis::Full(u) => {
                 let w = Mat::from_fn(n, m, |i, j| ws[j][i]);
                 let c = u.transpose() * &w;
-                (0..m).map(|j| (0..n).map(|g| c[(g, j)]).collect()).collect()
+                (0..m)
+                    .map(|j| (0..n).map(|g| c[(g, j)]).collect())
+                    .collect()
             }
             Basis::Flip { n_spins, even, odd } => {
                 let h = n / 2;
                 let s = std::f64::consts::FRAC_1_SQRT_2;
-                let we = Mat::from_fn(h, m, |r, j| s * (ws[j][r] + ws[j][global_flip(r, *n_spins)]));
-                let wo = Mat::from_fn(h, m, |r, j| s * (ws[j][r] - ws[j][global_flip(r, *n_spins)]));
+                let we = Mat::from_fn(h, m, |r, j| {
+                    s * (ws[j][r] + ws[j][global_flip(r, *n_spins)])
+                });
+                let wo = Mat::from_fn(h, m, |r, j| {
+                    s * (ws[j][r] - ws[j][global_flip(r, *n_spins)])
+                });
                 let ce = even.transpose() * &we;
                 let co = odd.transpose() * &wo;
                 (0..m)
@@ -258,7 +264,9 @@ impl Spectrum {
             Basis::Full(u) => {
                 let c = Mat::from_fn(n, m, |g, j| cs[j][g]);
                 let w = u * &c;
-                (0..m).map(|j| (0..n).map(|i| w[(i, j)]).collect()).collect()
+                (0..m)
+                    .map(|j| (0..n).map(|i| w[(i, j)]).collect())
+                    .collect()
             }
             Basis::Flip { n_spins, even, odd } => {
                 let h = n / 2;
@@ -392,7 +400,11 @@ impl Projected {
 pub fn flip_residuals(chain: &ExactChain, n_spins: usize) -> (f64, f64) {
     let n = chain.n_states;
     let pi_rel = (0..n)
-        .map(|x| (chain.log_pi[global_flip(x, n_spins)] - chain.log_pi[x]).exp_m1().abs())
+        .map(|x| {
+            (chain.log_pi[global_flip(x, n_spins)] - chain.log_pi[x])
+                .exp_m1()
+                .abs()
+        })
         .fold(0.0, f64::max);
     let p_abs = (0..n)
         .into_par_iter()
