@@ -442,3 +442,188 @@ pub fn check_o1b(
     }
     v
 }
+
+/// What the spectral stage of an audit needs besides the chain.
+#[derive(Clone, Debug)]
+pub struct SpectralInputs {
+    /// Spins per state (the global flip needs them; `None` for a matrix).
+    pub n_spins: Option<usize>,
+    /// A2 passed.
+    pub reversible: bool,
+    /// A3.irreducible passed.
+    pub irreducible: bool,
+    /// The `[estimator]` section was given (A5 and A6 are judged only then).
+    pub judge_estimator: bool,
+    pub config: crate::trainability::AnalysisConfig,
+}
+
+fn na(id: &str, tol: &Tolerances, why: &str) -> Verdict {
+    Verdict::new(id, tol.get(id)).reason(why)
+}
+
+/// Runs the spectral engine and every spectral checker; returns the verdicts (sub-checks before
+/// their parents) and the quantities CLI.md lists (gamma_eff, gamma_bulk, cluster_size, tau,
+/// tau_convention, q_op, q_struct_perp, q_single_gap, …).
+pub fn run_all(
+    chain: &ExactChain,
+    obs: &Observables,
+    inp: &SpectralInputs,
+    tol: &Tolerances,
+) -> crate::error::Result<(Vec<Verdict>, serde_json::Map<String, Value>)> {
+    use crate::trainability::analyze;
+    let n = chain.n_states;
+    let mut out = vec![check_a4(obs, &chain.pi, tol)];
+    let mut q = serde_json::Map::new();
+    let flip = inp
+        .n_spins
+        .filter(|&ns| ns < usize::BITS as usize && n == 1usize << ns)
+        .map(|ns| (ns, flip_symmetry(chain, ns, obs)));
+    let flip_ok = flip.as_ref().is_some_and(|(_, r)| {
+        tol.get("A9.pi").is_some_and(|t| t.accepts(r.pi_rel, n))
+            && tol
+                .get("A9.kernel")
+                .is_some_and(|t| t.accepts(r.kernel_abs, n))
+    });
+    let a4_ok = out[0].status == Status::Pass;
+    if !inp.irreducible || !a4_ok {
+        let why = if a4_ok {
+            "A3.irreducible fails: tau and the spectral quantities are undefined"
+        } else {
+            "A4 fails: an observable is not in L2(pi)"
+        };
+        for id in ["A5.burn-in", "A5.bias", "A5", "A6", "A7", "A8"] {
+            out.push(na(id, tol, why));
+        }
+        match &flip {
+            Some((_, r)) => out.extend(check_a9(r, n, None, tol)),
+            None => out.push(na(
+                "A9",
+                tol,
+                "no spin structure: the global flip is undefined",
+            )),
+        }
+        out.push(na("O1.a", tol, why));
+        out.push(check_o1b(chain, None, None, inp.n_spins, tol));
+        return Ok((out, q));
+    }
+    let a = analyze(
+        chain,
+        obs,
+        if flip_ok {
+            flip.as_ref().map(|f| f.0)
+        } else {
+            None
+        },
+        inp.reversible,
+        &inp.config,
+    )?;
+    // A5, A6.
+    if inp.judge_estimator {
+        match (&a.cluster, a.burn_in) {
+            (Some(c), Some(b)) => {
+                out.extend(check_a5(b, c.gamma_eff, a.stats.as_ref(), &obs.names, tol))
+            }
+            _ => {
+                let why = "A2 fails: gamma_eff needs a real spectrum";
+                out.push(na("A5.burn-in", tol, why));
+                let bias = match (&a.stats, a.burn_in) {
+                    (Some(_), Some(b)) => {
+                        check_a5(b, None, a.stats.as_ref(), &obs.names, tol).remove(1)
+                    }
+                    _ => na(
+                        "A5.bias",
+                        tol,
+                        "burn_in = \"auto\" needs gamma_eff (a real spectrum)",
+                    ),
+                };
+                let p = parent("A5", &[&out[out.len() - 1], &bias]);
+                out.push(bias);
+                out.push(p);
+            }
+        }
+        out.push(check_a6(a.window, &a.tau, &obs.names, a.tau_route, tol));
+    } else {
+        let why = "no [estimator] section: burn-in and window are not configured";
+        for id in ["A5.burn-in", "A5.bias", "A5", "A6"] {
+            out.push(na(id, tol, why));
+        }
+    }
+    match (&a.cluster, &a.spectrum, &a.projected) {
+        (Some(c), Some(s), Some(_)) => {
+            out.push(check_a7(c, tol));
+            out.push(check_a8(&a.sweep, c, tol));
+            match &flip {
+                Some((_, r)) => out.extend(check_a9(r, n, Some(s), tol)),
+                None => out.push(na(
+                    "A9",
+                    tol,
+                    "no spin structure: the global flip is undefined",
+                )),
+            }
+            out.push(check_o1a(s, c, obs, &chain.pi, tol));
+            out.push(check_o1b(chain, Some(s), Some(c), inp.n_spins, tol));
+        }
+        _ => {
+            let why = "A2 fails: the cluster needs a real spectrum (self-adjoint kernel)";
+            out.push(na("A7", tol, why));
+            out.push(na("A8", tol, why));
+            match &flip {
+                Some((_, r)) => out.extend(check_a9(r, n, None, tol)),
+                None => out.push(na(
+                    "A9",
+                    tol,
+                    "no spin structure: the global flip is undefined",
+                )),
+            }
+            out.push(na("O1.a", tol, why));
+            out.push(check_o1b(chain, None, None, inp.n_spins, tol));
+        }
+    }
+    // Quantities (CLI.md names).
+    let opt = |x: Option<f64>| x.map_or(Value::Null, json_num);
+    if let Some(c) = &a.cluster {
+        q.insert("gamma_eff".into(), opt(c.gamma_eff));
+        q.insert("gamma_bulk".into(), opt(c.gamma_bulk));
+        q.insert("cluster_size".into(), c.cluster_size.into());
+        q.insert("ordering_gap".into(), opt(c.ordering_gap));
+        q.insert("t_o".into(), json_num(c.t_o));
+        q.insert("epsilon".into(), json_num(c.epsilon));
+    }
+    let tau: serde_json::Map<String, Value> = obs
+        .names
+        .iter()
+        .zip(&a.tau)
+        .map(|(nm, t)| (nm.clone(), opt(*t)))
+        .collect();
+    q.insert("tau".into(), Value::Object(tau));
+    q.insert("tau_convention".into(), "N/ESS".into());
+    q.insert("tau_route".into(), a.tau_route.into());
+    if let Some(st) = &a.stats {
+        q.insert("burn_in".into(), st.burn_in.into());
+        q.insert("window".into(), st.window.into());
+        q.insert("init".into(), inp.config.init.label().into());
+        q.insert("exact_mse".into(), json_num(st.total_mse()));
+    }
+    if inp.config.gradient.is_some() {
+        q.insert("q_op".into(), opt(a.q_op));
+        q.insert("q_struct_perp".into(), opt(a.q_struct_perp));
+        q.insert(
+            "q_single_gap".into(),
+            opt(a.single_gap.as_ref().map(|s| s.q)),
+        );
+        q.insert(
+            "q_single_gap_is_lower_bound".into(),
+            a.single_gap
+                .as_ref()
+                .map_or(Value::Null, |s| s.lower_bound.into()),
+        );
+        q.insert("q_single_relevant_gap".into(), opt(a.q_single_relevant_gap));
+        if let Some(tf) = &a.three_factor {
+            q.insert(
+                "three_factor".into(),
+                serde_json::to_value(tf).unwrap_or(Value::Null),
+            );
+        }
+    }
+    Ok((out, q))
+}

@@ -55,6 +55,8 @@ pub struct AnalysisConfig {
     pub epsilon: f64,
     /// The ε values of the A8 sweep.
     pub sweep: Vec<f64>,
+    /// Whether to compute the exact window statistics (bias, variance, MSE, Q_op).
+    pub estimate: bool,
 }
 
 impl Default for AnalysisConfig {
@@ -66,6 +68,7 @@ impl Default for AnalysisConfig {
             gradient: None,
             epsilon: DEFAULT_EPSILON,
             sweep: default_sweep(),
+            estimate: true,
         }
     }
 }
@@ -135,7 +138,7 @@ pub fn analyze(
             BurnIn::Steps(b) => Some(b),
             BurnIn::Auto => None,
         };
-        let stats = match burn_in {
+        let stats = match burn_in.filter(|_| cfg.estimate) {
             Some(b) => {
                 Some(exact_window_stats(chain, None, obs, &cfg.init, b, &[cfg.window])?.remove(0))
             }
@@ -173,7 +176,7 @@ pub fn analyze(
         BurnIn::Steps(b) => Some(b),
         BurnIn::Auto => cl.gamma_eff.map(auto_burn_in),
     };
-    let stats = match burn_in {
+    let stats = match burn_in.filter(|_| cfg.estimate) {
         Some(b) => Some(
             exact_window_stats(chain, Some(&spec), obs, &cfg.init, b, &[cfg.window])?.remove(0),
         ),
