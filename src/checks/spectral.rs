@@ -65,6 +65,7 @@ pub fn check_a4(obs: &Observables, pi: &[f64], tol: &Tolerances) -> Verdict {
     v
 }
 
+//= spec:A5
 //= spec:A5.burn-in
 //= spec:A5.bias
 /// A5: `B · γ_eff ≥ c` and the exact residual bias of the window mean against its standard error.
@@ -243,6 +244,7 @@ pub fn flip_symmetry(chain: &ExactChain, n_spins: usize, obs: &Observables) -> F
     }
 }
 
+//= spec:A9
 //= spec:A9.pi
 //= spec:A9.kernel
 //= spec:A9.observables
@@ -369,14 +371,21 @@ pub fn check_o1a(
     let mut in_c = vec![false; spec.n];
     c.members.iter().for_each(|&j| in_c[j] = true);
     let ws = o1a_vectors(spec, obs, pi);
-    let (i, a, p) = projection_residuals(&|w| spec.analyze(w), &|c| spec.synthesize(c), &in_c, &ws);
+    let r = projection_residuals(&|w| spec.analyze(w), &|c| spec.synthesize(c), &in_c, &ws);
+    judge_o1a(r, spec.n, tol)
+        .detail("cluster_size", c.cluster_size)
+        .detail("test_vectors", ws.len())
+}
+
+//= spec:O1.a
+/// The O1.a verdict from the three residuals of [`projection_residuals`] (any basis).
+pub fn judge_o1a(r: (f64, f64, f64), n: usize, tol: &Tolerances) -> Verdict {
+    let (i, a, p) = r;
     Verdict::new("O1.a", tol.get("O1.a"))
-        .judge(i.max(a).max(p), spec.n)
+        .judge(i.max(a).max(p), n)
         .detail("idempotence", json_num(i))
         .detail("self_adjointness", json_num(a))
         .detail("parseval", json_num(p))
-        .detail("cluster_size", c.cluster_size)
-        .detail("test_vectors", ws.len())
 }
 
 /// `Σ_{x∈A, y∉A} π_x P_xy`: the π-weighted flow out of A, which is the size of the commutator

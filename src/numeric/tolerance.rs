@@ -106,6 +106,33 @@ pub mod test {
     /// GTH stationary law against the enumerated Boltzmann law: relative, entrywise; GTH is
     /// subtraction-free so its entrywise error is a modest multiple of n·u (O'Cinneide 1993).
     pub const GTH_VS_ENUMERATION: Tolerance = Tolerance::rel(1e-11);
+    /// Asymptotic variance by the spectral sum vs the Poisson equation on a reversible kernel:
+    /// relative, from issue #3 ("cross-checked … to ≤ 1e-10 relative").
+    pub const SPECTRAL_VS_POISSON: Tolerance = Tolerance::rel(1e-10);
+    /// Exact window MSE (recursion) vs brute-force matrix powers on small chains: relative, from
+    /// issue #3 ("≤ 1e-10 relative").
+    pub const EXACT_MSE_VS_BRUTE_FORCE: Tolerance = Tolerance::rel(1e-10);
+    /// Exact window MSE vs Monte Carlo runs of the kernel: the difference must be within this many
+    /// standard errors of the Monte Carlo mean (issue #3: "within 3 standard errors").
+    pub const MC_STANDARD_ERRORS: f64 = 3.0;
+    /// Flip-blocked vs unblocked decomposition: eigenvalues absolute (two backward-stable EVDs of a
+    /// norm-1 matrix, ~n·u with n ≤ 256), τ relative (τ is a smooth function of the eigenpairs,
+    /// amplified by at most (1−σ_2)⁻¹ ≲ 1e3 on the test chains).
+    pub const FLIP_BLOCKED_EIGENVALUE: Tolerance = Tolerance::abs(1e-12);
+    pub const FLIP_BLOCKED_TAU: Tolerance = Tolerance::rel(1e-9);
+    /// Exact τ against the β = 0 closed forms (N − 1 for pairs, 2N − 1 for fields): relative; the
+    /// spectrum is exactly degenerate there and the EVD's error is ~n·u.
+    pub const TAU_CLOSED_FORM: Tolerance = Tolerance::rel(1e-10);
+    /// Burn-in law by the spectral identity vs B explicit steps: absolute per entry of a law
+    /// (sums of n products of orthonormal-vector entries, ~n·u·max(1/√π)·√π).
+    pub const BURN_IN_LAW: Tolerance = Tolerance::abs(1e-12);
+    /// Overlap of φ_2 with even observables in flip-symmetric cells (issue #3: "≤ 1e-15").
+    pub const Z2_OVERLAP: Tolerance = Tolerance::abs(1e-15);
+    /// Minimum single-gap over-prediction in flip-symmetric cells (issue #3: "≥ 1e20").
+    pub const MIN_SINGLE_GAP_OVERPREDICTION: f64 = 1e20;
+    /// Stationary-start recursion vs the spectral finite-K formula: relative (both exact; the
+    /// recursion accumulates K rounding steps, K ≤ 200).
+    pub const STATIONARY_WINDOW_VARIANCE: Tolerance = Tolerance::rel(1e-10);
 }
 
 /// Input validation (not a checker): a supplied matrix or π whose rows/total miss 1 by more than this
