@@ -106,6 +106,38 @@ fn spectral_stage(
     verdicts: &mut Vec<Verdict>,
     quantities: &mut Map<String, Value>,
     tol: &Tolerances,
+) {
+    if let Err(e) = spectral_stage_inner(chain, obs, model, settings, verdicts, quantities, tol) {
+        // A numerical failure (or an impossible burn-in) makes every spectral check inconclusive.
+        for id in [
+            "A4",
+            "A5.burn-in",
+            "A5.bias",
+            "A5",
+            "A6",
+            "A7",
+            "A8",
+            "A9",
+            "O1.a",
+            "O1.b",
+        ] {
+            verdicts.push(
+                Verdict::new(id, tol.get(id))
+                    .with_status(Status::Inconclusive)
+                    .reason(format!("spectral stage failed: {e}")),
+            );
+        }
+    }
+}
+
+fn spectral_stage_inner(
+    chain: &ExactChain,
+    obs: &Observables,
+    model: Option<&dyn Model>,
+    settings: &SpectralSettings,
+    verdicts: &mut Vec<Verdict>,
+    quantities: &mut Map<String, Value>,
+    tol: &Tolerances,
 ) -> Result<()> {
     let passed = |id: &str| {
         verdicts
@@ -237,7 +269,7 @@ pub fn audit_kernel(
             &mut verdicts,
             &mut quantities,
             &opts.tolerances,
-        )?;
+        );
     }
     let f4 = model.fingerprint();
     verdicts.insert(0, exact::check_fixed_parameters(f0, &[f1, f2, f3, f4]));
@@ -262,10 +294,7 @@ pub fn audit_kernel(
 /// Audits a chain read from a matrix (no kernel code, so no step-consistency check; A1 fingerprints
 /// the matrix itself).
 pub fn audit_chain(chain: &ExactChain, opts: &AuditOptions) -> AuditReport {
-    audit_chain_with(chain, None, opts).unwrap_or_else(|e| {
-        // Without observables the spectral stage cannot fail; keep the infallible signature.
-        unreachable!("audit without observables failed: {e}")
-    })
+    audit_chain_with(chain, None, opts)
 }
 
 /// [`audit_chain`] with the observables of an `F.npy` (the spectral stage runs when they are given
@@ -274,7 +303,7 @@ pub fn audit_chain_with(
     chain: &ExactChain,
     obs: Option<&Observables>,
     opts: &AuditOptions,
-) -> Result<AuditReport> {
+) -> AuditReport {
     let fp = |c: &ExactChain| {
         let mut f = crate::model::Fingerprint::default();
         c.p.iter().chain(&c.pi).for_each(|&x| f.f64(x));
@@ -292,12 +321,12 @@ pub fn audit_chain_with(
             &mut verdicts,
             &mut quantities,
             &opts.tolerances,
-        )?;
+        );
     }
     verdicts.insert(0, exact::check_fixed_parameters(f0, &[fp(chain)]));
     verdicts.extend(undefined_verdicts());
     let verdicts = select(verdicts, &opts.only);
-    Ok(AuditReport {
+    AuditReport {
         tool: "mcmc-audit".into(),
         version: env!("CARGO_PKG_VERSION").into(),
         spec: String::new(),
@@ -310,7 +339,7 @@ pub fn audit_chain_with(
         summary: Summary::of(&verdicts),
         quantities,
         verdicts,
-    })
+    }
 }
 
 fn need<T: Copy>(v: Option<T>, file: &str, field: &str, family: &str) -> Result<T> {
@@ -528,7 +557,7 @@ pub fn run_spec(path: &Path, eigenvalues: Option<usize>) -> Result<AuditReport> 
             }
             check_gradient_len(&file, g.g.as_ref(), obs.as_ref().map_or(0, |o| o.len()))?;
         }
-        audit_chain_with(&chain, obs.as_ref(), &opts)?
+        audit_chain_with(&chain, obs.as_ref(), &opts)
     } else {
         if spec.sampling.is_some() {
             return Err(Error::field(
