@@ -27,7 +27,6 @@ use serde::Serialize;
 use super::observables::{Observables, centered, variance};
 use crate::error::{Error, Result};
 use crate::exact::ExactChain;
-use crate::exact::residuals::s_entry;
 use crate::model::symmetry::global_flip;
 use crate::numeric::tolerance::EIGENSPACE_GAP;
 
@@ -106,25 +105,56 @@ fn evd_desc(m: Mat<f64>) -> Result<(Vec<f64>, Mat<f64>)> {
     Ok((vals, Mat::from_fn(k, k, |i, j| u[(i, k - 1 - j)])))
 }
 
-/// The symmetric part `S̃_xy = ½(S_xy + S_yx)` of one entry.
-#[inline]
-fn s_sym(chain: &ExactChain, x: usize, y: usize) -> f64 {
-    if x == y {
-        chain.p(x, x)
-    } else {
-        0.5 * (s_entry(chain, x, y) + s_entry(chain, y, x))
-    }
-}
-
-/// A symmetric matrix built column by column in parallel (column-major buffer).
-fn par_symmetric(m: usize, f: impl Fn(usize, usize) -> f64 + Sync) -> Mat<f64> {
-    let mut buf = vec![0.0; m * m];
-    buf.par_chunks_mut(m).enumerate().for_each(|(j, col)| {
-        for (i, v) in col.iter_mut().enumerate() {
-            *v = f(i, j);
+/// The symmetric part of S, or its even and odd flip blocks, scattered from the non-zero entries of
+/// P (single-site kernels have N+1 per row): one sequential pass over P, no strided reads.
+/// Full: `S̃_xy = ½(S_xy + S_yx)`. Flip: with `rep(x)` the state of the pair {x, Fx} whose top spin is
+/// down and `sgn(x) = ±1` (+ for the representative), `E_{rep x, rep y} += ½ S_xy` and
+/// `O_{rep x, rep y} += ½ sgn(x) sgn(y) S_xy`, then the symmetric part of each block — exactly the
+/// formulas of the module docs.
+fn build_symmetric(chain: &ExactChain, flip: Option<usize>) -> (Mat<f64>, Option<Mat<f64>>) {
+    let n = chain.n_states;
+    let s_xy = |x: usize, y: usize, p: f64| p * (0.5 * (chain.log_pi[x] - chain.log_pi[y])).exp();
+    match flip {
+        None => {
+            let mut m = Mat::<f64>::zeros(n, n);
+            for x in 0..n {
+                for (y, &p) in chain.row(x).iter().enumerate() {
+                    if p != 0.0 {
+                        let v = 0.5 * s_xy(x, y, p);
+                        m[(x, y)] += v;
+                        m[(y, x)] += v;
+                    }
+                }
+            }
+            (m, None)
         }
-    });
-    Mat::from_fn(m, m, |i, j| buf[j * m + i])
+        Some(ns) => {
+            let h = n / 2;
+            let rep = |x: usize| {
+                if x < h {
+                    (x, 1.0)
+                } else {
+                    (global_flip(x, ns), -1.0)
+                }
+            };
+            let mut e = Mat::<f64>::zeros(h, h);
+            let mut o = Mat::<f64>::zeros(h, h);
+            for x in 0..n {
+                let (rx, sx) = rep(x);
+                for (y, &p) in chain.row(x).iter().enumerate() {
+                    if p != 0.0 {
+                        let (ry, sy) = rep(y);
+                        let v = 0.25 * s_xy(x, y, p);
+                        e[(rx, ry)] += v;
+                        e[(ry, rx)] += v;
+                        o[(rx, ry)] += sx * sy * v;
+                        o[(ry, rx)] += sx * sy * v;
+                    }
+                }
+            }
+            (e, Some(o))
+        }
+    }
 }
 
 impl Spectrum {
@@ -136,18 +166,15 @@ impl Spectrum {
         let flip = flip.filter(|&ns| n >= 2 && n == 1usize << ns);
         let (sigma, basis, order, parity) = match flip {
             None => {
-                let s = par_symmetric(n, |i, j| s_sym(chain, i, j));
+                let (s, _) = build_symmetric(chain, None);
                 let (vals, u) = evd_desc(s)?;
                 let order = (0..n).map(|j| (false, j)).collect();
                 (vals, Basis::Full(u), order, None)
             }
             Some(ns) => {
                 let h = n / 2;
-                let f = |r: usize| global_flip(r, ns);
-                // Flip-averaged entries, so both blocks are exactly symmetric.
-                let a = |x: usize, y: usize| 0.5 * (s_sym(chain, x, y) + s_sym(chain, f(x), f(y)));
-                let even = par_symmetric(h, |i, j| a(i, j) + a(i, f(j)));
-                let odd = par_symmetric(h, |i, j| a(i, j) - a(i, f(j)));
+                let (even, odd) = build_symmetric(chain, Some(ns));
+                let odd = odd.unwrap_or_else(|| Mat::zeros(h, h));
                 let (ve, ue) = evd_desc(even)?;
                 let (vo, uo) = evd_desc(odd)?;
                 // Merge descending; ties put the even mode first.
