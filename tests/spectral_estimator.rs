@@ -9,8 +9,8 @@ use mcmc_audit::kernel::build::{Blocks, Rule, Scan, build_kernel};
 use mcmc_audit::model::{Model, Pairwise, generators};
 use mcmc_audit::numeric::tolerance::{rel_diff, test as tt};
 use mcmc_audit::trainability::estimator::{
-    Columns, Init, brute_force_window_stats, burned_in_law, exact_window_stats, finite_k_weight,
-    monte_carlo_mse, stationary_window_variance,
+    Columns, Init, McPlan, brute_force_window_stats, burned_in_law, exact_window_stats,
+    finite_k_weight, monte_carlo_mse, stationary_window_variance,
 };
 use mcmc_audit::trainability::observables::Observables;
 use mcmc_audit::trainability::spectral::{Projected, Spectrum};
@@ -83,7 +83,7 @@ fn stationary_start_matches_the_finite_k_spectral_formula() {
         let v = stationary_window_variance(&s, &p.overlap, st.window);
         for a in 0..obs.len() {
             assert!(tt::STATIONARY_WINDOW_VARIANCE.accepts(rel_diff(st.mse[a], v[a]), 1));
-            assert_eq!(st.bias[a].abs() < 1e-15, true);
+            assert!(st.bias[a].abs() < 1e-15);
         }
     }
     // K = 1: the window variance is Var_π f.
@@ -139,8 +139,27 @@ fn exact_mse_agrees_with_monte_carlo_runs_of_the_kernel() {
         let s = Spectrum::new(&c, None).unwrap();
         let b = auto_burn_in(1.0 - s.sigma[1]).min(2000);
         let ex = exact_window_stats(&c, Some(&s), &obs, &Init::Uniform, b, &[k]).unwrap();
-        let mc = monte_carlo_mse(&kernel, n, &c.pi, &obs, b, k, 400, 0x5eed);
+        let mc = monte_carlo_mse(
+            &kernel,
+            n,
+            &c.pi,
+            &obs,
+            McPlan {
+                burn_in: b,
+                window: k,
+                runs: 400,
+                seed: 0x5eed,
+            },
+        );
         let diff = (ex[0].total_mse() - mc.mean).abs();
+        eprintln!(
+            "MC check: exact {:.6e}, MC {:.6e} ± {:.2e} (rel diff {:.2}%, {:.2} SE)",
+            ex[0].total_mse(),
+            mc.mean,
+            mc.standard_error,
+            100.0 * diff / ex[0].total_mse(),
+            diff / mc.standard_error
+        );
         assert!(
             diff <= tt::MC_STANDARD_ERRORS * mc.standard_error,
             "exact {} vs MC {} ± {}",
@@ -159,7 +178,18 @@ fn monte_carlo_comparison_detects_a_wrong_exact_value() {
     let (c, kernel) = build(m, Scan::Random);
     let obs = Observables::magnetization(6);
     let ex_no_burn = exact_mse(&c, &obs, &Init::Uniform, 0, 5, true).unwrap();
-    let mc = monte_carlo_mse(&kernel, 6, &c.pi, &obs, 400, 5, 400, 1);
+    let mc = monte_carlo_mse(
+        &kernel,
+        6,
+        &c.pi,
+        &obs,
+        McPlan {
+            burn_in: 400,
+            window: 5,
+            runs: 400,
+            seed: 1,
+        },
+    );
     assert!((ex_no_burn.total_mse() - mc.mean).abs() > tt::MC_STANDARD_ERRORS * mc.standard_error);
 }
 
@@ -167,7 +197,29 @@ fn monte_carlo_comparison_detects_a_wrong_exact_value() {
 fn monte_carlo_is_deterministic() {
     let (c, kernel) = build(generators::curie_weiss(5, 1.0).unwrap(), Scan::Random);
     let obs = Observables::pairs(5);
-    let a = monte_carlo_mse(&kernel, 5, &c.pi, &obs, 10, 10, 32, 7);
-    let b = monte_carlo_mse(&kernel, 5, &c.pi, &obs, 10, 10, 32, 7);
+    let a = monte_carlo_mse(
+        &kernel,
+        5,
+        &c.pi,
+        &obs,
+        McPlan {
+            burn_in: 10,
+            window: 10,
+            runs: 32,
+            seed: 7,
+        },
+    );
+    let b = monte_carlo_mse(
+        &kernel,
+        5,
+        &c.pi,
+        &obs,
+        McPlan {
+            burn_in: 10,
+            window: 10,
+            runs: 32,
+            seed: 7,
+        },
+    );
     assert_eq!(a.mean.to_bits(), b.mean.to_bits());
 }

@@ -176,7 +176,7 @@ pub fn check_a8(sweep: &[SweepPoint], working: &Cluster, tol: &Tolerances) -> Ve
     for p in sweep {
         let d = rel(p.t_o, working.t_o).max(rel(p.captured_weight, working.captured_weight));
         worst = worst.max(if d.is_nan() { f64::INFINITY } else { d });
-        if !(d <= thr) {
+        if d.is_nan() || d > thr {
             moved.push(p.epsilon);
         }
     }
@@ -280,13 +280,16 @@ pub fn check_a9(
     vec![p, k, o, a9]
 }
 
+/// A linear map applied to a batch of vectors (a basis's `Bᵀ·` or `B·`).
+pub type BasisMap<'a> = &'a dyn Fn(&[Vec<f64>]) -> Vec<Vec<f64>>;
+
 /// Residuals of `Π_C` as an operator on L²(π), evaluated on test vectors in the `√π`-weighted
 /// coordinates `w = √π ⊙ u` (where ⟨·,·⟩_π is Euclidean and `Π_C = B_C B_Cᵀ`): relative
 /// idempotence `‖Π(Πw) − Πw‖/‖w‖`, self-adjointness `|⟨Πw, v⟩ − ⟨w, Πv⟩|/(‖w‖‖v‖)` and Parseval
 /// `|‖Πw‖² − Σ_{j∈C} ⟨w, b_j⟩²|/‖w‖²`. `analyze`/`synthesize` are the basis maps `Bᵀ·` and `B·`.
 pub fn projection_residuals(
-    analyze: &dyn Fn(&[Vec<f64>]) -> Vec<Vec<f64>>,
-    synthesize: &dyn Fn(&[Vec<f64>]) -> Vec<Vec<f64>>,
+    analyze: BasisMap<'_>,
+    synthesize: BasisMap<'_>,
     in_c: &[bool],
     ws: &[Vec<f64>],
 ) -> (f64, f64, f64) {
@@ -444,7 +447,7 @@ pub fn check_o1b(
                 .map(|(nm, f)| serde_json::json!({"set": nm, "flow": json_num(*f)}))
                 .collect::<Vec<_>>(),
         );
-    if !flows.is_empty() && !(min_flow > 0.0) {
+    if !flows.is_empty() && (min_flow.is_nan() || min_flow <= 0.0) {
         v = v.with_status(Status::Fail).reason(
             "multiplication by an indicator commutes with P: a non-trivial P-invariant set exists",
         );

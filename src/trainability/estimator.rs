@@ -370,6 +370,15 @@ pub struct MonteCarlo {
     pub standard_error: f64,
 }
 
+/// The schedule of a Monte Carlo check.
+#[derive(Clone, Copy, Debug)]
+pub struct McPlan {
+    pub burn_in: u64,
+    pub window: u64,
+    pub runs: usize,
+    pub seed: u64,
+}
+
 /// `runs` independent chains of `kernel` on `n_spins` spins from a uniform random state (seed
 /// `seed + r` for run r, Xoshiro256++), B steps of burn-in, K of window; the squared error of the
 /// window mean summed over observables. Deterministic at any thread count (one seed per run, results
@@ -379,11 +388,14 @@ pub fn monte_carlo_mse(
     n_spins: usize,
     pi: &[f64],
     obs: &Observables,
-    burn_in: u64,
-    window: u64,
-    runs: usize,
-    seed: u64,
+    plan: McPlan,
 ) -> MonteCarlo {
+    let McPlan {
+        burn_in,
+        window,
+        runs,
+        seed,
+    } = plan;
     let means: Vec<f64> = obs.values.iter().map(|f| mean(pi, f)).collect();
     let errs: Vec<f64> = (0..runs)
         .into_par_iter()
