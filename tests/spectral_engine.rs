@@ -130,3 +130,32 @@ fn phi2_is_odd_and_blind_to_pair_observables() {
     let pf = Projected::new(&s, &c.pi, &Observables::fields(8));
     assert!(z2_overlap(&s, &pf).max_overlap > 1e-3);
 }
+
+#[test]
+fn code_parameters_match_specs_trainability_toml() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/specs/trainability.toml"
+    ))
+    .unwrap();
+    let v: toml::Value = toml::from_str(&text).unwrap();
+    let defs = v["definition"].as_array().unwrap();
+    let get = |id: &str| defs.iter().find(|d| d["id"].as_str() == Some(id)).unwrap();
+    let c = get("cluster");
+    assert_eq!(
+        c["epsilon"].as_float(),
+        Some(mcmc_audit::trainability::DEFAULT_EPSILON)
+    );
+    let sweep = mcmc_audit::trainability::default_sweep();
+    let lo = sweep.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = sweep.iter().copied().fold(0.0, f64::max);
+    assert!(rel_diff(c["sweep_min"].as_float().unwrap(), lo) < 1e-15);
+    assert!(rel_diff(c["sweep_max"].as_float().unwrap(), hi) < 1e-15);
+    assert_eq!(
+        get("auto-burn-in")["c"].as_float(),
+        Some(mcmc_audit::trainability::AUTO_BURN_IN_C)
+    );
+    for id in ["cluster", "t-o", "gamma-eff", "gamma-bulk"] {
+        assert_eq!(get(id)["inferred"].as_bool(), Some(true), "{id}");
+    }
+}
