@@ -20,6 +20,8 @@
 //! `S_a = Σ_{j≥2} c_aj² (1+σ_j)/(1−σ_j)`, `τ_a = S_a / Var_π f_a` in the N/ESS convention
 //! (`1 + 2Σ_t ρ(t)`, ArviZ/Stan/emcee); Sokal's `τ_int = τ/2` is available as [`TauConvention::Sokal`].
 
+use std::sync::OnceLock;
+
 use faer::{Mat, Side};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -71,11 +73,14 @@ impl TauConvention {
 enum Basis {
     /// Columns are the orthonormal eigenvectors `u_j` in global order.
     Full(Mat<f64>),
-    /// Even and odd blocks; `order[g] = (odd?, column)`.
+    /// Even-block eigenvectors; the odd block's eigenvectors are computed on first use (they are
+    /// only needed for vectors with a non-zero odd part — never for flip-invariant observables,
+    /// whose overlaps with odd modes are then exactly zero).
     Flip {
         n_spins: usize,
         even: Mat<f64>,
-        odd: Mat<f64>,
+        odd_block: Mat<f64>,
+        odd: OnceLock<Mat<f64>>,
     },
 }
 
@@ -176,7 +181,10 @@ impl Spectrum {
                 let (even, odd) = build_symmetric(chain, Some(ns));
                 let odd = odd.unwrap_or_else(|| Mat::zeros(h, h));
                 let (ve, ue) = evd_desc(even)?;
-                let (vo, uo) = evd_desc(odd)?;
+                let mut vo = odd.self_adjoint_eigenvalues(Side::Lower).map_err(|e| {
+                    Error::Numerical(format!("symmetric eigensolver did not converge: {e:?}"))
+                })?;
+                vo.reverse();
                 // Merge descending; ties put the even mode first.
                 let (mut ie, mut io) = (0, 0);
                 let mut sigma = Vec::with_capacity(n);
@@ -201,7 +209,8 @@ impl Spectrum {
                     Basis::Flip {
                         n_spins: ns,
                         even: ue,
-                        odd: uo,
+                        odd_block: odd,
+                        odd: OnceLock::new(),
                     },
                     order,
                     Some(parity),
@@ -237,6 +246,19 @@ impl Spectrum {
         })
     }
 
+    /// The odd block's eigenvectors, descending (computed once, on first use). A solver failure
+    /// (never seen on symmetric input) yields NaN vectors, which every downstream check rejects.
+    fn odd_vectors(&self) -> &Mat<f64> {
+        match &self.basis {
+            Basis::Flip { odd_block, odd, .. } => odd.get_or_init(|| {
+                let k = odd_block.nrows();
+                evd_desc(odd_block.clone())
+                    .map_or_else(|_| Mat::from_fn(k, k, |_, _| f64::NAN), |r| r.1)
+            }),
+            Basis::Full(u) => u,
+        }
+    }
+
     /// Whether the decomposition was flip-blocked.
     pub fn is_flip_blocked(&self) -> bool {
         matches!(self.basis, Basis::Flip { .. })
@@ -257,7 +279,7 @@ impl Spectrum {
                     .map(|j| (0..n).map(|g| c[(g, j)]).collect())
                     .collect()
             }
-            Basis::Flip { n_spins, even, odd } => {
+            Basis::Flip { n_spins, even, .. } => {
                 let h = n / 2;
                 let s = std::f64::consts::FRAC_1_SQRT_2;
                 let we = Mat::from_fn(h, m, |r, j| {
@@ -267,7 +289,11 @@ impl Spectrum {
                     s * (ws[j][r] - ws[j][global_flip(r, *n_spins)])
                 });
                 let ce = even.transpose() * &we;
-                let co = odd.transpose() * &wo;
+                let co = if wo.col_iter().all(|c| c.iter().all(|&v| v == 0.0)) {
+                    Mat::zeros(h, m)
+                } else {
+                    self.odd_vectors().transpose() * &wo
+                };
                 (0..m)
                     .map(|j| {
                         self.order
@@ -295,7 +321,7 @@ impl Spectrum {
                     .map(|j| (0..n).map(|i| w[(i, j)]).collect())
                     .collect()
             }
-            Basis::Flip { n_spins, even, odd } => {
+            Basis::Flip { n_spins, even, .. } => {
                 let h = n / 2;
                 let mut ce = Mat::<f64>::zeros(h, m);
                 let mut co = Mat::<f64>::zeros(h, m);
@@ -309,7 +335,11 @@ impl Spectrum {
                     }
                 }
                 let ve = even * &ce;
-                let vo = odd * &co;
+                let vo = if co.col_iter().all(|c| c.iter().all(|&v| v == 0.0)) {
+                    Mat::zeros(h, m)
+                } else {
+                    self.odd_vectors() * &co
+                };
                 let s = std::f64::consts::FRAC_1_SQRT_2;
                 (0..m)
                     .map(|j| {
