@@ -31,8 +31,14 @@ fn t_o(chain: &ExactChain, obs: &Observables, flip: Option<usize>) -> (f64, f64,
 
 fn bench(c: &mut Criterion) {
     let m: Arc<dyn Model> = Arc::new(generators::curie_weiss(N, BETA).expect("model"));
-    let k = build_kernel(m.clone(), Rule::Gibbs, &Blocks::Sites, Scan::Random, "bench")
-        .expect("kernel");
+    let k = build_kernel(
+        m.clone(),
+        Rule::Gibbs,
+        &Blocks::Sites,
+        Scan::Random,
+        "bench",
+    )
+    .expect("kernel");
     let chain = ExactChain::from_kernel(m.as_ref(), &k).expect("chain");
     let obs = Observables::pairs(N);
     assert_eq!(obs.len(), 66);
@@ -42,9 +48,15 @@ fn bench(c: &mut Criterion) {
         "T_O blocked = {tb:.15e} (|C*| = {cb}), unblocked = {tf:.15e} (|C*| = {cf}); Q_struct_perp/|g|^2 (K = {WINDOW}) = {qb:.10e} / {qf:.10e}"
     );
     let mut g = c.benchmark_group("spectral_t_o_4096");
-    g.sample_size(10).measurement_time(Duration::from_secs(30)).warm_up_time(Duration::from_secs(1));
-    g.bench_function("flip_blocked", |b| b.iter(|| black_box(t_o(&chain, &obs, Some(N)))));
-    g.bench_function("unblocked", |b| b.iter(|| black_box(t_o(&chain, &obs, None))));
+    g.sample_size(10)
+        .measurement_time(Duration::from_secs(30))
+        .warm_up_time(Duration::from_secs(1));
+    g.bench_function("flip_blocked", |b| {
+        b.iter(|| black_box(t_o(&chain, &obs, Some(N))))
+    });
+    g.bench_function("unblocked", |b| {
+        b.iter(|| black_box(t_o(&chain, &obs, None)))
+    });
     g.finish();
 }
 
