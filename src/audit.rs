@@ -18,6 +18,9 @@ use crate::kernel::build::{Blocks, Rule, Scan, build_kernel};
 use crate::model::{Model, Pairwise, generators};
 use crate::spec::audit::{AuditSpec, BlocksSpec, KernelSpec};
 use crate::spec::requirements::{self, ReqStatus};
+use crate::trainability::estimator::Init;
+use crate::trainability::observables::{ObservableSet, Observables};
+use crate::trainability::{AnalysisConfig, BurnIn, teacher_gradient};
 
 /// What was audited.
 #[derive(Clone, Debug, Serialize)]
@@ -60,6 +63,118 @@ pub struct AuditOptions {
     pub seed: u64,
     /// How many eigenvalues to list (`None` = all).
     pub eigenvalues: Option<usize>,
+    /// The spectral stage (A4–A9, O1; `[observables]`, `[estimator]`, `[gradient]`); `None` skips it.
+    pub spectral: Option<SpectralSettings>,
+}
+
+/// Where the signal g comes from (`[gradient]`).
+#[derive(Clone, Debug)]
+pub enum Gradient {
+    Explicit(Vec<f64>),
+    Teacher(f64),
+}
+
+/// Settings of the spectral stage, from `[observables]`, `[estimator]` and `[gradient]`.
+#[derive(Clone, Debug)]
+pub struct SpectralSettings {
+    pub set: ObservableSet,
+    /// `[estimator]` was given: A5 and A6 are judged.
+    pub estimator_given: bool,
+    pub burn_in: BurnIn,
+    pub window: u64,
+    pub init: Init,
+    pub gradient: Option<Gradient>,
+}
+
+impl Default for SpectralSettings {
+    fn default() -> Self {
+        SpectralSettings {
+            set: ObservableSet::Pairs,
+            estimator_given: false,
+            burn_in: BurnIn::Auto,
+            window: 1000,
+            init: Init::Uniform,
+            gradient: None,
+        }
+    }
+}
+
+/// Runs the spectral checks on a chain and merges their verdicts and quantities.
+fn spectral_stage(
+    chain: &ExactChain,
+    obs: &Observables,
+    model: Option<&dyn Model>,
+    settings: &SpectralSettings,
+    verdicts: &mut Vec<Verdict>,
+    quantities: &mut Map<String, Value>,
+    tol: &Tolerances,
+) {
+    if let Err(e) = spectral_stage_inner(chain, obs, model, settings, verdicts, quantities, tol) {
+        // A numerical failure (or an impossible burn-in) makes every spectral check inconclusive.
+        for id in [
+            "A4",
+            "A5.burn-in",
+            "A5.bias",
+            "A5",
+            "A6",
+            "A7",
+            "A8",
+            "A9",
+            "O1.a",
+            "O1.b",
+        ] {
+            verdicts.push(
+                Verdict::new(id, tol.get(id))
+                    .with_status(Status::Inconclusive)
+                    .reason(format!("spectral stage failed: {e}")),
+            );
+        }
+    }
+}
+
+fn spectral_stage_inner(
+    chain: &ExactChain,
+    obs: &Observables,
+    model: Option<&dyn Model>,
+    settings: &SpectralSettings,
+    verdicts: &mut Vec<Verdict>,
+    quantities: &mut Map<String, Value>,
+    tol: &Tolerances,
+) -> Result<()> {
+    let passed = |id: &str| {
+        verdicts
+            .iter()
+            .any(|v| v.id == id && v.status == Status::Pass)
+    };
+    let gradient = match (&settings.gradient, model) {
+        (None, _) => None,
+        (Some(Gradient::Explicit(g)), _) => Some(g.clone()),
+        (Some(Gradient::Teacher(b)), Some(m)) => Some(teacher_gradient(m, obs, &chain.pi, *b)?),
+        (Some(Gradient::Teacher(_)), None) => {
+            return Err(Error::Invalid(
+                "gradient.teacher_beta needs a model family (not a matrix)".into(),
+            ));
+        }
+    };
+    let estimate = settings.estimator_given || gradient.is_some();
+    let inp = crate::checks::spectral::SpectralInputs {
+        n_spins: model.map(|m| m.n_spins()),
+        reversible: passed("A2"),
+        irreducible: passed("A3.irreducible"),
+        judge_estimator: settings.estimator_given,
+        config: AnalysisConfig {
+            init: settings.init.clone(),
+            burn_in: settings.burn_in,
+            window: settings.window,
+            gradient,
+            estimate,
+            ..AnalysisConfig::default()
+        },
+    };
+    let (v, q) = crate::checks::spectral::run_all(chain, obs, &inp, tol)?;
+    verdicts.extend(v);
+    quantities.extend(q);
+    Ok(())
 }
 
 impl Default for AuditOptions {
@@ -69,6 +184,7 @@ impl Default for AuditOptions {
             only: None,
             seed: 0,
             eigenvalues: Some(32),
+            spectral: None,
         }
     }
 }
@@ -144,7 +260,21 @@ pub fn audit_kernel(
         &opts.tolerances,
     ));
     let f3 = model.fingerprint();
-    verdicts.insert(0, exact::check_fixed_parameters(f0, &[f1, f2, f3]));
+    let mut quantities = exact_quantities(&q, opts.eigenvalues);
+    if let Some(ss) = &opts.spectral {
+        let obs = Observables::for_model(model, ss.set);
+        spectral_stage(
+            &chain,
+            &obs,
+            Some(model),
+            ss,
+            &mut verdicts,
+            &mut quantities,
+            &opts.tolerances,
+        );
+    }
+    let f4 = model.fingerprint();
+    verdicts.insert(0, exact::check_fixed_parameters(f0, &[f1, f2, f3, f4]));
     verdicts.extend(undefined_verdicts());
     let verdicts = select(verdicts, &opts.only);
     Ok(AuditReport {
@@ -158,7 +288,7 @@ pub fn audit_kernel(
             kernel: kernel.name(),
         },
         summary: Summary::of(&verdicts),
-        quantities: exact_quantities(&q, opts.eigenvalues),
+        quantities,
         verdicts,
     })
 }
@@ -166,6 +296,16 @@ pub fn audit_kernel(
 /// Audits a chain read from a matrix (no kernel code, so no step-consistency check; A1 fingerprints
 /// the matrix itself).
 pub fn audit_chain(chain: &ExactChain, opts: &AuditOptions) -> AuditReport {
+    audit_chain_with(chain, None, opts)
+}
+
+/// [`audit_chain`] with the observables of an `F.npy` (the spectral stage runs when they are given
+/// and `opts.spectral` is set).
+pub fn audit_chain_with(
+    chain: &ExactChain,
+    obs: Option<&Observables>,
+    opts: &AuditOptions,
+) -> AuditReport {
     let fp = |c: &ExactChain| {
         let mut f = crate::model::Fingerprint::default();
         c.p.iter().chain(&c.pi).for_each(|&x| f.f64(x));
@@ -173,6 +313,18 @@ pub fn audit_chain(chain: &ExactChain, opts: &AuditOptions) -> AuditReport {
     };
     let f0 = fp(chain);
     let (mut verdicts, q) = exact::run_all(chain, &opts.tolerances);
+    let mut quantities = exact_quantities(&q, opts.eigenvalues);
+    if let (Some(ss), Some(obs)) = (&opts.spectral, obs) {
+        spectral_stage(
+            chain,
+            obs,
+            None,
+            ss,
+            &mut verdicts,
+            &mut quantities,
+            &opts.tolerances,
+        );
+    }
     verdicts.insert(0, exact::check_fixed_parameters(f0, &[fp(chain)]));
     verdicts.extend(undefined_verdicts());
     let verdicts = select(verdicts, &opts.only);
@@ -187,7 +339,7 @@ pub fn audit_chain(chain: &ExactChain, opts: &AuditOptions) -> AuditReport {
             kernel: "matrix".into(),
         },
         summary: Summary::of(&verdicts),
-        quantities: exact_quantities(&q, opts.eigenvalues),
+        quantities,
         verdicts,
     }
 }
@@ -326,6 +478,50 @@ pub fn kernel_choice(k: &KernelSpec) -> (Rule, Blocks, Scan) {
     (rule, blocks, scan)
 }
 
+/// The spectral stage's settings from `[observables]`, `[estimator]`, `[gradient]` (validated by
+/// [`AuditSpec::parse`]; defaults per CLI.md).
+pub fn spectral_settings(spec: &AuditSpec) -> SpectralSettings {
+    use crate::spec::audit::BurnIn as SpecBurnIn;
+    let mut s = SpectralSettings::default();
+    if let Some(o) = &spec.observables {
+        s.set = ObservableSet::parse(&o.set).unwrap_or(ObservableSet::Pairs);
+    }
+    if let Some(e) = &spec.estimator {
+        s.estimator_given = true;
+        s.burn_in = match &e.burn_in {
+            Some(SpecBurnIn::Steps(b)) => BurnIn::Steps(*b),
+            _ => BurnIn::Auto,
+        };
+        s.window = e.window.unwrap_or(1000);
+        s.init = match e.init.as_deref() {
+            Some("stationary") => Init::Stationary,
+            _ => Init::Uniform,
+        };
+    }
+    if let Some(g) = &spec.gradient {
+        s.gradient = match (&g.g, g.teacher_beta) {
+            (Some(v), _) => Some(Gradient::Explicit(v.clone())),
+            (None, Some(b)) => Some(Gradient::Teacher(b)),
+            _ => None,
+        };
+    }
+    s
+}
+
+fn check_gradient_len(file: &str, g: Option<&Vec<f64>>, k: usize) -> Result<()> {
+    match g {
+        Some(v) if v.len() != k => Err(Error::field(
+            file,
+            "gradient.g",
+            format!(
+                "has {} entries, but the observable set has {k} (one per observable, report order)",
+                v.len()
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Runs the audit a spec file describes.
 pub fn run_spec(path: &Path, eigenvalues: Option<usize>) -> Result<AuditReport> {
     let spec = AuditSpec::load(path)?;
@@ -341,6 +537,7 @@ pub fn run_spec(path: &Path, eigenvalues: Option<usize>) -> Result<AuditReport> 
         only: spec.checks.as_ref().and_then(|c| c.only.clone()),
         seed: spec.sampling.as_ref().and_then(|s| s.seed).unwrap_or(0),
         eigenvalues,
+        spectral: Some(spectral_settings(&spec)),
     };
     let mut report = if spec.model.family == "matrix" {
         let p = spec.model.matrix.as_ref().ok_or_else(|| {
@@ -352,8 +549,22 @@ pub fn run_spec(path: &Path, eigenvalues: Option<usize>) -> Result<AuditReport> 
             .observables
             .as_ref()
             .map(|p| spec.resolve(path, p));
-        let (chain, _obs) = matrix::load(&spec.resolve(path, p), pi.as_deref(), obs.as_deref())?;
-        audit_chain(&chain, &opts)
+        let (chain, mobs) = matrix::load(&spec.resolve(path, p), pi.as_deref(), obs.as_deref())?;
+        let obs = match &mobs {
+            Some(m) => Some(Observables::from_matrix(m, chain.n_states)?),
+            None => None,
+        };
+        if let Some(g) = spec.gradient.as_ref() {
+            if g.teacher_beta.is_some() {
+                return Err(Error::field(
+                    &file,
+                    "gradient.teacher_beta",
+                    "needs a model family; a matrix has no temperature (give g)",
+                ));
+            }
+            check_gradient_len(&file, g.g.as_ref(), obs.as_ref().map_or(0, |o| o.len()))?;
+        }
+        audit_chain_with(&chain, obs.as_ref(), &opts)
     } else {
         if spec.sampling.is_some() {
             let mut r = sampled::run(&spec, path, &opts)?;
@@ -361,6 +572,11 @@ pub fn run_spec(path: &Path, eigenvalues: Option<usize>) -> Result<AuditReport> 
             return Ok(r);
         }
         let model: Arc<dyn Model> = Arc::new(build_model(&spec, &file)?);
+        if let Some(g) = spec.gradient.as_ref() {
+            let set = spectral_settings(&spec).set;
+            let k = Observables::for_model(model.as_ref(), set).len();
+            check_gradient_len(&file, g.g.as_ref(), k)?;
+        }
         let (rule, blocks, scan) = kernel_choice(&spec.kernel.clone().unwrap_or_default());
         let kernel = build_kernel(model.clone(), rule, &blocks, scan, &file)?;
         audit_kernel(model.as_ref(), &kernel, &opts)?

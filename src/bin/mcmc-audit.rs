@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use mcmc_audit::{audit, report, sampled};
+use mcmc_audit::{audit, report, sampled, trainability};
 
 #[derive(Parser)]
 #[command(
@@ -74,6 +74,14 @@ enum Command {
         /// Exit 1 on a failed required check and 3 on an inconclusive one (default: 0 unless the input is bad).
         #[arg(long)]
         strict: bool,
+    },
+    /// Re-run one of the programme's experiments on this project's own frozen grid (specs/reproduce.toml).
+    Reproduce {
+        /// The experiment (available: exp1, the exact-diagonalization grid).
+        experiment: String,
+        /// Output format (text or json).
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
     },
 }
 
@@ -184,6 +192,20 @@ fn main() -> ExitCode {
                 TraceFormat::Json => println!("{}", sampled::report::json(&r)),
             }
             ExitCode::from(if strict { r.exit_code() as u8 } else { 0 })
+        }
+        Command::Reproduce { experiment, format } => {
+            let r = match trainability::reproduce::run(&experiment) {
+                Ok(r) => r,
+                Err(e) => return fail(e),
+            };
+            match format {
+                Format::Text => print!("{}", trainability::reproduce::text(&r)),
+                Format::Json => println!("{}", trainability::reproduce::json(&r)),
+                Format::Junit => {
+                    return fail("reproduce: --format junit is not available (text | json)");
+                }
+            }
+            ExitCode::SUCCESS
         }
     }
 }

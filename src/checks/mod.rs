@@ -4,6 +4,7 @@
 
 pub mod exact;
 pub mod local;
+pub mod spectral;
 pub mod step;
 pub mod verdict;
 

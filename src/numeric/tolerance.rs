@@ -157,6 +157,33 @@ pub mod test {
     /// reversible replicates: Bonferroni makes the test conservative (≤ 0.05 expected); 0.1 is the
     /// nominal level plus 3 binomial sd (0.015) — a real excess of false alarms fails.
     pub const REVERSIBILITY_FALSE_ALARM: f64 = 0.1;
+    /// Asymptotic variance by the spectral sum vs the Poisson equation on a reversible kernel:
+    /// relative, from issue #3 ("cross-checked … to ≤ 1e-10 relative").
+    pub const SPECTRAL_VS_POISSON: Tolerance = Tolerance::rel(1e-10);
+    /// Exact window MSE (recursion) vs brute-force matrix powers on small chains: relative, from
+    /// issue #3 ("≤ 1e-10 relative").
+    pub const EXACT_MSE_VS_BRUTE_FORCE: Tolerance = Tolerance::rel(1e-10);
+    /// Exact window MSE vs Monte Carlo runs of the kernel: the difference must be within this many
+    /// standard errors of the Monte Carlo mean (issue #3: "within 3 standard errors").
+    pub const MC_STANDARD_ERRORS: f64 = 3.0;
+    /// Flip-blocked vs unblocked decomposition: eigenvalues absolute (two backward-stable EVDs of a
+    /// norm-1 matrix, ~n·u with n ≤ 256), τ relative (τ is a smooth function of the eigenpairs,
+    /// amplified by at most (1−σ_2)⁻¹ ≲ 1e3 on the test chains).
+    pub const FLIP_BLOCKED_EIGENVALUE: Tolerance = Tolerance::abs(1e-12);
+    pub const FLIP_BLOCKED_TAU: Tolerance = Tolerance::rel(1e-9);
+    /// Exact τ against the β = 0 closed forms (N − 1 for pairs, 2N − 1 for fields): relative; the
+    /// spectrum is exactly degenerate there and the EVD's error is ~n·u.
+    pub const TAU_CLOSED_FORM: Tolerance = Tolerance::rel(1e-10);
+    /// Burn-in law by the spectral identity vs B explicit steps: absolute per entry of a law
+    /// (sums of n products of orthonormal-vector entries, ~n·u·max(1/√π)·√π).
+    pub const BURN_IN_LAW: Tolerance = Tolerance::abs(1e-12);
+    /// Overlap of φ_2 with even observables in flip-symmetric cells (issue #3: "≤ 1e-15").
+    pub const Z2_OVERLAP: Tolerance = Tolerance::abs(1e-15);
+    /// Minimum single-gap over-prediction in flip-symmetric cells (issue #3: "≥ 1e20").
+    pub const MIN_SINGLE_GAP_OVERPREDICTION: f64 = 1e20;
+    /// Stationary-start recursion vs the spectral finite-K formula: relative (both exact; the
+    /// recursion accumulates K rounding steps, K ≤ 200).
+    pub const STATIONARY_WINDOW_VARIANCE: Tolerance = Tolerance::rel(1e-10);
 }
 
 /// Input validation (not a checker): a supplied matrix or π whose rows/total miss 1 by more than this
@@ -164,3 +191,23 @@ pub mod test {
 /// tolerance and this value the input is accepted and `K.stochastic` fails. deeptime's effective
 /// default (1e-8, PEERS.md §3 item 15) is the reference.
 pub const INPUT_ROW_SUM: Tolerance = Tolerance::abs(1e-8);
+
+/// Eigenvalues of one symmetry sector closer than this are treated as one eigenspace (their
+/// eigenvectors are then arbitrary within it): the dense symmetric solver's eigenvalue error bound,
+/// the same `64 · n · u` as the A3 spectral checks.
+pub const EIGENSPACE_GAP: Tolerance = Tolerance {
+    kind: Kind::Bound,
+    value: 64.0,
+    scale: Some(Scale::NU),
+};
+
+/// Resolution of an overlap `c_aj = ⟨f̄_a, φ_j⟩_π` computed by a dense EVD: relative to `‖f̄_a‖_π`,
+/// an overlap below `n · u` cannot be told from zero (backward error of the eigenvectors times the
+/// norm of the observable). Used as (i) the floor under which a mode "carries no observable weight"
+/// (γ_bulk) and (ii) the floor of the single-gap predictor's denominator, which is then reported as
+/// a lower bound.
+pub const OVERLAP_RESOLUTION: Tolerance = Tolerance {
+    kind: Kind::Bound,
+    value: 1.0,
+    scale: Some(Scale::NU),
+};

@@ -1,1 +1,306 @@
+//! Observable-projected trainability (Q-PROGRAM.md §1–§5): observables in L²(π), the spectral
+//! engine (overlaps, exact τ, CLT variance; Poisson route for non-reversible kernels), the exact
+//! window estimator (bias, variance, MSE, `Q_op`), the predictors (single-gap, `Q_struct⊥` with the
+//! cluster `C*(O)`, γ_eff, γ_bulk, the three-factor decomposition) and `reproduce exp1`.
+//!
+//! Public entry points the claims ledger uses: [`z2_overlap`] (max overlap of φ_2 with even
+//! observables and φ_2's parity), [`single_gap_overprediction`] and [`exact_mse`].
+
+pub mod estimator;
 pub mod ladder;
+pub mod observables;
+pub mod poisson;
+pub mod predictors;
+pub mod reproduce;
+pub mod spectral;
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::exact::ExactChain;
+use crate::model::{Model, decode};
+use estimator::{Init, WindowStats, exact_window_stats};
+use observables::{Observables, mean};
+use predictors::{Cluster, SingleGap, SweepPoint, ThreeFactor};
+use spectral::{Parity, Projected, Spectrum, TauConvention};
+
+/// Burn-in: a number of steps, or `⌈c/γ_eff⌉` (CLI.md `"auto"`, c = [`AUTO_BURN_IN_C`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum BurnIn {
+    Auto,
+    Steps(u64),
+}
+
+/// The constant c of `B = ⌈c/γ⌉` (the source's exact-diagonalization choice, Q-PROGRAM.md §5 A5).
+pub const AUTO_BURN_IN_C: f64 = 5.0;
+
+/// `⌈c/γ⌉` as a step count (saturating).
+pub fn auto_burn_in(gamma: f64) -> u64 {
+    let b = (AUTO_BURN_IN_C / gamma).ceil();
+    if b.is_finite() && b >= 0.0 {
+        b.min(u64::MAX as f64) as u64
+    } else {
+        u64::MAX
+    }
+}
+
+/// What to analyse.
+#[derive(Clone, Debug)]
+pub struct AnalysisConfig {
+    pub init: Init,
+    pub burn_in: BurnIn,
+    pub window: u64,
+    /// The signal g (one entry per observable), if any.
+    pub gradient: Option<Vec<f64>>,
+    /// Cluster threshold ε.
+    pub epsilon: f64,
+    /// The ε values of the A8 sweep.
+    pub sweep: Vec<f64>,
+    /// Whether to compute the exact window statistics (bias, variance, MSE, Q_op).
+    pub estimate: bool,
+}
+
+impl Default for AnalysisConfig {
+    fn default() -> Self {
+        AnalysisConfig {
+            init: Init::Uniform,
+            burn_in: BurnIn::Auto,
+            window: 1000,
+            gradient: None,
+            epsilon: DEFAULT_EPSILON,
+            sweep: default_sweep(),
+            estimate: true,
+        }
+    }
+}
+
+/// Default cluster threshold ε (relative observable weight), this project's choice (A8 demands
+/// insensitivity to it; see specs/assumptions.toml A8).
+pub const DEFAULT_EPSILON: f64 = 1e-10;
+
+/// The A8 sweep: ε = 1e-14, 1e-13, …, 1e-6 (eight decades, nine points).
+pub fn default_sweep() -> Vec<f64> {
+    (6..=14).rev().map(|k| 10f64.powi(-k)).collect()
+}
+
+/// Everything the spectral engine computes for one chain and observable set.
+#[derive(Clone, Debug)]
+pub struct Analysis {
+    pub spectrum: Option<Spectrum>,
+    pub projected: Option<Projected>,
+    /// τ per observable, N/ESS convention.
+    pub tau: Vec<Option<f64>>,
+    /// "spectral" or "poisson".
+    pub tau_route: &'static str,
+    pub asymptotic_variance: Vec<f64>,
+    pub cluster: Option<Cluster>,
+    pub sweep: Vec<SweepPoint>,
+    pub single_gap: Option<SingleGap>,
+    pub q_single_relevant_gap: Option<f64>,
+    pub burn_in: Option<u64>,
+    pub stats: Option<WindowStats>,
+    pub q_op: Option<f64>,
+    pub q_struct_perp: Option<f64>,
+    pub three_factor: Option<ThreeFactor>,
+    pub window: u64,
+}
+
+impl Analysis {
+    /// The largest τ over the observables (N/ESS).
+    pub fn tau_max(&self) -> Option<f64> {
+        self.tau.iter().flatten().copied().reduce(f64::max)
+    }
+}
+
+/// Runs the engine. `flip = Some(n_spins)` blocks the spectrum by the global flip (the caller has
+/// checked A9's π-invariance and equivariance); `reversible` selects the spectral route (else the
+/// Poisson route, and no predictors).
+pub fn analyze(
+    chain: &ExactChain,
+    obs: &Observables,
+    flip: Option<usize>,
+    reversible: bool,
+    cfg: &AnalysisConfig,
+) -> Result<Analysis> {
+    if let Some(g) = &cfg.gradient
+        && g.len() != obs.len()
+    {
+        return Err(Error::Invalid(format!(
+            "gradient: {} entries for {} observables",
+            g.len(),
+            obs.len()
+        )));
+    }
+    let g2 = cfg.gradient.as_deref().map(predictors::norm2);
+    if !reversible {
+        let s = poisson::asymptotic_variance(chain, obs)?;
+        let tau = poisson::tau(chain, obs)?;
+        let burn_in = match cfg.burn_in {
+            BurnIn::Steps(b) => Some(b),
+            BurnIn::Auto => None,
+        };
+        let stats = match burn_in.filter(|_| cfg.estimate) {
+            Some(b) => {
+                Some(exact_window_stats(chain, None, obs, &cfg.init, b, &[cfg.window])?.remove(0))
+            }
+            None => None,
+        };
+        let q_op = match (&cfg.gradient, &stats) {
+            (Some(g), Some(s)) => Some(estimator::q_op(g, s)),
+            _ => None,
+        };
+        return Ok(Analysis {
+            spectrum: None,
+            projected: None,
+            tau,
+            tau_route: "poisson",
+            asymptotic_variance: s,
+            cluster: None,
+            sweep: Vec::new(),
+            single_gap: None,
+            q_single_relevant_gap: None,
+            burn_in,
+            stats,
+            q_op,
+            q_struct_perp: None,
+            three_factor: None,
+            window: cfg.window,
+        });
+    }
+    let spec = Spectrum::new(chain, flip)?;
+    let proj = Projected::new(&spec, &chain.pi, obs);
+    let tau = proj.tau(&spec, TauConvention::NOverEss);
+    let s = proj.asymptotic_variance(&spec);
+    let cl = predictors::cluster(&spec, &proj, cfg.epsilon);
+    let sweep = predictors::threshold_sweep(&spec, &proj, &cfg.sweep);
+    let burn_in = match cfg.burn_in {
+        BurnIn::Steps(b) => Some(b),
+        BurnIn::Auto => cl.gamma_eff.map(auto_burn_in),
+    };
+    let stats = match burn_in.filter(|_| cfg.estimate) {
+        Some(b) => Some(
+            exact_window_stats(chain, Some(&spec), obs, &cfg.init, b, &[cfg.window])?.remove(0),
+        ),
+        None => None,
+    };
+    let (mut q_op, mut qs, mut sg, mut srg, mut tf) = (None, None, None, None, None);
+    if let (Some(g), Some(g2)) = (&cfg.gradient, g2) {
+        q_op = stats.as_ref().map(|s| estimator::q_op(g, s));
+        qs = Some(predictors::q_struct_perp(g2, cfg.window, cl.t_o));
+        sg = Some(predictors::single_gap(&spec, &proj, g2, cfg.window));
+        srg = predictors::single_relevant_gap(&spec, &proj, &cl, g2, cfg.window);
+        tf = predictors::three_factor(&cl, g2, cfg.window, burn_in.unwrap_or(0), q_op);
+    }
+    Ok(Analysis {
+        spectrum: Some(spec),
+        projected: Some(proj),
+        tau,
+        tau_route: "spectral",
+        asymptotic_variance: s,
+        cluster: Some(cl),
+        sweep,
+        single_gap: sg,
+        q_single_relevant_gap: srg,
+        burn_in,
+        stats,
+        q_op,
+        q_struct_perp: qs,
+        three_factor: tf,
+        window: cfg.window,
+    })
+}
+
+/// The teacher signal `g_a = E_teacher[f_a] − E_π[f_a]`, teacher = the same model at `teacher_beta`.
+pub fn teacher_gradient(
+    model: &dyn Model,
+    obs: &Observables,
+    pi: &[f64],
+    teacher_beta: f64,
+) -> Result<Vec<f64>> {
+    if !teacher_beta.is_finite() {
+        return Err(Error::Invalid(format!(
+            "teacher_beta = {teacher_beta} is not finite"
+        )));
+    }
+    let ns = model.n_spins();
+    let mut x = vec![0i8; ns];
+    let lw: Vec<f64> = (0..1usize << ns)
+        .map(|s| {
+            decode(s, &mut x);
+            -teacher_beta * model.energy(&x)
+        })
+        .collect();
+    let lz = crate::numeric::log_sum_exp(&lw);
+    let pt: Vec<f64> = lw.iter().map(|l| (l - lz).exp()).collect();
+    Ok(obs
+        .values
+        .iter()
+        .map(|f| mean(&pt, f) - mean(pi, f))
+        .collect())
+}
+
+/// Overlap of the slowest non-stationary mode φ_2 with the observables (the claims ledger's
+/// `exact.z2-overlap`).
+#[derive(Clone, Debug, Serialize)]
+pub struct Z2Overlap {
+    /// Parity of φ_2 (`None` when the decomposition is not flip-blocked).
+    pub parity: Option<Parity>,
+    /// Whether a mode of the opposite parity is degenerate with φ_2 within the solver bound.
+    pub opposite_parity_degenerate: bool,
+    /// `max_a |c_a2|`, the norm of each observable's projection on φ_2's eigenspace.
+    pub max_overlap: f64,
+    pub sigma2: f64,
+}
+
+/// φ_2's parity and its largest overlap with the observables.
+pub fn z2_overlap(spec: &Spectrum, proj: &Projected) -> Z2Overlap {
+    let parity = spec.parity.as_ref().map(|p| p[1]);
+    let tol = crate::numeric::tolerance::EIGENSPACE_GAP.threshold(spec.n);
+    let opposite_parity_degenerate = match (&spec.parity, parity) {
+        (Some(p), Some(p2)) => {
+            (2..spec.n).any(|j| p[j] != p2 && (spec.sigma[j] - spec.sigma[1]).abs() <= tol)
+        }
+        _ => false,
+    };
+    let modes: Vec<usize> = spec
+        .group_members(spec.group[1])
+        .into_iter()
+        .filter(|&j| j > 0)
+        .collect();
+    let max_overlap = proj
+        .overlap
+        .iter()
+        .map(|c| modes.iter().map(|&j| c[j] * c[j]).sum::<f64>().sqrt())
+        .fold(0.0, f64::max);
+    Z2Overlap {
+        parity,
+        opposite_parity_degenerate,
+        max_overlap,
+        sigma2: spec.sigma[1],
+    }
+}
+
+/// `Q_single / Q_op` (the ledger's `exact.single-gap-overprediction`), with whether it is a lower
+/// bound (overlaps below the EVD resolution).
+pub fn single_gap_overprediction(a: &Analysis) -> Option<(f64, bool)> {
+    let sg = a.single_gap.as_ref()?;
+    Some((sg.q / a.q_op?, sg.lower_bound))
+}
+
+/// Exact MSE of the window mean of every observable (the ledger's `exact.mse-vs-mc`): a thin
+/// wrapper over [`estimator::exact_window_stats`] that decomposes the chain when it is reversible.
+pub fn exact_mse(
+    chain: &ExactChain,
+    obs: &Observables,
+    init: &Init,
+    burn_in: u64,
+    window: u64,
+    reversible: bool,
+) -> Result<WindowStats> {
+    let spec = if reversible && *init != Init::Stationary && burn_in > 0 {
+        Some(Spectrum::new(chain, None)?)
+    } else {
+        None
+    };
+    Ok(exact_window_stats(chain, spec.as_ref(), obs, init, burn_in, &[window])?.remove(0))
+}

@@ -1,0 +1,477 @@
+//! The spectral engine: eigenpairs of `S = D^{1/2} P D^{−1/2}` (Q-PROGRAM.md §2), optionally
+//! block-diagonalised by the global flip, and the quantities built on them: overlaps
+//! `c_aj = ⟨f_a − E_π f_a, φ_j⟩_π`, exact τ per observable and the asymptotic (CLT) variance.
+//!
+//! **Flip blocking.** When π is flip-invariant and P flip-equivariant (A9), S commutes with the
+//! permutation F of the flip. In the basis `e_r = (δ_r + δ_{Fr})/√2`, `o_r = (δ_r − δ_{Fr})/√2`
+//! (r over the states with the top spin down) S is block diagonal with even block
+//! `E_rr' = ½(S_rr' + S_r,Fr' + S_Fr,r' + S_Fr,Fr')` and odd block `O_rr' = ½(S_rr' − S_r,Fr' − S_Fr,r' + S_Fr,Fr')`.
+//! Two half-size symmetric EVDs replace one full one (4× fewer flops), every eigenvector has an
+//! exact parity, and degenerate eigenvalues of opposite parity no longer mix arbitrarily. The
+//! blocks are built from the flip-averaged S, so the cross blocks (which vanish under exact
+//! equivariance) are dropped; they are bounded by the A9 residual, which perturbs each eigenvalue
+//! by at most that much (Weyl).
+//!
+//! **Eigenspaces.** Individual eigenvectors are arbitrary inside a degenerate eigenspace; every
+//! basis-dependent quantity here is summed over an eigenspace ([`Spectrum::groups`]: consecutive
+//! eigenvalues of one sector closer than the solver bound [`crate::numeric::tolerance::EIGENSPACE_GAP`]).
+//!
+//! **τ and the CLT variance** (reversible, spectral route, Sokal 1997 §2; Levin–Peres 2017 §12):
+//! `S_a = Σ_{j≥2} c_aj² (1+σ_j)/(1−σ_j)`, `τ_a = S_a / Var_π f_a` in the N/ESS convention
+//! (`1 + 2Σ_t ρ(t)`, ArviZ/Stan/emcee); Sokal's `τ_int = τ/2` is available as [`TauConvention::Sokal`].
+
+use std::sync::OnceLock;
+
+use faer::{Mat, Side};
+use rayon::prelude::*;
+use serde::Serialize;
+
+use super::observables::{Observables, centered, variance};
+use crate::error::{Error, Result};
+use crate::exact::ExactChain;
+use crate::model::symmetry::global_flip;
+use crate::numeric::tolerance::EIGENSPACE_GAP;
+
+/// Parity of an eigenvector under the global flip.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Parity {
+    Even,
+    Odd,
+}
+
+impl Parity {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Parity::Even => "even",
+            Parity::Odd => "odd",
+        }
+    }
+}
+
+/// Which τ convention a number uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum TauConvention {
+    /// `τ = 1 + 2 Σ_{t≥1} ρ(t)` = N/ESS (ArviZ, Stan, emcee, posterior).
+    #[serde(rename = "N/ESS")]
+    NOverEss,
+    /// Sokal's `τ_int = ½ + Σ_{t≥1} ρ(t)`, half of the above.
+    #[serde(rename = "sokal")]
+    Sokal,
+}
+
+impl TauConvention {
+    pub fn label(&self) -> &'static str {
+        match self {
+            TauConvention::NOverEss => "N/ESS",
+            TauConvention::Sokal => "sokal",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+enum Basis {
+    /// Columns are the orthonormal eigenvectors `u_j` in global order.
+    Full(Mat<f64>),
+    /// Even-block eigenvectors; the odd block's eigenvectors are computed on first use (they are
+    /// only needed for vectors with a non-zero odd part — never for flip-invariant observables,
+    /// whose overlaps with odd modes are then exactly zero).
+    Flip {
+        n_spins: usize,
+        even: Mat<f64>,
+        odd_block: Mat<f64>,
+        odd: OnceLock<Mat<f64>>,
+    },
+}
+
+/// Eigenpairs of the symmetrized operator of a reversible chain.
+#[derive(Clone, Debug)]
+pub struct Spectrum {
+    pub n: usize,
+    /// Eigenvalues, descending; index 0 is the stationary mode `σ_1 = 1`.
+    pub sigma: Vec<f64>,
+    /// Flip parity of each mode (flip-blocked decomposition only).
+    pub parity: Option<Vec<Parity>>,
+    /// Eigenspace id of each mode (see module docs).
+    pub group: Vec<usize>,
+    pub sqrt_pi: Vec<f64>,
+    basis: Basis,
+    /// For `Basis::Flip`: `(is_odd, column)` of each global mode.
+    order: Vec<(bool, usize)>,
+}
+
+fn evd_desc(m: Mat<f64>) -> Result<(Vec<f64>, Mat<f64>)> {
+    let k = m.nrows();
+    let evd = m
+        .self_adjoint_eigen(Side::Lower)
+        .map_err(|e| Error::Numerical(format!("symmetric eigensolver did not converge: {e:?}")))?;
+    let vals: Vec<f64> = (0..k).rev().map(|i| evd.S()[i]).collect();
+    let u = evd.U();
+    Ok((vals, Mat::from_fn(k, k, |i, j| u[(i, k - 1 - j)])))
+}
+
+/// The symmetric part of S, or its even and odd flip blocks, scattered from the non-zero entries of
+/// P (single-site kernels have N+1 per row): one sequential pass over P, no strided reads.
+/// Full: `S̃_xy = ½(S_xy + S_yx)`. Flip: with `rep(x)` the state of the pair {x, Fx} whose top spin is
+/// down and `sgn(x) = ±1` (+ for the representative), `E_{rep x, rep y} += ½ S_xy` and
+/// `O_{rep x, rep y} += ½ sgn(x) sgn(y) S_xy`, then the symmetric part of each block — exactly the
+/// formulas of the module docs.
+fn build_symmetric(chain: &ExactChain, flip: Option<usize>) -> (Mat<f64>, Option<Mat<f64>>) {
+    let n = chain.n_states;
+    let s_xy = |x: usize, y: usize, p: f64| p * (0.5 * (chain.log_pi[x] - chain.log_pi[y])).exp();
+    match flip {
+        None => {
+            let mut m = Mat::<f64>::zeros(n, n);
+            for x in 0..n {
+                for (y, &p) in chain.row(x).iter().enumerate() {
+                    if p != 0.0 {
+                        let v = 0.5 * s_xy(x, y, p);
+                        m[(x, y)] += v;
+                        m[(y, x)] += v;
+                    }
+                }
+            }
+            (m, None)
+        }
+        Some(ns) => {
+            let h = n / 2;
+            let rep = |x: usize| {
+                if x < h {
+                    (x, 1.0)
+                } else {
+                    (global_flip(x, ns), -1.0)
+                }
+            };
+            let mut e = Mat::<f64>::zeros(h, h);
+            let mut o = Mat::<f64>::zeros(h, h);
+            for x in 0..n {
+                let (rx, sx) = rep(x);
+                for (y, &p) in chain.row(x).iter().enumerate() {
+                    if p != 0.0 {
+                        let (ry, sy) = rep(y);
+                        let v = 0.25 * s_xy(x, y, p);
+                        e[(rx, ry)] += v;
+                        e[(ry, rx)] += v;
+                        o[(rx, ry)] += sx * sy * v;
+                        o[(ry, rx)] += sx * sy * v;
+                    }
+                }
+            }
+            (e, Some(o))
+        }
+    }
+}
+
+impl Spectrum {
+    /// Decomposes the symmetric part of S; with `flip = Some(n_spins)` block-diagonalises by the
+    /// global flip first (the caller has checked A9's π-invariance and equivariance).
+    pub fn new(chain: &ExactChain, flip: Option<usize>) -> Result<Self> {
+        let n = chain.n_states;
+        let sqrt_pi: Vec<f64> = chain.log_pi.iter().map(|&l| (0.5 * l).exp()).collect();
+        let flip = flip.filter(|&ns| n >= 2 && n == 1usize << ns);
+        let (sigma, basis, order, parity) = match flip {
+            None => {
+                let (s, _) = build_symmetric(chain, None);
+                let (vals, u) = evd_desc(s)?;
+                let order = (0..n).map(|j| (false, j)).collect();
+                (vals, Basis::Full(u), order, None)
+            }
+            Some(ns) => {
+                let h = n / 2;
+                let (even, odd) = build_symmetric(chain, Some(ns));
+                let odd = odd.unwrap_or_else(|| Mat::zeros(h, h));
+                let (ve, ue) = evd_desc(even)?;
+                let mut vo = odd.self_adjoint_eigenvalues(Side::Lower).map_err(|e| {
+                    Error::Numerical(format!("symmetric eigensolver did not converge: {e:?}"))
+                })?;
+                vo.reverse();
+                // Merge descending; ties put the even mode first.
+                let (mut ie, mut io) = (0, 0);
+                let mut sigma = Vec::with_capacity(n);
+                let mut order = Vec::with_capacity(n);
+                let mut parity = Vec::with_capacity(n);
+                while ie < h || io < h {
+                    let take_even = io >= h || (ie < h && ve[ie] >= vo[io]);
+                    if take_even {
+                        sigma.push(ve[ie]);
+                        order.push((false, ie));
+                        parity.push(Parity::Even);
+                        ie += 1;
+                    } else {
+                        sigma.push(vo[io]);
+                        order.push((true, io));
+                        parity.push(Parity::Odd);
+                        io += 1;
+                    }
+                }
+                (
+                    sigma,
+                    Basis::Flip {
+                        n_spins: ns,
+                        even: ue,
+                        odd_block: odd,
+                        odd: OnceLock::new(),
+                    },
+                    order,
+                    Some(parity),
+                )
+            }
+        };
+        // Eigenspaces: consecutive eigenvalues of one sector within the solver bound.
+        let tol = EIGENSPACE_GAP.threshold(n);
+        let mut group = vec![0usize; n];
+        let mut next = 0usize;
+        let mut last: [Option<(f64, usize)>; 2] = [None, None];
+        for g in 0..n {
+            let sec = parity
+                .as_ref()
+                .map_or(0, |p: &Vec<Parity>| usize::from(p[g] == Parity::Odd));
+            match last[sec] {
+                Some((v, id)) if (v - sigma[g]).abs() <= tol => group[g] = id,
+                _ => {
+                    group[g] = next;
+                    next += 1;
+                }
+            }
+            last[sec] = Some((sigma[g], group[g]));
+        }
+        Ok(Spectrum {
+            n,
+            sigma,
+            parity,
+            group,
+            sqrt_pi,
+            basis,
+            order,
+        })
+    }
+
+    /// The odd block's eigenvectors, descending (computed once, on first use). A solver failure
+    /// (never seen on symmetric input) yields NaN vectors, which every downstream check rejects.
+    fn odd_vectors(&self) -> &Mat<f64> {
+        match &self.basis {
+            Basis::Flip { odd_block, odd, .. } => odd.get_or_init(|| {
+                let k = odd_block.nrows();
+                evd_desc(odd_block.clone())
+                    .map_or_else(|_| Mat::from_fn(k, k, |_, _| f64::NAN), |r| r.1)
+            }),
+            Basis::Full(u) => u,
+        }
+    }
+
+    /// Whether the decomposition was flip-blocked.
+    pub fn is_flip_blocked(&self) -> bool {
+        matches!(self.basis, Basis::Flip { .. })
+    }
+
+    /// `Uᵀ w` for each vector `w` (length n): the coefficients of `w` on every mode, global order.
+    pub fn analyze(&self, ws: &[Vec<f64>]) -> Vec<Vec<f64>> {
+        let n = self.n;
+        let m = ws.len();
+        if m == 0 {
+            return Vec::new();
+        }
+        match &self.basis {
+            Basis::Full(u) => {
+                let w = Mat::from_fn(n, m, |i, j| ws[j][i]);
+                let c = u.transpose() * &w;
+                (0..m)
+                    .map(|j| (0..n).map(|g| c[(g, j)]).collect())
+                    .collect()
+            }
+            Basis::Flip { n_spins, even, .. } => {
+                let h = n / 2;
+                let s = std::f64::consts::FRAC_1_SQRT_2;
+                let we = Mat::from_fn(h, m, |r, j| {
+                    s * (ws[j][r] + ws[j][global_flip(r, *n_spins)])
+                });
+                let wo = Mat::from_fn(h, m, |r, j| {
+                    s * (ws[j][r] - ws[j][global_flip(r, *n_spins)])
+                });
+                let ce = even.transpose() * &we;
+                let co = if wo.col_iter().all(|c| c.iter().all(|&v| v == 0.0)) {
+                    Mat::zeros(h, m)
+                } else {
+                    self.odd_vectors().transpose() * &wo
+                };
+                (0..m)
+                    .map(|j| {
+                        self.order
+                            .iter()
+                            .map(|&(o, c)| if o { co[(c, j)] } else { ce[(c, j)] })
+                            .collect()
+                    })
+                    .collect()
+            }
+        }
+    }
+
+    /// `U c` for each coefficient vector `c` (global mode order): back to state space.
+    pub fn synthesize(&self, cs: &[Vec<f64>]) -> Vec<Vec<f64>> {
+        let n = self.n;
+        let m = cs.len();
+        if m == 0 {
+            return Vec::new();
+        }
+        match &self.basis {
+            Basis::Full(u) => {
+                let c = Mat::from_fn(n, m, |g, j| cs[j][g]);
+                let w = u * &c;
+                (0..m)
+                    .map(|j| (0..n).map(|i| w[(i, j)]).collect())
+                    .collect()
+            }
+            Basis::Flip { n_spins, even, .. } => {
+                let h = n / 2;
+                let mut ce = Mat::<f64>::zeros(h, m);
+                let mut co = Mat::<f64>::zeros(h, m);
+                for (g, &(o, col)) in self.order.iter().enumerate() {
+                    for j in 0..m {
+                        if o {
+                            co[(col, j)] = cs[j][g];
+                        } else {
+                            ce[(col, j)] = cs[j][g];
+                        }
+                    }
+                }
+                let ve = even * &ce;
+                let vo = if co.col_iter().all(|c| c.iter().all(|&v| v == 0.0)) {
+                    Mat::zeros(h, m)
+                } else {
+                    self.odd_vectors() * &co
+                };
+                let s = std::f64::consts::FRAC_1_SQRT_2;
+                (0..m)
+                    .map(|j| {
+                        let mut out = vec![0.0; n];
+                        for r in 0..h {
+                            out[r] = s * (ve[(r, j)] + vo[(r, j)]);
+                            out[global_flip(r, *n_spins)] = s * (ve[(r, j)] - vo[(r, j)]);
+                        }
+                        out
+                    })
+                    .collect()
+            }
+        }
+    }
+
+    /// The eigenvector `u_g` of one mode (state space, Euclidean-normalised).
+    pub fn vector(&self, g: usize) -> Vec<f64> {
+        let mut c = vec![0.0; self.n];
+        c[g] = 1.0;
+        self.synthesize(&[c]).remove(0)
+    }
+
+    /// The modes of eigenspace `id`.
+    pub fn group_members(&self, id: usize) -> Vec<usize> {
+        (0..self.n).filter(|&g| self.group[g] == id).collect()
+    }
+}
+
+/// Observables projected on the spectrum: overlaps, variances, τ and CLT variances.
+#[derive(Clone, Debug)]
+pub struct Projected {
+    /// `overlap[a][j] = c_aj = ⟨f_a − E_π f_a, φ_j⟩_π` (j in the global mode order; j = 0 is σ_1).
+    pub overlap: Vec<Vec<f64>>,
+    /// `Var_π f_a`.
+    pub var: Vec<f64>,
+    /// Parseval residual `|Σ_{j≥2} c_aj² − Var_π f_a| / Var_π f_a` (0 for a constant observable).
+    pub parseval_rel: Vec<f64>,
+}
+
+impl Projected {
+    /// Projects every observable: `c_a = Uᵀ (√π ⊙ f̄_a)` in one matrix product.
+    pub fn new(spec: &Spectrum, pi: &[f64], obs: &Observables) -> Self {
+        let ws: Vec<Vec<f64>> = obs
+            .values
+            .iter()
+            .map(|f| {
+                centered(pi, f)
+                    .iter()
+                    .zip(&spec.sqrt_pi)
+                    .map(|(c, s)| c * s)
+                    .collect()
+            })
+            .collect();
+        let overlap = spec.analyze(&ws);
+        let var: Vec<f64> = obs.values.iter().map(|f| variance(pi, f)).collect();
+        let parseval_rel = overlap
+            .iter()
+            .zip(&var)
+            .map(|(c, &v)| {
+                let s: f64 = c[1..].iter().map(|x| x * x).sum();
+                if v > 0.0 { (s - v).abs() / v } else { s }
+            })
+            .collect();
+        Projected {
+            overlap,
+            var,
+            parseval_rel,
+        }
+    }
+
+    /// Number of observables.
+    pub fn len(&self) -> usize {
+        self.var.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.var.is_empty()
+    }
+
+    /// Asymptotic (CLT) variance `S_a = Σ_{j≥2} c_aj² (1+σ_j)/(1−σ_j)` of each observable.
+    pub fn asymptotic_variance(&self, spec: &Spectrum) -> Vec<f64> {
+        self.overlap
+            .iter()
+            .map(|c| {
+                (1..spec.n)
+                    .map(|j| c[j] * c[j] * (1.0 + spec.sigma[j]) / (1.0 - spec.sigma[j]))
+                    .sum()
+            })
+            .collect()
+    }
+
+    /// Exact τ of each observable in the given convention (`None` for a constant observable).
+    pub fn tau(&self, spec: &Spectrum, conv: TauConvention) -> Vec<Option<f64>> {
+        let half = match conv {
+            TauConvention::NOverEss => 1.0,
+            TauConvention::Sokal => 0.5,
+        };
+        self.asymptotic_variance(spec)
+            .iter()
+            .zip(&self.var)
+            .map(|(&s, &v)| (v > 0.0).then(|| half * s / v))
+            .collect()
+    }
+
+    /// Total observable weight `Σ_a c_aj²` of each mode.
+    pub fn mode_weight(&self) -> Vec<f64> {
+        let n = self.overlap.first().map_or(0, |c| c.len());
+        (0..n)
+            .map(|j| self.overlap.iter().map(|c| c[j] * c[j]).sum())
+            .collect()
+    }
+}
+
+/// Flip-symmetry residuals of a chain on `n_spins` spins (A9): `max_x |π(Fx) − π(x)| / π(x)`
+/// (from log π) and `max_xy |P(Fx, Fy) − P(x, y)|`.
+pub fn flip_residuals(chain: &ExactChain, n_spins: usize) -> (f64, f64) {
+    let n = chain.n_states;
+    let pi_rel = (0..n)
+        .map(|x| {
+            (chain.log_pi[global_flip(x, n_spins)] - chain.log_pi[x])
+                .exp_m1()
+                .abs()
+        })
+        .fold(0.0, f64::max);
+    let p_abs = (0..n)
+        .into_par_iter()
+        .map(|x| {
+            let fx = global_flip(x, n_spins);
+            let (r, rf) = (chain.row(x), chain.row(fx));
+            (0..n)
+                .map(|y| (rf[global_flip(y, n_spins)] - r[y]).abs())
+                .fold(0.0, f64::max)
+        })
+        .reduce(|| 0.0, f64::max);
+    (pi_rel, p_abs)
+}

@@ -1,0 +1,225 @@
+//! The exact window estimator: recursion vs brute-force matrix powers, vs the stationary spectral
+//! formula, vs Monte Carlo runs of the kernel itself; spectral burn-in vs explicit steps.
+
+use std::sync::Arc;
+
+use mcmc_audit::exact::ExactChain;
+use mcmc_audit::kernel::Kernel;
+use mcmc_audit::kernel::build::{Blocks, Rule, Scan, build_kernel};
+use mcmc_audit::model::{Model, Pairwise, generators};
+use mcmc_audit::numeric::tolerance::{rel_diff, test as tt};
+use mcmc_audit::trainability::estimator::{
+    Columns, Init, McPlan, brute_force_window_stats, burned_in_law, exact_window_stats,
+    finite_k_weight, monte_carlo_mse, stationary_window_variance,
+};
+use mcmc_audit::trainability::observables::Observables;
+use mcmc_audit::trainability::spectral::{Projected, Spectrum};
+use mcmc_audit::trainability::{auto_burn_in, exact_mse};
+
+fn build(m: Pairwise, scan: Scan) -> (ExactChain, Kernel) {
+    let m: Arc<dyn Model> = Arc::new(m);
+    let k = build_kernel(m.clone(), Rule::Gibbs, &Blocks::Sites, scan, "test").unwrap();
+    (ExactChain::from_kernel(m.as_ref(), &k).unwrap(), k)
+}
+
+fn with_fields() -> Pairwise {
+    let sk = generators::sk(4, 1.4, 5).unwrap();
+    Pairwise::new("sk+h", 4, 1.4, sk.edges(), Some(vec![0.5, -0.3, 0.2, 0.1])).unwrap()
+}
+
+#[test]
+fn exact_mse_matches_brute_force_matrix_powers() {
+    let cases = [
+        (
+            build(generators::curie_weiss(4, 1.0).unwrap(), Scan::Random),
+            true,
+        ),
+        (build(with_fields(), Scan::Random), true),
+        (
+            build(generators::sk(4, 1.0, 2).unwrap(), Scan::Systematic),
+            false,
+        ),
+    ];
+    for ((c, _), reversible) in &cases {
+        for obs in [Observables::pairs(4), Observables::fields(4)] {
+            for (init, b, k) in [
+                (Init::Uniform, 3u64, 20u64),
+                (Init::Uniform, 0, 7),
+                (Init::Stationary, 0, 15),
+            ] {
+                let mu0 = init.law(c);
+                let bf = brute_force_window_stats(c, &obs, &mu0, b, k);
+                let ex = exact_mse(c, &obs, &init, b, k, *reversible).unwrap();
+                for a in 0..obs.len() {
+                    assert!(
+                        tt::EXACT_MSE_VS_BRUTE_FORCE.accepts(rel_diff(ex.mse[a], bf.mse[a]), 1),
+                        "mse {} vs {}",
+                        ex.mse[a],
+                        bf.mse[a]
+                    );
+                    assert!(
+                        tt::EXACT_MSE_VS_BRUTE_FORCE
+                            .accepts((ex.bias[a] - bf.bias[a]).abs() / bf.mse[a].sqrt(), 1)
+                    );
+                    assert!(
+                        tt::EXACT_MSE_VS_BRUTE_FORCE
+                            .accepts(rel_diff(ex.variance[a], bf.variance[a]), 1)
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn stationary_start_matches_the_finite_k_spectral_formula() {
+    let (c, _) = build(generators::sk(6, 1.2, 1).unwrap(), Scan::Random);
+    let obs = Observables::pairs(6);
+    let s = Spectrum::new(&c, Some(6)).unwrap();
+    let p = Projected::new(&s, &c.pi, &obs);
+    let stats =
+        exact_window_stats(&c, Some(&s), &obs, &Init::Stationary, 0, &[1, 10, 200]).unwrap();
+    for st in &stats {
+        let v = stationary_window_variance(&s, &p.overlap, st.window);
+        for a in 0..obs.len() {
+            assert!(tt::STATIONARY_WINDOW_VARIANCE.accepts(rel_diff(st.mse[a], v[a]), 1));
+            assert!(st.bias[a].abs() < 1e-15);
+        }
+    }
+    // K = 1: the window variance is Var_π f.
+    for a in 0..obs.len() {
+        assert!(rel_diff(stats[0].mse[a], p.var[a]) < 1e-12);
+    }
+}
+
+#[test]
+fn finite_k_weight_closed_form_agrees_with_the_direct_sum() {
+    for &s in &[0.0f64, 0.3, 0.9, 0.999, 0.99999] {
+        for &k in &[1u64, 2, 50, 3000] {
+            let direct: f64 = (0..k)
+                .flat_map(|a| {
+                    (0..k).map(move |b| s.powi((a as i64 - b as i64).unsigned_abs() as i32))
+                })
+                .sum();
+            assert!(
+                rel_diff(finite_k_weight(s, k), direct) < 1e-9,
+                "σ={s} K={k}"
+            );
+        }
+    }
+}
+
+#[test]
+fn spectral_burn_in_law_matches_explicit_steps() {
+    let (c, _) = build(generators::hopfield(6, 2, 1.5, 0).unwrap(), Scan::Random);
+    let s = Spectrum::new(&c, Some(6)).unwrap();
+    let cols = Columns::new(&c);
+    let mu0 = Init::Uniform.law(&c);
+    for b in [1u64, 17, 300] {
+        let spectral = burned_in_law(&c, Some(&s), &cols, &mu0, b).unwrap();
+        let steps = burned_in_law(&c, None, &cols, &mu0, b).unwrap();
+        for (x, y) in spectral.iter().zip(&steps) {
+            assert!(tt::BURN_IN_LAW.accepts(x - y, 1), "B={b}: {x} vs {y}");
+        }
+    }
+}
+
+/// The programme's validation: exact bias+window MSE against a genuinely non-stationary Monte Carlo
+/// chain of the kernel itself (uniform start, 400 seeds), within 3 standard errors.
+#[test]
+fn exact_mse_agrees_with_monte_carlo_runs_of_the_kernel() {
+    for (m, k) in [
+        (generators::curie_weiss(6, 1.0).unwrap(), 60u64),
+        (generators::sk(6, 1.5, 0).unwrap(), 40),
+        (with_fields(), 30),
+    ] {
+        let n = m.n_spins();
+        let (c, kernel) = build(m, Scan::Random);
+        let obs = Observables::pairs(n);
+        let s = Spectrum::new(&c, None).unwrap();
+        let b = auto_burn_in(1.0 - s.sigma[1]).min(2000);
+        let ex = exact_window_stats(&c, Some(&s), &obs, &Init::Uniform, b, &[k]).unwrap();
+        let mc = monte_carlo_mse(
+            &kernel,
+            n,
+            &c.pi,
+            &obs,
+            McPlan {
+                burn_in: b,
+                window: k,
+                runs: 400,
+                seed: 0x5eed,
+            },
+        );
+        let diff = (ex[0].total_mse() - mc.mean).abs();
+        eprintln!(
+            "MC check: exact {:.6e}, MC {:.6e} ± {:.2e} (rel diff {:.2}%, {:.2} SE)",
+            ex[0].total_mse(),
+            mc.mean,
+            mc.standard_error,
+            100.0 * diff / ex[0].total_mse(),
+            diff / mc.standard_error
+        );
+        assert!(
+            diff <= tt::MC_STANDARD_ERRORS * mc.standard_error,
+            "exact {} vs MC {} ± {}",
+            ex[0].total_mse(),
+            mc.mean,
+            mc.standard_error
+        );
+    }
+}
+
+/// Teeth for the Monte Carlo comparison: a wrong burn-in (the exact MSE at B = 0 against a run that
+/// burns in) is detected.
+#[test]
+fn monte_carlo_comparison_detects_a_wrong_exact_value() {
+    let m = generators::curie_weiss(6, 1.5).unwrap();
+    let (c, kernel) = build(m, Scan::Random);
+    let obs = Observables::magnetization(6);
+    let ex_no_burn = exact_mse(&c, &obs, &Init::Uniform, 0, 5, true).unwrap();
+    let mc = monte_carlo_mse(
+        &kernel,
+        6,
+        &c.pi,
+        &obs,
+        McPlan {
+            burn_in: 400,
+            window: 5,
+            runs: 400,
+            seed: 1,
+        },
+    );
+    assert!((ex_no_burn.total_mse() - mc.mean).abs() > tt::MC_STANDARD_ERRORS * mc.standard_error);
+}
+
+#[test]
+fn monte_carlo_is_deterministic() {
+    let (c, kernel) = build(generators::curie_weiss(5, 1.0).unwrap(), Scan::Random);
+    let obs = Observables::pairs(5);
+    let a = monte_carlo_mse(
+        &kernel,
+        5,
+        &c.pi,
+        &obs,
+        McPlan {
+            burn_in: 10,
+            window: 10,
+            runs: 32,
+            seed: 7,
+        },
+    );
+    let b = monte_carlo_mse(
+        &kernel,
+        5,
+        &c.pi,
+        &obs,
+        McPlan {
+            burn_in: 10,
+            window: 10,
+            runs: 32,
+            seed: 7,
+        },
+    );
+    assert_eq!(a.mean.to_bits(), b.mean.to_bits());
+}
