@@ -81,14 +81,14 @@ fn stationary_start_matches_the_finite_k_spectral_formula() {
         exact_window_stats(&c, Some(&s), &obs, &Init::Stationary, 0, &[1, 10, 200]).unwrap();
     for st in &stats {
         let v = stationary_window_variance(&s, &p.overlap, st.window);
-        for a in 0..obs.len() {
-            assert!(tt::STATIONARY_WINDOW_VARIANCE.accepts(rel_diff(st.mse[a], v[a]), 1));
-            assert!(st.bias[a].abs() < 1e-15);
+        for ((mse, bias), va) in st.mse.iter().zip(&st.bias).zip(&v) {
+            assert!(tt::STATIONARY_WINDOW_VARIANCE.accepts(rel_diff(*mse, *va), 1));
+            assert!(tt::STATIONARY_START_BIAS.accepts(*bias, 1));
         }
     }
     // K = 1: the window variance is Var_π f.
-    for a in 0..obs.len() {
-        assert!(rel_diff(stats[0].mse[a], p.var[a]) < 1e-12);
+    for (mse, var) in stats[0].mse.iter().zip(&p.var) {
+        assert!(tt::WINDOW_OF_ONE_IS_VARIANCE.accepts(rel_diff(*mse, *var), 1));
     }
 }
 

@@ -92,6 +92,11 @@ pub fn rel_diff(a: f64, b: f64) -> f64 {
 
 /// Tolerances used only by tests, each named, with its kind and reason.
 pub mod test {
+    /// Bias of the window mean from a stationary start: absolute; it is 0 in exact arithmetic and the
+    /// π-weighted sums over ≤ 64 states of |f| ≤ 1 round to well below 1e-15.
+    pub const STATIONARY_START_BIAS: Tolerance = Tolerance::abs(1e-15);
+    /// A window of one draw from stationarity has MSE = Var_π f: relative; one π-weighted sum each side.
+    pub const WINDOW_OF_ONE_IS_VARIANCE: Tolerance = Tolerance::rel(1e-12);
     use super::Tolerance;
 
     /// Closed-form eigenvalues (β = 0 Gibbs, 1-D Glauber) against the dense solver: absolute,
