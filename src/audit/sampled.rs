@@ -206,9 +206,17 @@ pub fn run(spec: &AuditSpec, path: &Path, opts: &AuditOptions) -> Result<AuditRe
         .iter()
         .enumerate()
         .map(|(k, &l)| {
-            let taus: Vec<Option<f64>> = probes.iter().map(|p| p.1.tau_by_length.get(k).and_then(|s| s.tau)).collect();
-            let max = if taus.iter().all(Option::is_some) { taus.iter().flatten().copied().fold(f64::NEG_INFINITY, f64::max) } else { f64::NAN };
-            serde_json::json!({ "length": l, "tau": json_num(max), "tau_over_length": json_num(max / l as f64) })
+            // τ_max over the observables whose τ is defined at this length (a constant or frozen
+            // observable has none); the undefined ones are listed.
+            let mut max = f64::NAN;
+            let mut undefined = Vec::new();
+            for (name, d) in &probes {
+                match d.tau_by_length.get(k).and_then(|s| s.tau) {
+                    Some(t) => max = if max.is_nan() { t } else { max.max(t) },
+                    None => undefined.push(name.clone()),
+                }
+            }
+            serde_json::json!({ "length": l, "tau": json_num(max), "tau_over_length": json_num(max / l as f64), "undefined_variables": undefined })
         })
         .collect();
     q.insert("tau_by_length".into(), by_length.into());

@@ -25,7 +25,8 @@
 //! along the update under test). `y` is drawn from the law at `x`; if it equals `x`, one site of `B`
 //! is flipped so every pair tests a genuine move. Results are identical at any thread count.
 //!
-//! Rounding: a law given as `p_up` states `P(−1) = 1 − p_up`, whose relative accuracy is only
+//! Rounding: a law that states both `p_up` and `p_down` (every heat bath of this crate does) is checked
+//! at full relative accuracy. A law given as `p_up` alone states `P(−1) = 1 − p_up`, whose relative accuracy is only
 //! `≈ u / (1 − p_up)`; each pair's first-order bound `Σ_i u (2 + |log p_i|) + u/q_i` (q_i the stated
 //! probability of the move taken) is reported, and a residual above the tolerance but within that
 //! bound is `inconclusive` (the law's representation, not the kernel, limits the check).
@@ -98,20 +99,18 @@ fn log_prob(law: &Law, y: &[i8]) -> (f64, f64) {
     if law.is_independent() {
         let mut s = NeumaierSum::new();
         let mut bound = 0.0;
-        for (&i, &p) in law.sites.iter().zip(&law.p_up) {
-            let (lp, q) = if y[i] > 0 {
-                (p.ln(), p)
-            } else {
-                ((-p).ln_1p(), 1.0 - p)
+        for (k, (&i, &p)) in law.sites.iter().zip(&law.p_up).enumerate() {
+            let down = law.p_down.get(k).copied();
+            let (lp, extra) = match (y[i] > 0, down) {
+                (true, _) => (p.ln(), 0.0),
+                // The law states P(−1) itself: as accurate as p_up.
+                (false, Some(q)) => (q.ln(), 0.0),
+                // Only p_up is stated: 1 − p inherits u/q relative error.
+                (false, None) => ((-p).ln_1p(), U / (1.0 - p).max(f64::MIN_POSITIVE)),
             };
             s.add(lp);
-            // p carries ~2u relative error from its own evaluation; 1 − p inherits u/q relative.
-            bound += U * (2.0 + lp.abs())
-                + if y[i] > 0 {
-                    0.0
-                } else {
-                    U / q.max(f64::MIN_POSITIVE)
-                };
+            // Each stated probability carries ~2u relative error from its own evaluation.
+            bound += U * (2.0 + lp.abs()) + extra;
         }
         (s.value(), bound)
     } else {

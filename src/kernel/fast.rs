@@ -347,6 +347,13 @@ impl FastGibbs {
         heat_bath_p(nb * self.local_field(x, i))
     }
 
+    /// The heat-bath probability of `x_i = −1`, evaluated directly (not as `1 − p_up`, which loses
+    /// its relative accuracy when `p_up ≈ 1`).
+    pub fn p_down(&self, x: &[i8], i: usize, alpha: f64) -> f64 {
+        let nb = -2.0 * self.block_beta[self.site_block[i] as usize] * alpha;
+        heat_bath_p(-nb * self.local_field(x, i))
+    }
+
     /// Resamples block `b` at inverse temperature `β_b · alpha`. Sites are taken in chunks: first the
     /// chunk's fields, accumulated neighbour slot by neighbour slot across the chunk (independent lanes;
     /// no edge inside the block, so none depends on another site of the block), then the
@@ -473,8 +480,12 @@ impl Update for FastSite {
         format!("fast-heat-bath[{}]", self.site)
     }
     fn law(&self, x: &[i8], law: &mut Law) {
-        law.sites.push(self.site);
-        law.p_up.push(self.engine.p_up(x, self.site, 1.0));
+        let i = self.site;
+        law.push_site(
+            i,
+            self.engine.p_up(x, i, 1.0),
+            self.engine.p_down(x, i, 1.0),
+        );
     }
     fn sample(&self, x: &mut [i8], rng: &mut ChainRng, _scratch: &mut Law) {
         let p = self.engine.p_up(x, self.site, 1.0);
@@ -497,8 +508,12 @@ impl Update for FastBlock {
     }
     fn law(&self, x: &[i8], law: &mut Law) {
         for &i in &self.engine.blocks[self.block] {
-            law.sites.push(i as usize);
-            law.p_up.push(self.engine.p_up(x, i as usize, 1.0));
+            let i = i as usize;
+            law.push_site(
+                i,
+                self.engine.p_up(x, i, 1.0),
+                self.engine.p_down(x, i, 1.0),
+            );
         }
     }
     fn sample(&self, x: &mut [i8], rng: &mut ChainRng, _scratch: &mut Law) {
