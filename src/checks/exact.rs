@@ -6,7 +6,6 @@ use serde::Serialize;
 use super::{Status, Tolerances, Verdict};
 use crate::checks::verdict::json_num;
 use crate::exact::{ExactChain, residuals, spectrum, structure};
-use crate::numeric::U;
 
 /// Quantities an exact audit reports beside its verdicts (CLI.md `quantities`).
 #[derive(Clone, Debug, Default, Serialize)]
@@ -47,7 +46,7 @@ pub fn check_invariance(chain: &ExactChain, tol: &Tolerances) -> (Verdict, f64) 
     let mut v = Verdict::new("K.invariance", tol.get("K.invariance")).judge(r, chain.n_states);
     // Each (πP)_y carries the relative errors of its terms: Σ_y Σ_x π_x P_xy (e_π + e_P) = e_π + e_P,
     // plus the same for π_y itself.
-    v.bound = Some(2.0 * chain.pi_rel_err + chain.p_rel_err + 2.0 * U);
+    v.bound = Some(chain.invariance_bound());
     v = v.detail(
         "pi_source",
         serde_json::to_value(chain.pi_source).unwrap_or_default(),
@@ -87,7 +86,7 @@ pub fn check_detailed_balance(chain: &ExactChain, tol: &Tolerances) -> (Verdict,
     abs.bound = Some(d.bound);
     let mut rel =
         Verdict::new("A2.relative", tol.get("A2.relative")).judge(d.max_rel, chain.n_states);
-    rel.bound = Some(2.0 * chain.pi_rel_err + 2.0 * chain.p_rel_err + 2.0 * U);
+    rel.bound = Some(chain.flow_rel_bound());
     (abs, rel)
 }
 

@@ -217,7 +217,7 @@ pub fn z2_overlap(_ledger: &Ledger, c: &Claim) -> Result<Outcome> {
 /// both entries zero are skipped, a non-zero residual against a zero bound is infinite.
 pub fn db_max_ratio(chain: &ExactChain) -> f64 {
     let n = chain.n_states;
-    let factor = 2.0 * chain.pi_rel_err + 2.0 * chain.p_rel_err + 2.0 * U;
+    let factor = chain.flow_rel_bound();
     let mut worst: f64 = 0.0;
     for x in 0..n {
         for y in x + 1..n {
@@ -281,7 +281,7 @@ pub fn stationarity_judge(chains: &[ExactChain], tol: Tolerance, published: f64)
         .iter()
         .map(|c| {
             let r = residuals::invariance_l1(c);
-            let b = 2.0 * c.pi_rel_err + c.p_rel_err + 2.0 * U;
+            let b = c.invariance_bound();
             pass &= r <= tol.value * b;
             worst = worst.max(r);
             json!({ "cell": c.description, "l1": r, "bound": b })

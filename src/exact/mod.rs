@@ -62,6 +62,18 @@ impl ExactChain {
         &self.p[x * self.n_states..(x + 1) * self.n_states]
     }
 
+    /// Derived rounding bound of `‖πP − π‖₁` (module docs of [`residuals`]): `Σ_y Σ_x π_x P_xy (e_π + e_P)`
+    /// plus the same for `π_y` itself, i.e. `2 e_π + e_P + 2u`.
+    pub fn invariance_bound(&self) -> f64 {
+        2.0 * self.pi_rel_err + self.p_rel_err + 2.0 * crate::numeric::U
+    }
+
+    /// Derived relative rounding bound of one detailed-balance residual against its larger flow:
+    /// `2 e_π + 2 e_P + 2u` (module docs of [`residuals`]).
+    pub fn flow_rel_bound(&self) -> f64 {
+        2.0 * self.pi_rel_err + 2.0 * self.p_rel_err + 2.0 * crate::numeric::U
+    }
+
     /// Enumerates the model's law and builds every row of the kernel's exact operator.
     pub fn from_kernel(model: &dyn Model, kernel: &Kernel) -> Result<Self> {
         let n_spins = model.n_spins();

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::ExactChain;
-use crate::numeric::{DdAcc, NeumaierSum, U, dd_diff_of_products, nan_max};
+use crate::numeric::{DdAcc, NeumaierSum, dd_diff_of_products, nan_max};
 
 /// Row-sum residual and smallest entry.
 #[derive(Clone, Debug, Serialize)]
@@ -88,7 +88,7 @@ pub struct DetailedBalance {
 
 pub fn detailed_balance(chain: &ExactChain) -> DetailedBalance {
     let n = chain.n_states;
-    let factor = 2.0 * chain.pi_rel_err + 2.0 * chain.p_rel_err + 2.0 * U;
+    let factor = chain.flow_rel_bound();
     let rows: Vec<DetailedBalance> = (0..n)
         .into_par_iter()
         .map(|x| {
