@@ -234,7 +234,7 @@ fn exact_mse_matches_monte_carlo_and_an_ignored_burn_in_is_caught() {
         ..cold
     };
     assert!(
-        !mse_judge(&[mixed.clone()], tol("exact.mse-vs-mc")).pass,
+        !mse_judge(std::slice::from_ref(&mixed), tol("exact.mse-vs-mc")).pass,
         "{mixed:?}"
     );
 }
