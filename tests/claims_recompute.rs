@@ -149,3 +149,148 @@ fn deterministic_scan_asymmetry_is_order_1e_minus_2() {
     let sym = rbm_chain(1.5, &halves, true);
     assert!(!order_judge(&sym, 1e-2, tol("exp3.det-kernel-nonselfadjoint")).pass);
 }
+
+// ----- wirings to the spectral engine, the sampled diagnostics and the tempering kernel -----
+
+use mcmc_audit::claims::recompute::{
+    MseCell, TauCase, mse_cell, mse_judge, overprediction_judge, pt_asymmetry, pt_base,
+    swap_formula_error, tau_judge, tracking_judge,
+};
+use mcmc_audit::kernel::tempering::swap_acceptance;
+use mcmc_audit::trainability::observables::Observables;
+use mcmc_audit::trainability::{
+    AnalysisConfig, analyze, single_gap_overprediction, teacher_gradient,
+};
+
+fn claim(id: &str) -> mcmc_audit::claims::Claim {
+    Ledger::builtin().unwrap().get(id).unwrap().clone()
+}
+
+//= claim-test:exact.single-gap-overprediction
+#[test]
+fn single_gap_overprediction_is_astronomical_only_at_the_symmetry_zero() {
+    let c = run("exact.single-gap-overprediction");
+    assert_eq!(c.status, ClaimStatus::Pass, "{}", c.recomputed);
+    assert!(c.recomputed["log10_min"].as_f64().unwrap() >= 20.0);
+    // With fields phi_2 overlaps the pair observables: the single-gap ratio is O(1), not >= 1e20.
+    let m = sk_with_fields();
+    let chain = gibbs_chain(&m).unwrap();
+    let obs = Observables::pairs(8);
+    let g = teacher_gradient(&m, &obs, &chain.pi, 1.25).unwrap();
+    let cfg = AnalysisConfig {
+        gradient: Some(g),
+        ..AnalysisConfig::default()
+    };
+    let a = analyze(&chain, &obs, None, true, &cfg).unwrap();
+    let r = single_gap_overprediction(&a).unwrap();
+    assert!(r.0 < 1e6, "{r:?}");
+    let o = overprediction_judge(&[r], tol("exact.single-gap-overprediction"));
+    assert!(!o.pass, "{}", o.recomputed);
+}
+
+//= claim-test:exact.single-relevant-gap-tracks
+//= claim-test:exact.qstruct-perp-tracks
+#[test]
+fn tracking_directions_hold_on_our_grid_and_are_not_interchangeable() {
+    let srg = run("exact.single-relevant-gap-tracks");
+    let qs = run("exact.qstruct-perp-tracks");
+    assert_eq!(srg.status, ClaimStatus::Pass, "{}", srg.note);
+    assert_eq!(qs.status, ClaimStatus::Pass, "{}", qs.note);
+    let n =
+        |c: &mcmc_audit::claims::ClaimResult, k: &str| c.recomputed[k].as_u64().unwrap() as usize;
+    assert_eq!(n(&srg, "cells"), n(&qs, "cells"));
+    // Teeth: each count judged under the other claim's rule fails.
+    let cells = n(&qs, "cells");
+    let t_qs = tol("exact.qstruct-perp-tracks");
+    let t_srg = tol("exact.single-relevant-gap-tracks");
+    assert!(
+        !tracking_judge(n(&srg, "tracked"), cells, "at_least", t_qs, (45, 48))
+            .unwrap()
+            .pass
+    );
+    assert!(
+        !tracking_judge(n(&qs, "tracked"), cells, "below", t_srg, (23, 48))
+            .unwrap()
+            .pass
+    );
+    assert!(tracking_judge(1, 2, "sideways", t_qs, (45, 48)).is_err());
+}
+
+//= claim-test:exact.mse-vs-mc
+#[test]
+fn exact_mse_matches_monte_carlo_and_an_ignored_burn_in_is_caught() {
+    let c = run("exact.mse-vs-mc");
+    assert_eq!(c.status, ClaimStatus::Pass, "{}", c.recomputed);
+    assert_eq!(c.recomputed["cells"].as_array().unwrap().len(), 3);
+    // Teeth: MC from a uniform start with no burn-in against the exact MSE after burn-in: the
+    // initial bias is left in the MC chains and the comparison must fail.
+    let m = generators::curie_weiss(5, 1.5).unwrap();
+    let cold = mse_cell(&m, 0, 20, 400, 0).unwrap();
+    let warm = mse_cell(&m, 200, 20, 400, 0).unwrap();
+    let mixed = MseCell {
+        exact: warm.exact,
+        z: (cold.mc - warm.exact).abs() / cold.mc_se,
+        rel_err: (cold.mc - warm.exact).abs() / warm.exact,
+        ..cold
+    };
+    assert!(
+        !mse_judge(std::slice::from_ref(&mixed), tol("exact.mse-vs-mc")).pass,
+        "{mixed:?}"
+    );
+}
+
+//= claim-test:exp2.p1
+#[test]
+fn mc_tau_matches_exact_tau_and_a_convention_slip_is_caught() {
+    let c = run("exp2.p1");
+    assert_eq!(c.status, ClaimStatus::Pass, "{}", c.note);
+    let med = c.recomputed["median_rel_err"].as_f64().unwrap();
+    assert!(med < tol("exp2.p1").value, "{med}");
+    // Teeth: compare against the exact tau in Sokal's tau_int = tau/2 convention: ~50 % off.
+    let cases: Vec<TauCase> =
+        serde_json::from_value::<Vec<serde_json::Value>>(c.recomputed["per_case"].clone())
+            .unwrap()
+            .iter()
+            .map(|v| {
+                let e = v["exact_tau"].as_f64().unwrap() / 2.0;
+                let m = v["mc_tau"].as_f64().unwrap();
+                TauCase {
+                    description: v["description"].as_str().unwrap().into(),
+                    exact_tau: e,
+                    mc_tau: m,
+                    rel_err: (m - e).abs() / e,
+                }
+            })
+            .collect();
+    assert!(!tau_judge(&cases, tol("exp2.p1")).pass);
+}
+
+//= claim-test:exp12.pt-selfadjoint
+#[test]
+fn symmetrized_pt_is_self_adjoint_and_the_ls_control_is_not() {
+    let c = run("exp12.pt-selfadjoint");
+    assert_eq!(c.status, ClaimStatus::Pass, "{}", c.recomputed);
+    let (base, alphas, blocks) = pt_base(&claim("exp12.pt-selfadjoint")).unwrap();
+    let ls = pt_asymmetry(&base, &alphas, &blocks, false).unwrap();
+    // The control fails the same bar and is of the published order (3.96e-2).
+    assert!(ls > tol("exp12.pt-selfadjoint").value);
+    assert!((1e-3..1e-1).contains(&ls), "{ls}");
+}
+
+fn flipped_swap(beta: f64, a_lo: f64, a_hi: f64, e_lo: f64, e_hi: f64) -> f64 {
+    (-beta * (a_lo - a_hi) * (e_lo - e_hi)).exp().min(1.0)
+}
+
+//= claim-test:exp12.swap-formula
+#[test]
+fn swap_formula_is_the_metropolis_ratio_and_a_sign_slip_is_caught() {
+    let c = run("exp12.swap-formula");
+    assert_eq!(c.status, ClaimStatus::Pass, "{}", c.recomputed);
+    let (base, alphas, _) = pt_base(&claim("exp12.swap-formula")).unwrap();
+    assert!(
+        swap_formula_error(&base, &alphas, swap_acceptance).unwrap()
+            <= tol("exp12.swap-formula").value
+    );
+    let bad = swap_formula_error(&base, &alphas, flipped_swap).unwrap();
+    assert!(bad > tol("exp12.swap-formula").value, "{bad}");
+}

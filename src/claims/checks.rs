@@ -43,31 +43,18 @@ pub fn lookup(id: &str) -> Option<Check> {
         "weak-coupling.degeneracy" => Recompute(recompute::weak_coupling_degeneracy),
         "exp4.self-adjointness" => Recompute(recompute::symmetrized_self_adjoint),
         "exp3.det-kernel-nonselfadjoint" => Recompute(recompute::deterministic_scan_asymmetry),
-        // recompute: awaiting other parts of the crate
-        "exact.single-gap-overprediction" => Pending(
-            "awaits the spectral engine (branch spectral: trainability::single_gap_overprediction on the exact cells)",
-        ),
-        "exact.mse-vs-mc" => Pending(
-            "awaits the spectral engine (branch spectral: trainability::exact_mse against a seeded non-stationary MC run)",
-        ),
-        "exact.single-relevant-gap-tracks" => Pending(
-            "awaits the spectral engine (branch spectral: trainability::reproduce::run_exp1, frozen tracking rule)",
-        ),
-        "exact.qstruct-perp-tracks" => Pending(
-            "awaits the spectral engine (branch spectral: trainability::reproduce::run_exp1, Q_struct⊥ on C*(O))",
-        ),
+        // recompute: spectral engine, sampled diagnostics, tempering kernel
+        "exact.single-gap-overprediction" => Recompute(recompute::single_gap_overprediction),
+        "exact.mse-vs-mc" => Recompute(recompute::mse_vs_mc),
+        "exact.single-relevant-gap-tracks" => Recompute(recompute::single_relevant_gap_tracks),
+        "exact.qstruct-perp-tracks" => Recompute(recompute::qstruct_perp_tracks),
         "rbm.qstruct-perp-tracks" => Pending(
-            "awaits the spectral engine (branch spectral: trainability::analyze) on a planted-RBM grid",
+            "awaits a frozen planted-RBM tracking grid (specs/reproduce.toml freezes only the exp1 Ising \
+             families; the RBM grid and its teacher signal must be frozen before any result is seen)",
         ),
-        "exp2.p1" => Pending(
-            "awaits the trace estimator (src/sampled/: Sokal tau) and exact tau from the spectral engine (trainability::analyze)",
-        ),
-        "exp12.pt-selfadjoint" => Pending(
-            "awaits a parallel-tempering kernel (replica-swap update); not yet in the crate",
-        ),
-        "exp12.swap-formula" => Pending(
-            "awaits a parallel-tempering kernel (replica-swap update); not yet in the crate",
-        ),
+        "exp2.p1" => Recompute(recompute::mc_tau_vs_exact),
+        "exp12.pt-selfadjoint" => Recompute(recompute::pt_selfadjoint),
+        "exp12.swap-formula" => Recompute(recompute::swap_formula),
         // derive
         "exp4.tau-over-length" => Derive(derive::tau_over_length),
         "exp4.warmup-rule" => Derive(derive::warmup_rule),
