@@ -33,8 +33,9 @@ use crate::model::{Model, Pairwise, decode, generators};
 use crate::numeric::tolerance::{Kind as TolKind, Tolerance};
 use crate::numeric::{NeumaierSum, U, dd_diff_of_products};
 
-/// Random-scan single-site heat-bath Gibbs on a model (the exact-diagonalization kernel of §7).
-pub fn gibbs_chain(model: &Pairwise) -> Result<ExactChain> {
+/// Random-scan single-site heat-bath Gibbs on a model (the exact-diagonalization kernel of §7): the
+/// kernel and its exact chain.
+pub fn gibbs_kernel_and_chain(model: &Pairwise) -> Result<(Kernel, ExactChain)> {
     let m: Arc<dyn Model> = Arc::new(model.clone());
     let k = build_kernel(
         m.clone(),
@@ -43,7 +44,13 @@ pub fn gibbs_chain(model: &Pairwise) -> Result<ExactChain> {
         Scan::Random,
         "claims",
     )?;
-    ExactChain::from_kernel(m.as_ref(), &k)
+    let chain = ExactChain::from_kernel(m.as_ref(), &k)?;
+    Ok((k, chain))
+}
+
+/// The exact chain of [`gibbs_kernel_and_chain`].
+pub fn gibbs_chain(model: &Pairwise) -> Result<ExactChain> {
+    Ok(gibbs_kernel_and_chain(model)?.1)
 }
 
 /// The exact-diagonalization cells named by `parameters` (families × one n, β, patterns, seed).
@@ -612,15 +619,7 @@ pub fn mse_cell(
     runs: usize,
     seed: u64,
 ) -> Result<MseCell> {
-    let a: Arc<dyn Model> = Arc::new(model.clone());
-    let k = build_kernel(
-        a.clone(),
-        Rule::Gibbs,
-        &Blocks::Sites,
-        Scan::Random,
-        "claims",
-    )?;
-    let chain = ExactChain::from_kernel(a.as_ref(), &k)?;
+    let (k, chain) = gibbs_kernel_and_chain(model)?;
     let obs = Observables::pairs(model.n_spins());
     let exact = exact_mse(&chain, &obs, &Init::Uniform, burn_in, window, true)?.total_mse();
     let mc = monte_carlo_mse(
@@ -699,16 +698,8 @@ pub fn tau_case(
     burn_in: u64,
     seed: u64,
 ) -> Result<TauCase> {
-    let a: Arc<dyn Model> = Arc::new(model.clone());
-    let k = build_kernel(
-        a.clone(),
-        Rule::Gibbs,
-        &Blocks::Sites,
-        Scan::Random,
-        "claims",
-    )?;
-    let chain = ExactChain::from_kernel(a.as_ref(), &k)?;
-    let obs = Observables::energy(a.as_ref());
+    let (k, chain) = gibbs_kernel_and_chain(model)?;
+    let obs = Observables::energy(model);
     let exact_tau = poisson::tau(&chain, &obs)?
         .first()
         .copied()
