@@ -469,6 +469,28 @@ pub struct SpectralInputs {
     pub config: crate::trainability::AnalysisConfig,
 }
 
+/// A9, O1.a and O1.b when no usable spectrum exists: A9 from the flip residuals alone (or not
+/// applicable without spin structure), O1.a not applicable for `why`, O1.b from the graph alone.
+fn without_spectrum(
+    chain: &ExactChain,
+    flip: Option<&FlipResiduals>,
+    n_spins: Option<usize>,
+    why: &str,
+    tol: &Tolerances,
+) -> Vec<Verdict> {
+    let mut out = match flip {
+        Some(r) => check_a9(r, chain.n_states, None, tol),
+        None => vec![na(
+            "A9",
+            tol,
+            "no spin structure: the global flip is undefined",
+        )],
+    };
+    out.push(na("O1.a", tol, why));
+    out.push(check_o1b(chain, None, None, n_spins, tol));
+    out
+}
+
 fn na(id: &str, tol: &Tolerances, why: &str) -> Verdict {
     Verdict::new(id, tol.get(id)).reason(why)
 }
@@ -506,16 +528,13 @@ pub fn run_all(
         for id in ["A5.burn-in", "A5.bias", "A5", "A6", "A7", "A8"] {
             out.push(na(id, tol, why));
         }
-        match &flip {
-            Some((_, r)) => out.extend(check_a9(r, n, None, tol)),
-            None => out.push(na(
-                "A9",
-                tol,
-                "no spin structure: the global flip is undefined",
-            )),
-        }
-        out.push(na("O1.a", tol, why));
-        out.push(check_o1b(chain, None, None, inp.n_spins, tol));
+        out.extend(without_spectrum(
+            chain,
+            flip.as_ref().map(|f| &f.1),
+            inp.n_spins,
+            why,
+            tol,
+        ));
         return Ok((out, q));
     }
     let a = analyze(
@@ -579,16 +598,13 @@ pub fn run_all(
             let why = "A2 fails: the cluster needs a real spectrum (self-adjoint kernel)";
             out.push(na("A7", tol, why));
             out.push(na("A8", tol, why));
-            match &flip {
-                Some((_, r)) => out.extend(check_a9(r, n, None, tol)),
-                None => out.push(na(
-                    "A9",
-                    tol,
-                    "no spin structure: the global flip is undefined",
-                )),
-            }
-            out.push(na("O1.a", tol, why));
-            out.push(check_o1b(chain, None, None, inp.n_spins, tol));
+            out.extend(without_spectrum(
+                chain,
+                flip.as_ref().map(|f| &f.1),
+                inp.n_spins,
+                why,
+                tol,
+            ));
         }
     }
     // Quantities (CLI.md names).

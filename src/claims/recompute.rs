@@ -263,15 +263,18 @@ pub fn db_judge(chains: &[ExactChain], tol: Tolerance, published: f64) -> Outcom
     Outcome {
         pass: worst_ratio <= tol.value,
         recomputed: json!({ "max_abs": worst, "max_ratio_to_bound": worst_ratio, "cells": per_cell }),
-        note: format!(
-            "Our max residual {worst:.2e} is {} the published level {published:e}.",
-            if worst <= published {
-                "within"
-            } else {
-                "above"
-            }
-        ),
+        note: level_note(worst, published),
     }
+}
+
+/// "Our max residual … is within/above the published level …".
+fn level_note(worst: f64, published: f64) -> String {
+    let side = if worst <= published {
+        "within"
+    } else {
+        "above"
+    };
+    format!("Our max residual {worst:.2e} is {side} the published level {published:e}.")
 }
 
 //= claim-check:exact.db-residual
@@ -297,14 +300,7 @@ pub fn stationarity_judge(chains: &[ExactChain], tol: Tolerance, published: f64)
     Outcome {
         pass,
         recomputed: json!({ "max_l1": worst, "cells": per_cell }),
-        note: format!(
-            "Our max residual {worst:.2e} is {} the published level {published:e}.",
-            if worst <= published {
-                "within"
-            } else {
-                "above"
-            }
-        ),
+        note: level_note(worst, published),
     }
 }
 
