@@ -6,12 +6,16 @@ use std::process::Command;
 
 use serde_json::Value;
 
+/// A fresh scratch directory per call (tests run in parallel; a path keyed on the spec's length
+/// was shared by two specs of equal length and raced).
+fn scratch() -> std::path::PathBuf {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let k = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    std::env::temp_dir().join(format!("mcmc-audit-sampled-{}-{k}", std::process::id()))
+}
+
 fn audit(spec: &str, threads: &str) -> (i32, Value) {
-    let dir = std::env::temp_dir().join(format!(
-        "mcmc-audit-sampled-{}-{}",
-        std::process::id(),
-        spec.len()
-    ));
+    let dir = scratch();
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("spec.toml");
     std::fs::write(&path, spec).unwrap();
@@ -91,6 +95,7 @@ fn frozen_multimodal_torus_is_inconclusive() {
 fn sampled_reports_are_bit_identical_at_any_thread_count() {
     let strip = |mut v: Value| {
         v["quantities"]["updates_per_second"] = Value::Null;
+        v["spec"] = Value::Null; // each run writes its spec to its own scratch path
         v
     };
     let (_, a) = audit(&torus(0.3, 1), "1");
