@@ -14,7 +14,14 @@ fn full_audit(c: &mut Criterion) {
     g.sample_size(10);
     for n in [10usize, 12] {
         let model: Arc<dyn Model> = Arc::new(generators::curie_weiss(n, 1.0).expect("model"));
-        let k = build_kernel(model.clone(), Rule::Gibbs, &Blocks::Sites, Scan::Random, "bench").expect("kernel");
+        let k = build_kernel(
+            model.clone(),
+            Rule::Gibbs,
+            &Blocks::Sites,
+            Scan::Random,
+            "bench",
+        )
+        .expect("kernel");
         g.bench_function(format!("curie-weiss-n{n}"), |b| {
             b.iter(|| audit_kernel(model.as_ref(), &k, &AuditOptions::default()).expect("audit"))
         });

@@ -14,7 +14,14 @@ fn main() {
     let beta: f64 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(1.0);
     let out = args.get(3).cloned().unwrap_or_else(|| "S.npy".into());
     let model: Arc<dyn Model> = Arc::new(generators::curie_weiss(n, beta).expect("model"));
-    let k = build_kernel(model.clone(), Rule::Gibbs, &Blocks::Sites, Scan::Random, "bench").expect("kernel");
+    let k = build_kernel(
+        model.clone(),
+        Rule::Gibbs,
+        &Blocks::Sites,
+        Scan::Random,
+        "bench",
+    )
+    .expect("kernel");
     let chain = ExactChain::from_kernel(model.as_ref(), &k).expect("chain");
     let s = spectrum::symmetrized(&chain);
     let d = chain.n_states;

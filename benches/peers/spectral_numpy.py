@@ -5,11 +5,11 @@ Same chain and formulas as the crate (Q-PROGRAM.md §2-§4, inferred T_O definit
   S = D^1/2 P D^-1/2 (symmetric part), c_aj = <f_a - E f_a, phi_j>_pi = u_j . (sqrt(pi) * fbar_a),
   C* = eigenspaces with sum_a c_aj^2 / sum_a Var f_a >= eps, T_O = 1/2 sum_a sum_{j in C*} c_aj^2 (1+s)/(1-s),
   Q_struct_perp / ||g||^2 = (K/2) / T_O.
-Two routes, both timed (chain construction untimed): 'unblocked' = one 4096^2 eigh; 'flip_blocked' =
+Two routes, both timed from P (chain construction untimed): 'unblocked' = one 4096^2 eigh; 'flip_blocked' =
 even/odd blocks under the global flip: the even 2048^2 block with eigenvectors, the odd block's
 eigenvalues only (the crate's default on symmetric chains: odd eigenvectors are computed only for
 vectors with a non-zero odd part).
-Usage: python spectral_numpy.py [repeats]   (prints versions, best and median seconds, T_O).
+Usage: python spectral_numpy.py [repeats] [blocked|unblocked|both]   (prints versions, best and median seconds, T_O).
 """
 import sys
 import time
@@ -68,25 +68,43 @@ def t_o_from_overlaps(vals, C, parity, var_total):
     return t_o, 0.5 * WINDOW / t_o, len(members)
 
 
-def unblocked(S, sqrt_pi, fbar, var_total):
+def unblocked(P, sqrt_pi, fbar, var_total):
+    S = P * np.outer(sqrt_pi, 1.0 / sqrt_pi)
+    S = 0.5 * (S + S.T)
     vals, vecs = np.linalg.eigh(S)
     vals, vecs = vals[::-1], vecs[:, ::-1]
     C = vecs.T @ (fbar * sqrt_pi).T
     return t_o_from_overlaps(vals, C, None, var_total)
 
 
-def flip_blocked(S, sqrt_pi, fbar, var_total):
+def flip_blocks(P, sqrt_pi):
+    """Even and odd blocks of the symmetric part of S, with the crate's four-term formulas
+    E = 1/2 (S_rr' + S_r,Fr' + S_Fr,r' + S_Fr,Fr') (symmetrized), O likewise with signs, built
+    from dense slices (no fancy indexing): the flip of state x is n - 1 - x, so the rows and
+    columns of the flipped representatives are the bottom/right halves reversed."""
+    n = P.shape[0]
+    h = n // 2
+    M = P * np.outer(sqrt_pi, 1.0 / sqrt_pi)
+    top, bot = M[:h], M[h:][::-1]
+    same = top[:, :h] + bot[:, h:][:, ::-1]  # S_rr' + S_Fr,Fr'
+    cross = top[:, h:][:, ::-1] + bot[:, :h]  # S_r,Fr' + S_Fr,r'
+    E = same + cross
+    O = same - cross
+    return 0.25 * (E + E.T), 0.25 * (O + O.T)
+
+
+def flip_blocked(P, sqrt_pi, fbar, var_total):
     """Even block: eigh with vectors; odd block: eigenvalues only (as the crate). The odd parts of
     the weighted pair observables are checked to be exactly zero, so their odd-mode overlaps are
-    exactly zero whatever the odd eigenvectors are."""
-    n = S.shape[0]
+    exactly zero whatever the odd eigenvectors are. (Running the two solves in two Python threads
+    was measured slower than sequential calls with OpenBLAS's own two threads, so they run in turn.)"""
+    n = P.shape[0]
     h = n // 2
     r = np.arange(h)
     f = (n - 1) - r  # global flip of the representatives
-    A = S[np.ix_(r, r)]
-    B = S[np.ix_(r, f)]
-    ve, ue = np.linalg.eigh(A + B)
-    vo = np.linalg.eigvalsh(A - B)
+    E, O = flip_blocks(P, sqrt_pi)
+    ve, ue = np.linalg.eigh(E)
+    vo = np.linalg.eigvalsh(O)
     w = fbar * sqrt_pi  # 66 x n
     s = np.sqrt(0.5)
     w_even = s * (w[:, r] + w[:, f])
@@ -112,14 +130,16 @@ def main():
     except Exception:  # older numpy
         blas = "unknown"
     print(f"numpy {np.__version__}, scipy {scipy.__version__}, BLAS {blas}")
-    for name, fn in [("flip_blocked", flip_blocked), ("unblocked", unblocked)]:
+    which = sys.argv[2] if len(sys.argv) > 2 else "both"
+    routes = [("flip_blocked", flip_blocked), ("unblocked", unblocked)]
+    routes = [r for r in routes if which in ("both", {"flip_blocked": "blocked"}.get(r[0], r[0]))]
+    for name, fn in routes:
+        fn(P, sqrt_pi, fbar, var_total)  # warm-up (page faults, BLAS thread start), untimed
         times = []
         for _ in range(repeats):
             t0 = time.perf_counter()
-            # The symmetric part of S is part of the timed computation, as in the crate.
-            S = sqrt_pi[:, None] * P / sqrt_pi[None, :]
-            S = 0.5 * (S + S.T)
-            out = fn(S, sqrt_pi, fbar, var_total)
+            # Building S (or its blocks) from P is part of the timed computation, as in the crate.
+            out = fn(P, sqrt_pi, fbar, var_total)
             times.append(time.perf_counter() - t0)
         t = np.array(times)
         print(f"{name}: best {t.min():.3f} s, median {np.median(t):.3f} s over {repeats}; "

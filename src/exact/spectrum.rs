@@ -14,7 +14,8 @@ use crate::error::{Error, Result};
 /// (with `Par::rayon(0)` they differed in the last bits between 1 and 2 threads).
 pub const FAER_SPLIT: usize = 2;
 
-fn fix_parallelism() {
+/// Sets faer's global parallelism to the fixed split (call before every dense factorisation).
+pub(crate) fn fix_parallelism() {
     faer::set_global_parallelism(faer::Par::rayon(FAER_SPLIT));
 }
 

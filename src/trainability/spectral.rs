@@ -29,6 +29,7 @@ use serde::Serialize;
 use super::observables::{Observables, centered, variance};
 use crate::error::{Error, Result};
 use crate::exact::ExactChain;
+use crate::exact::spectrum::fix_parallelism;
 use crate::model::symmetry::global_flip;
 use crate::numeric::tolerance::EIGENSPACE_GAP;
 
@@ -166,6 +167,7 @@ impl Spectrum {
     /// Decomposes the symmetric part of S; with `flip = Some(n_spins)` block-diagonalises by the
     /// global flip first (the caller has checked A9's π-invariance and equivariance).
     pub fn new(chain: &ExactChain, flip: Option<usize>) -> Result<Self> {
+        fix_parallelism();
         let n = chain.n_states;
         let sqrt_pi: Vec<f64> = chain.log_pi.iter().map(|&l| (0.5 * l).exp()).collect();
         let flip = flip.filter(|&ns| n >= 2 && n == 1usize << ns);
@@ -180,10 +182,20 @@ impl Spectrum {
                 let h = n / 2;
                 let (even, odd) = build_symmetric(chain, Some(ns));
                 let odd = odd.unwrap_or_else(|| Mat::zeros(h, h));
-                let (ve, ue) = evd_desc(even)?;
-                let mut vo = odd.self_adjoint_eigenvalues(Side::Lower).map_err(|e| {
-                    Error::Numerical(format!("symmetric eigensolver did not converge: {e:?}"))
-                })?;
+                // The two sectors are independent: decompose them concurrently. Each solve keeps
+                // faer's fixed work split, so the bits do not depend on which thread runs it.
+                let (even_evd, odd_vals) = rayon::join(
+                    || evd_desc(even),
+                    || {
+                        odd.self_adjoint_eigenvalues(Side::Lower).map_err(|e| {
+                            Error::Numerical(format!(
+                                "symmetric eigensolver did not converge: {e:?}"
+                            ))
+                        })
+                    },
+                );
+                let (ve, ue) = even_evd?;
+                let mut vo = odd_vals?;
                 vo.reverse();
                 // Merge descending; ties put the even mode first.
                 let (mut ie, mut io) = (0, 0);
