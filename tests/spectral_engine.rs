@@ -50,9 +50,40 @@ fn flip_blocked_matches_full_decomposition() {
         let u = blk.vector(g);
         let s = if par[g] == Parity::Even { 1.0 } else { -1.0 };
         for x in 0..n {
-            assert!((u[x ^ (n - 1)] - s * u[x]).abs() < 1e-15);
+            // Exact by construction: u(Fx) and u(x) come from the same sector coefficient.
+            assert_eq!(u[x ^ (n - 1)], s * u[x], "mode {g}, state {x}");
         }
     }
+}
+
+#[test]
+fn flip_blocked_spectrum_is_bit_identical_at_any_thread_count() {
+    // 2048 states: both 1024² sector solves are big enough for faer to split its work, and the two
+    // run concurrently; neither may let the thread count reach the bits.
+    let c = chain(generators::curie_weiss(11, 1.0).unwrap(), Scan::Random);
+    let obs = Observables::pairs(11);
+    let run = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| {
+            let s = Spectrum::new(&c, Some(11)).unwrap();
+            let p = Projected::new(&s, &c.pi, &obs);
+            let odd = (1..s.n)
+                .find(|&g| s.parity.as_ref().unwrap()[g] == Parity::Odd)
+                .unwrap();
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<u64>>();
+            (
+                bits(&s.sigma),
+                bits(&p.overlap.concat()),
+                bits(&s.vector(odd)),
+            )
+        })
+    };
+    let one = run(1);
+    assert!(one == run(2), "1 vs 2 threads");
+    assert!(one == run(3), "1 vs 3 threads");
 }
 
 #[test]
