@@ -9,6 +9,8 @@ pub mod sampled;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::checks::exact::SpectrumPlan;
+use crate::checks::spectral::flip_blocking;
 use crate::checks::verdict::json_num;
 use crate::checks::{Status, Summary, Tolerances, Verdict, exact, step};
 use crate::error::{Error, Result};
@@ -20,6 +22,7 @@ use crate::spec::audit::{AuditSpec, BlocksSpec, KernelSpec};
 use crate::spec::requirements::{self, ReqStatus};
 use crate::trainability::estimator::Init;
 use crate::trainability::observables::{ObservableSet, Observables};
+use crate::trainability::spectral::Spectrum;
 use crate::trainability::{AnalysisConfig, BurnIn, teacher_gradient};
 
 /// What was audited.
@@ -100,16 +103,26 @@ impl Default for SpectralSettings {
 }
 
 /// Runs the spectral checks on a chain and merges their verdicts and quantities.
+/// What the exact stage hands on to the spectral stage: the flip-blocking decision and the
+/// spectrum A3 computed (so an audit runs one dense eigendecomposition).
+struct Handover {
+    flip: Option<usize>,
+    spectrum: Option<Spectrum>,
+}
+
 fn spectral_stage(
     chain: &ExactChain,
     obs: &Observables,
     model: Option<&dyn Model>,
     settings: &SpectralSettings,
+    handover: Handover,
     verdicts: &mut Vec<Verdict>,
     quantities: &mut Map<String, Value>,
     tol: &Tolerances,
 ) {
-    if let Err(e) = spectral_stage_inner(chain, obs, model, settings, verdicts, quantities, tol) {
+    if let Err(e) = spectral_stage_inner(
+        chain, obs, model, settings, handover, verdicts, quantities, tol,
+    ) {
         // A numerical failure (or an impossible burn-in) makes every spectral check inconclusive.
         for id in [
             "A4",
@@ -132,11 +145,13 @@ fn spectral_stage(
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn spectral_stage_inner(
     chain: &ExactChain,
     obs: &Observables,
     model: Option<&dyn Model>,
     settings: &SpectralSettings,
+    handover: Handover,
     verdicts: &mut Vec<Verdict>,
     quantities: &mut Map<String, Value>,
     tol: &Tolerances,
@@ -159,6 +174,8 @@ fn spectral_stage_inner(
     let estimate = settings.estimator_given || gradient.is_some();
     let inp = crate::checks::spectral::SpectralInputs {
         n_spins: model.map(|m| m.n_spins()),
+        flip: handover.flip,
+        spectrum: handover.spectrum,
         reversible: passed("A2"),
         irreducible: passed("A3.irreducible"),
         judge_estimator: settings.estimator_given,
@@ -250,7 +267,12 @@ pub fn audit_kernel(
     let f0 = model.fingerprint();
     let chain = ExactChain::from_kernel(model, kernel)?;
     let f1 = model.fingerprint();
-    let (mut verdicts, q) = exact::run_all(&chain, &opts.tolerances);
+    let flip = flip_blocking(&chain, Some(model.n_spins()));
+    let plan = SpectrumPlan {
+        flip,
+        vectors: opts.spectral.is_some(),
+    };
+    let (mut verdicts, mut q) = exact::run_all(&chain, &opts.tolerances, &plan);
     let f2 = model.fingerprint();
     verdicts.push(step::check_step_consistency(
         kernel,
@@ -263,11 +285,16 @@ pub fn audit_kernel(
     let mut quantities = exact_quantities(&q, opts.eigenvalues);
     if let Some(ss) = &opts.spectral {
         let obs = Observables::for_model(model, ss.set);
+        let handover = Handover {
+            flip,
+            spectrum: q.spectrum.take(),
+        };
         spectral_stage(
             &chain,
             &obs,
             Some(model),
             ss,
+            handover,
             &mut verdicts,
             &mut quantities,
             &opts.tolerances,
@@ -312,14 +339,24 @@ pub fn audit_chain_with(
         f.finish()
     };
     let f0 = fp(chain);
-    let (mut verdicts, q) = exact::run_all(chain, &opts.tolerances);
+    // A matrix has no spin structure: no flip blocking.
+    let plan = SpectrumPlan {
+        flip: None,
+        vectors: opts.spectral.is_some() && obs.is_some(),
+    };
+    let (mut verdicts, mut q) = exact::run_all(chain, &opts.tolerances, &plan);
     let mut quantities = exact_quantities(&q, opts.eigenvalues);
     if let (Some(ss), Some(obs)) = (&opts.spectral, obs) {
+        let handover = Handover {
+            flip: None,
+            spectrum: q.spectrum.take(),
+        };
         spectral_stage(
             chain,
             obs,
             None,
             ss,
+            handover,
             &mut verdicts,
             &mut quantities,
             &opts.tolerances,

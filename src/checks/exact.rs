@@ -5,7 +5,18 @@ use serde::Serialize;
 
 use super::{Status, Tolerances, Verdict};
 use crate::checks::verdict::json_num;
-use crate::exact::{ExactChain, residuals, spectrum, structure};
+use crate::exact::{ExactChain, residuals, structure};
+use crate::trainability::spectral::{Spectrum, eigenvalues_only};
+
+/// How A3 obtains the spectrum of the symmetrized operator.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SpectrumPlan {
+    /// Block by the global flip on this many spins (the caller has established the symmetry,
+    /// [`crate::checks::spectral::flip_blocking`]): two half-size problems instead of one.
+    pub flip: Option<usize>,
+    /// Also compute eigenvectors, because a later stage (the spectral engine) will reuse them.
+    pub vectors: bool,
+}
 
 /// Quantities an exact audit reports beside its verdicts (CLI.md `quantities`).
 #[derive(Clone, Debug, Default, Serialize)]
@@ -14,6 +25,10 @@ pub struct ExactQuantities {
     /// All eigenvalues of the symmetrized operator, descending (present once A2 holds).
     #[serde(skip)]
     pub eigenvalues: Option<Vec<f64>>,
+    /// The eigendecomposition behind `eigenvalues`, when the plan asked for eigenvectors (handed on
+    /// to the spectral stage).
+    #[serde(skip)]
+    pub spectrum: Option<Spectrum>,
     pub sigma2: Option<f64>,
     pub gamma: Option<f64>,
     pub min_eigenvalue: Option<f64>,
@@ -140,6 +155,7 @@ pub fn check_spectrum(
     chain: &ExactChain,
     tol: &Tolerances,
     reversible: bool,
+    plan: &SpectrumPlan,
     q: &mut ExactQuantities,
 ) -> (Verdict, Verdict) {
     let n = chain.n_states;
@@ -149,8 +165,16 @@ pub fn check_spectrum(
         let why = "A2 fails: the spectrum of a non-reversible kernel is complex and no symmetric form exists";
         return (gap_v.reason(why), neg_v.reason(why));
     }
-    let vals = match spectrum::eigenvalues(chain) {
-        Ok(v) => v,
+    let computed = if plan.vectors {
+        Spectrum::new(chain, plan.flip).map(|s| (s.sigma.clone(), Some(s)))
+    } else {
+        eigenvalues_only(chain, plan.flip).map(|(v, _)| (v, None))
+    };
+    let vals = match computed {
+        Ok((v, s)) => {
+            q.spectrum = s;
+            v
+        }
         Err(e) => {
             let why = e.to_string();
             return (
@@ -183,7 +207,11 @@ pub fn check_spectrum(
 }
 
 /// Every exact check in order; returns verdicts (parents after their sub-checks) and quantities.
-pub fn run_all(chain: &ExactChain, tol: &Tolerances) -> (Vec<Verdict>, ExactQuantities) {
+pub fn run_all(
+    chain: &ExactChain,
+    tol: &Tolerances,
+    plan: &SpectrumPlan,
+) -> (Vec<Verdict>, ExactQuantities) {
     let mut q = ExactQuantities {
         n_states: chain.n_states,
         ..Default::default()
@@ -196,7 +224,7 @@ pub fn run_all(chain: &ExactChain, tol: &Tolerances) -> (Vec<Verdict>, ExactQuan
     //= spec:A2
     let a2 = parent("A2", &[&db, &rel, &sa]);
     let (irr, ap) = check_structure(chain, tol);
-    let (gap, neg) = check_spectrum(chain, tol, a2.status == Status::Pass, &mut q);
+    let (gap, neg) = check_spectrum(chain, tol, a2.status == Status::Pass, plan, &mut q);
     //= spec:A3
     let a3 = parent("A3", &[&irr, &ap, &gap, &neg]);
     (vec![stoch, inv, db, rel, sa, a2, irr, ap, gap, neg, a3], q)

@@ -455,11 +455,28 @@ pub fn check_o1b(
     v
 }
 
+/// Whether the spectrum may be block-diagonalised by the global flip: the states are the
+/// `2^n_spins` spin configurations and π, P meet A9.pi and A9.kernel at the registry's tolerances.
+/// A user override of an A9 tolerance changes the verdict, never the numerical method, so a loosened
+/// A9 cannot make A3 or the spectral quantities use a flip-averaged operator. Returns `n_spins`.
+pub fn flip_blocking(chain: &ExactChain, n_spins: Option<usize>) -> Option<usize> {
+    let n = chain.n_states;
+    let ns = n_spins.filter(|&ns| ns < usize::BITS as usize && n == 1usize << ns)?;
+    let (pi_rel, kernel_abs) = flip_residuals(chain, ns);
+    let registry = Tolerances::default();
+    let within = |id: &str, r: f64| registry.get(id).is_some_and(|t| t.accepts(r, n));
+    (within("A9.pi", pi_rel) && within("A9.kernel", kernel_abs)).then_some(ns)
+}
+
 /// What the spectral stage of an audit needs besides the chain.
 #[derive(Clone, Debug)]
 pub struct SpectralInputs {
     /// Spins per state (the global flip needs them; `None` for a matrix).
     pub n_spins: Option<usize>,
+    /// The flip-blocking decision ([`flip_blocking`]), made once per audit.
+    pub flip: Option<usize>,
+    /// The spectrum A3 already computed with eigenvectors (reused instead of a second EVD).
+    pub spectrum: Option<Spectrum>,
     /// A2 passed.
     pub reversible: bool,
     /// A3.irreducible passed.
@@ -504,7 +521,7 @@ pub fn run_all(
     inp: &SpectralInputs,
     tol: &Tolerances,
 ) -> crate::error::Result<(Vec<Verdict>, serde_json::Map<String, Value>)> {
-    use crate::trainability::analyze;
+    use crate::trainability::analyze_with;
     let n = chain.n_states;
     let mut out = vec![check_a4(obs, &chain.pi, tol)];
     let mut q = serde_json::Map::new();
@@ -512,12 +529,6 @@ pub fn run_all(
         .n_spins
         .filter(|&ns| ns < usize::BITS as usize && n == 1usize << ns)
         .map(|ns| (ns, flip_symmetry(chain, ns, obs)));
-    let flip_ok = flip.as_ref().is_some_and(|(_, r)| {
-        tol.get("A9.pi").is_some_and(|t| t.accepts(r.pi_rel, n))
-            && tol
-                .get("A9.kernel")
-                .is_some_and(|t| t.accepts(r.kernel_abs, n))
-    });
     let a4_ok = out[0].status == Status::Pass;
     if !inp.irreducible || !a4_ok {
         let why = if a4_ok {
@@ -537,14 +548,11 @@ pub fn run_all(
         ));
         return Ok((out, q));
     }
-    let a = analyze(
+    let a = analyze_with(
         chain,
         obs,
-        if flip_ok {
-            flip.as_ref().map(|f| f.0)
-        } else {
-            None
-        },
+        inp.spectrum.clone(),
+        inp.flip,
         inp.reversible,
         &inp.config,
     )?;

@@ -122,6 +122,20 @@ pub fn analyze(
     reversible: bool,
     cfg: &AnalysisConfig,
 ) -> Result<Analysis> {
+    analyze_with(chain, obs, None, flip, reversible, cfg)
+}
+
+/// [`analyze`] reusing a spectrum already computed for this chain (A3's), so an audit needs one
+/// dense eigendecomposition. It is used only if its blocking matches `flip`; otherwise (or when
+/// `None`) the spectrum is computed here.
+pub fn analyze_with(
+    chain: &ExactChain,
+    obs: &Observables,
+    spectrum: Option<Spectrum>,
+    flip: Option<usize>,
+    reversible: bool,
+    cfg: &AnalysisConfig,
+) -> Result<Analysis> {
     if let Some(g) = &cfg.gradient
         && g.len() != obs.len()
     {
@@ -167,7 +181,10 @@ pub fn analyze(
             window: cfg.window,
         });
     }
-    let spec = Spectrum::new(chain, flip)?;
+    let spec = match spectrum {
+        Some(s) if s.n == chain.n_states && s.is_flip_blocked() == flip.is_some() => s,
+        _ => Spectrum::new(chain, flip)?,
+    };
     let proj = Projected::new(&spec, &chain.pi, obs);
     let tau = proj.tau(&spec, TauConvention::NOverEss);
     let s = proj.asymptotic_variance(&spec);

@@ -163,6 +163,61 @@ fn build_symmetric(chain: &ExactChain, flip: Option<usize>) -> (Mat<f64>, Option
     }
 }
 
+/// Merges the descending eigenvalues of the even and odd sectors into one descending list, with
+/// each mode's `(is_odd, column)` and parity; ties put the even mode first.
+fn merge_sectors(ve: &[f64], vo: &[f64]) -> (Vec<f64>, Vec<(bool, usize)>, Vec<Parity>) {
+    let (mut ie, mut io) = (0, 0);
+    let n = ve.len() + vo.len();
+    let mut sigma = Vec::with_capacity(n);
+    let mut order = Vec::with_capacity(n);
+    let mut parity = Vec::with_capacity(n);
+    while ie < ve.len() || io < vo.len() {
+        let take_even = io >= vo.len() || (ie < ve.len() && ve[ie] >= vo[io]);
+        if take_even {
+            sigma.push(ve[ie]);
+            order.push((false, ie));
+            parity.push(Parity::Even);
+            ie += 1;
+        } else {
+            sigma.push(vo[io]);
+            order.push((true, io));
+            parity.push(Parity::Odd);
+            io += 1;
+        }
+    }
+    (sigma, order, parity)
+}
+
+/// Eigenvalues only of a symmetric block, descending.
+fn eigenvalues_desc(m: &Mat<f64>) -> Result<Vec<f64>> {
+    let mut v = m
+        .self_adjoint_eigenvalues(Side::Lower)
+        .map_err(|e| Error::Numerical(format!("symmetric eigensolver did not converge: {e:?}")))?;
+    v.reverse();
+    Ok(v)
+}
+
+/// The eigenvalues of [`Spectrum::new`] without any eigenvector (tridiagonalisation and QR only):
+/// descending, with the flip parity of each mode when blocked. For checks that need the spectrum
+/// but not the modes (A3 when no spectral stage follows).
+pub fn eigenvalues_only(
+    chain: &ExactChain,
+    flip: Option<usize>,
+) -> Result<(Vec<f64>, Option<Vec<Parity>>)> {
+    fix_parallelism();
+    let n = chain.n_states;
+    match flip.filter(|&ns| n >= 2 && n == 1usize << ns) {
+        None => Ok((eigenvalues_desc(&build_symmetric(chain, None).0)?, None)),
+        Some(ns) => {
+            let (even, odd) = build_symmetric(chain, Some(ns));
+            let odd = odd.unwrap_or_else(|| Mat::zeros(n / 2, n / 2));
+            let (ve, vo) = rayon::join(|| eigenvalues_desc(&even), || eigenvalues_desc(&odd));
+            let (sigma, _, parity) = merge_sectors(&ve?, &vo?);
+            Ok((sigma, Some(parity)))
+        }
+    }
+}
+
 impl Spectrum {
     /// Decomposes the symmetric part of S; with `flip = Some(n_spins)` block-diagonalises by the
     /// global flip first (the caller has checked A9's π-invariance and equivariance).
@@ -184,38 +239,11 @@ impl Spectrum {
                 let odd = odd.unwrap_or_else(|| Mat::zeros(h, h));
                 // The two sectors are independent: decompose them concurrently. Each solve keeps
                 // faer's fixed work split, so the bits do not depend on which thread runs it.
-                let (even_evd, odd_vals) = rayon::join(
-                    || evd_desc(even),
-                    || {
-                        odd.self_adjoint_eigenvalues(Side::Lower).map_err(|e| {
-                            Error::Numerical(format!(
-                                "symmetric eigensolver did not converge: {e:?}"
-                            ))
-                        })
-                    },
-                );
+                let (even_evd, odd_vals) =
+                    rayon::join(|| evd_desc(even), || eigenvalues_desc(&odd));
                 let (ve, ue) = even_evd?;
-                let mut vo = odd_vals?;
-                vo.reverse();
-                // Merge descending; ties put the even mode first.
-                let (mut ie, mut io) = (0, 0);
-                let mut sigma = Vec::with_capacity(n);
-                let mut order = Vec::with_capacity(n);
-                let mut parity = Vec::with_capacity(n);
-                while ie < h || io < h {
-                    let take_even = io >= h || (ie < h && ve[ie] >= vo[io]);
-                    if take_even {
-                        sigma.push(ve[ie]);
-                        order.push((false, ie));
-                        parity.push(Parity::Even);
-                        ie += 1;
-                    } else {
-                        sigma.push(vo[io]);
-                        order.push((true, io));
-                        parity.push(Parity::Odd);
-                        io += 1;
-                    }
-                }
+                let vo = odd_vals?;
+                let (sigma, order, parity) = merge_sectors(&ve, &vo);
                 (
                     sigma,
                     Basis::Flip {
