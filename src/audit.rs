@@ -110,6 +110,7 @@ struct Handover {
     spectrum: Option<Spectrum>,
 }
 
+#[allow(clippy::too_many_arguments)]
 fn spectral_stage(
     chain: &ExactChain,
     obs: &Observables,
