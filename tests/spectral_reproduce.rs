@@ -28,7 +28,7 @@ fn check_phenomena(r: &Exp1Report) {
 }
 
 fn snapshot_value(r: &Exp1Report) -> serde_json::Value {
-    let digits = r.grid.snapshot.significant_digits;
+    let digits = r.grid.significant_digits();
     rounded(
         &serde_json::json!({"cells": r.cells, "summary": r.summary}),
         digits,

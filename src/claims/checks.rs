@@ -48,10 +48,7 @@ pub fn lookup(id: &str) -> Option<Check> {
         "exact.mse-vs-mc" => Recompute(recompute::mse_vs_mc),
         "exact.single-relevant-gap-tracks" => Recompute(recompute::single_relevant_gap_tracks),
         "exact.qstruct-perp-tracks" => Recompute(recompute::qstruct_perp_tracks),
-        "rbm.qstruct-perp-tracks" => Pending(
-            "awaits a frozen planted-RBM tracking grid (specs/reproduce.toml freezes only the exp1 Ising \
-             families; the RBM grid and its teacher signal must be frozen before any result is seen)",
-        ),
+        "rbm.qstruct-perp-tracks" => Recompute(recompute::rbm_qstruct_perp_tracks),
         "exp2.p1" => Recompute(recompute::mc_tau_vs_exact),
         "exp12.pt-selfadjoint" => Recompute(recompute::pt_selfadjoint),
         "exp12.swap-formula" => Recompute(recompute::swap_formula),

@@ -440,7 +440,9 @@ use crate::sampled::Draws;
 use crate::sampled::tau::{SOKAL_C, sokal_tau};
 use crate::trainability::estimator::{Init, McPlan, monte_carlo_mse};
 use crate::trainability::observables::Observables;
-use crate::trainability::reproduce::{Exp1Report, exp1_spec, run_exp1_with};
+use crate::trainability::reproduce::{
+    Exp1Report, exp1_spec, rbm1_spec, run_exp1_with, run_rbm1_with,
+};
 use crate::trainability::{auto_burn_in, exact_mse, poisson};
 use rand::SeedableRng;
 
@@ -593,6 +595,64 @@ pub fn single_relevant_gap_tracks(_ledger: &Ledger, c: &Claim) -> Result<Outcome
 /// How often `Q_struct⊥` tracks `Q_op` on our exp1 grid.
 pub fn qstruct_perp_tracks(_ledger: &Ledger, c: &Claim) -> Result<Outcome> {
     exp1_tracking(c, true)
+}
+
+//= claim-check:rbm.qstruct-perp-tracks
+/// How often `Q_struct⊥` tracks `Q_op` on our rbm1 grid (the cells with `m ≤ max_m`), judged by the
+/// rule frozen with the grid before any result (specs/reproduce.toml `[rbm1.claim]`): pass iff an
+/// exact one-sided binomial test does not reject a tracking rate at the published lower end.
+pub fn rbm_qstruct_perp_tracks(_ledger: &Ledger, c: &Claim) -> Result<Outcome> {
+    let mut s = rbm1_spec()?;
+    let rule = s.claim.clone();
+    // One source for the published figure: the ledger's value must be the rule's.
+    let low = c
+        .value
+        .get("low_percent")
+        .and_then(serde_json::Value::as_f64)
+        .ok_or_else(|| {
+            Error::field(
+                super::CLAIMS_FILE,
+                format!("claim `{}`.value.low_percent", c.id),
+                "expected a number",
+            )
+        })?;
+    if (low / 100.0 - rule.published_low).abs() > f64::EPSILON {
+        return Err(Error::field(
+            super::CLAIMS_FILE,
+            format!("claim `{}`.value.low_percent", c.id),
+            format!(
+                "{low} % disagrees with specs/reproduce.toml rbm1.claim.published_low = {}",
+                rule.published_low
+            ),
+        ));
+    }
+    s.m.retain(|&m| m <= rule.max_m);
+    let r = run_rbm1_with(&s)?;
+    let cells = r.cells.len();
+    if cells == 0 {
+        return Err(Error::Invalid("rbm1: no cells with m <= max_m".into()));
+    }
+    let tracked = r.cells.iter().filter(|x| x.tracks_struct_perp).count();
+    let (p_value, pass) = rule.judge(tracked, cells);
+    Ok(Outcome {
+        pass,
+        recomputed: json!({
+            "tracked": tracked,
+            "cells": cells,
+            "fraction": tracked as f64 / cells as f64,
+            "p_value": p_value,
+        }),
+        note: format!(
+            "Recomputed on our own frozen rbm1 grid (m <= {}): Q_struct_perp tracks Q_op in {tracked}/{cells} \
+             cells ({:.0} %); P(X <= {tracked} | Binomial({cells}, {})) = {p_value:.3} against alpha = {} \
+             (rule frozen with the grid; the published cases are not public, so this tests consistency \
+             with the published lower end, not equality). Full grid: `mcmc-audit reproduce rbm1`.",
+            rule.max_m,
+            100.0 * tracked as f64 / cells as f64,
+            rule.published_low,
+            rule.alpha
+        ),
+    })
 }
 
 /// One MSE comparison: the exact MSE and the MC estimate with its standard error.

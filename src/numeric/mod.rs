@@ -189,6 +189,32 @@ mod tests {
     }
 
     #[test]
+    fn binomial_cdf_matches_scipy() {
+        // Reference: scipy.stats.binom.cdf(k, n, p), SciPy 1.17.1 (Python 3.11), 2026-11-27.
+        let cases = [
+            (41, 48, 0.92, 0.08598537763248022),
+            (29, 32, 0.92, 0.47738348599089137),
+            (10, 24, 0.5, 0.27062809467315674),
+            (0, 10, 0.3, 0.028247524900000005),
+            (47, 48, 0.92, 0.9817267535068012),
+            (3, 1000, 0.01, 0.010072654772014291),
+            (500, 1000, 0.5, 0.5126125090891802),
+        ];
+        for (k, n, p, want) in cases {
+            let got = binomial_cdf(k, n, p);
+            let rel = (got - want).abs() / want;
+            assert!(
+                tolerance::test::BINOMIAL_CDF_VS_SCIPY.accepts(rel, 1),
+                "cdf({k}; {n}, {p}) = {got}, scipy {want}"
+            );
+        }
+        assert_eq!(binomial_cdf(48, 48, 0.92), 1.0);
+        assert_eq!(binomial_cdf(3, 10, 0.0), 1.0);
+        assert_eq!(binomial_cdf(3, 10, 1.0), 0.0);
+        assert!(binomial_cdf(3, 10, 1.5).is_nan());
+    }
+
+    #[test]
     fn unit_f64_value_stability() {
         assert_eq!(unit_f64(0), 0.0);
         assert_eq!(unit_f64(u64::MAX), 1.0 - f64::EPSILON / 2.0);
@@ -202,4 +228,32 @@ mod tests {
         let t = 3.7;
         assert!((logistic_neg(t) + logistic_neg(-t) - 1.0).abs() <= 2.0 * U);
     }
+}
+
+/// `P(X ≤ k)` for `X ~ Binomial(n, p)`: the probability mass summed in log space from
+/// `ln C(n, i) + i ln p + (n − i) ln(1 − p)` (exact up to rounding for the n ≤ 10⁴ this crate uses;
+/// `p` outside [0, 1] gives NaN).
+pub fn binomial_cdf(k: usize, n: usize, p: f64) -> f64 {
+    if !(0.0..=1.0).contains(&p) {
+        return f64::NAN;
+    }
+    if k >= n {
+        return 1.0;
+    }
+    if p == 0.0 {
+        return 1.0;
+    }
+    if p == 1.0 {
+        return 0.0;
+    }
+    let (lp, lq) = (p.ln(), (-p).ln_1p());
+    let mut log_c = 0.0; // ln C(n, 0)
+    let mut terms = Vec::with_capacity(k + 1);
+    for i in 0..=k {
+        if i > 0 {
+            log_c += ((n - i + 1) as f64).ln() - (i as f64).ln();
+        }
+        terms.push(log_c + i as f64 * lp + (n - i) as f64 * lq);
+    }
+    log_sum_exp(&terms).exp().min(1.0)
 }

@@ -189,6 +189,9 @@ pub mod test {
     /// Stationary-start recursion vs the spectral finite-K formula: relative (both exact; the
     /// recursion accumulates K rounding steps, K ≤ 200).
     pub const STATIONARY_WINDOW_VARIANCE: Tolerance = Tolerance::rel(1e-10);
+    /// Binomial CDF vs SciPy 1.17.1 `binom.cdf`: relative (a log-space sum of ≤ 1001 terms, each
+    /// with O(n) rounding steps in its log; 1e-12 leaves room for n = 1000).
+    pub const BINOMIAL_CDF_VS_SCIPY: Tolerance = Tolerance::rel(1e-12);
 }
 
 /// Input validation (not a checker): a supplied matrix or π whose rows/total miss 1 by more than this

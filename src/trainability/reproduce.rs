@@ -1,8 +1,10 @@
-//! `mcmc-audit reproduce exp1`: this project's exact-diagonalization grid for the programme's exp1
-//! statistics (Q-PROGRAM.md §3, §7, §9). The grid, the signal, the burn-in rule and the tracking
-//! criterion are frozen in `specs/reproduce.toml` (compiled in); per cell the table gives φ_2's
-//! parity, `max_a |c_a2|`, the single-gap over-prediction `Q_single / Q_op`, `Q_op`, `Q_struct⊥`,
-//! the single-relevant-gap prediction and whether each predictor tracks `Q_op`.
+//! `mcmc-audit reproduce exp1|rbm1`: this project's exact-diagonalization grids for the programme's
+//! tracking statistics (Q-PROGRAM.md §3, §4, §7, §9): exp1 (Curie–Weiss, SK, planted Hopfield under
+//! random-scan single-site Gibbs) and rbm1 (planted bipartite RBMs under reversible 2-block Gibbs).
+//! The grids, the signal, the burn-in rule and the tracking criterion are frozen in
+//! `specs/reproduce.toml` (compiled in); per cell the table gives φ_2's parity, `max_a |c_a2|`, the
+//! single-gap over-prediction `Q_single / Q_op`, `Q_op`, `Q_struct⊥`, the single-relevant-gap
+//! prediction and whether each predictor tracks `Q_op`.
 
 use std::sync::Arc;
 
@@ -14,10 +16,10 @@ use super::observables::Observables;
 use super::predictors::{cluster, norm2, q_struct_perp, single_gap, single_relevant_gap};
 use super::spectral::{Projected, Spectrum};
 use super::{auto_burn_in, teacher_gradient, z2_overlap};
-use crate::checks::Tolerances;
-use crate::checks::spectral::flip_symmetry;
+use crate::checks::spectral::flip_blocking;
 use crate::error::{Error, Result};
 use crate::exact::ExactChain;
+use crate::kernel::Kernel;
 use crate::kernel::build::{Blocks, Rule, Scan, build_kernel};
 use crate::model::{Model, Pairwise, generators};
 
@@ -69,23 +71,77 @@ pub struct Snapshot {
     pub significant_digits: u32,
 }
 
+/// The frozen rbm1 configuration (planted RBMs, reversible 2-block Gibbs).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rbm1Spec {
+    /// Visible = hidden units per layer (N = 2m).
+    pub m: Vec<usize>,
+    pub patterns: Vec<usize>,
+    pub seed: u64,
+    pub beta: Vec<f64>,
+    pub kernels: Vec<String>,
+    pub window: Vec<u64>,
+    pub init: String,
+    pub burn_in: String,
+    pub observables: String,
+    pub teacher_beta_factor: f64,
+    pub epsilon: f64,
+    pub tracking: Tracking,
+    pub claim: BinomialRule,
+    pub snapshot: Snapshot,
+}
+
+/// How the ledger judges a published tracking rate on an own grid: pass iff an exact one-sided
+/// binomial test does not reject `p ≥ published_low` at level `alpha`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BinomialRule {
+    pub published_low: f64,
+    pub alpha: f64,
+    /// `claims` runs only the cells with `m ≤ max_m`.
+    pub max_m: usize,
+}
+
+impl BinomialRule {
+    /// `P(X ≤ tracked | Binomial(cells, published_low))` and whether it is at least `alpha`.
+    pub fn judge(&self, tracked: usize, cells: usize) -> (f64, bool) {
+        let p = crate::numeric::binomial_cdf(tracked, cells, self.published_low);
+        (p, p >= self.alpha)
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct File {
     exp1: Exp1Spec,
+    rbm1: Rbm1Spec,
 }
 
-/// Parses the compiled-in `specs/reproduce.toml`.
+fn spec_file() -> Result<File> {
+    toml::from_str(REPRODUCE_TOML).map_err(|e| Error::Invalid(format!("specs/reproduce.toml: {e}")))
+}
+
+/// Parses the compiled-in `specs/reproduce.toml` (exp1).
 pub fn exp1_spec() -> Result<Exp1Spec> {
-    let f: File = toml::from_str(REPRODUCE_TOML)
-        .map_err(|e| Error::Invalid(format!("specs/reproduce.toml: {e}")))?;
-    Ok(f.exp1)
+    Ok(spec_file()?.exp1)
+}
+
+/// Parses the compiled-in `specs/reproduce.toml` (rbm1).
+pub fn rbm1_spec() -> Result<Rbm1Spec> {
+    Ok(spec_file()?.rbm1)
 }
 
 /// One row of the exp1 table.
 #[derive(Clone, Debug, Serialize)]
 pub struct Cell {
     pub family: String,
+    /// Planted patterns (rbm1 only; exp1's Hopfield count is in its grid).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub patterns: Option<usize>,
+    /// The kernel (rbm1 only; every exp1 cell is random-scan single-site Gibbs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kernel: Option<String>,
     pub n: usize,
     pub beta: f64,
     pub window: u64,
@@ -105,14 +161,119 @@ pub struct Cell {
     pub tracks_single_relevant_gap: bool,
 }
 
+/// The frozen grid an experiment ran on.
+#[derive(Clone, Debug, Serialize)]
+#[serde(untagged)]
+pub enum Grid {
+    Exp1(Exp1Spec),
+    Rbm1(Rbm1Spec),
+}
+
+impl Grid {
+    /// Significant digits of floats in the committed snapshots.
+    pub fn significant_digits(&self) -> u32 {
+        match self {
+            Grid::Exp1(s) => s.snapshot.significant_digits,
+            Grid::Rbm1(s) => s.snapshot.significant_digits,
+        }
+    }
+}
+
 /// The whole experiment in CLI.md's `reproduce` JSON shape.
 #[derive(Clone, Debug, Serialize)]
-pub struct Exp1Report {
+pub struct ReproduceReport {
     pub experiment: String,
     pub criterion: Tracking,
-    pub grid: Exp1Spec,
+    pub grid: Grid,
     pub cells: Vec<Cell>,
     pub summary: Value,
+}
+
+/// The exp1 report (the same shape serves every experiment).
+pub type Exp1Report = ReproduceReport;
+
+/// What labels one physical cell (a model and a kernel) and how its windows are judged.
+struct CellSetup<'a> {
+    family: &'a str,
+    patterns: Option<usize>,
+    kernel: Option<&'a str>,
+    n: usize,
+    beta: f64,
+    epsilon: f64,
+    teacher_beta_factor: f64,
+    windows: &'a [u64],
+    tracking: &'a Tracking,
+}
+
+/// Every window's row for one model and kernel: one exact chain, one spectrum (flip-blocked when
+/// the chain is flip-symmetric), one exact window recursion serving all windows.
+fn chain_cells(model: &Arc<Pairwise>, kernel: &Kernel, c: &CellSetup) -> Result<Vec<Cell>> {
+    let n = c.n;
+    let chain = ExactChain::from_kernel(model.as_ref(), kernel)?;
+    let obs = Observables::pairs(n);
+    let s = Spectrum::new(&chain, flip_blocking(&chain, Some(n)))?;
+    let proj = Projected::new(&s, &chain.pi, &obs);
+    let cl = cluster(&s, &proj, c.epsilon);
+    let gamma = 1.0 - s.sigma[1];
+    let b = auto_burn_in(gamma);
+    let g = teacher_gradient(
+        model.as_ref() as &dyn Model,
+        &obs,
+        &chain.pi,
+        c.teacher_beta_factor * c.beta,
+    )?;
+    let g2 = norm2(&g);
+    let stats = exact_window_stats(&chain, Some(&s), &obs, &Init::Uniform, b, c.windows)?;
+    let z2 = z2_overlap(&s, &proj);
+    Ok(stats
+        .iter()
+        .map(|st| {
+            let k = st.window;
+            let q = q_op(&g, st);
+            let qs = q_struct_perp(g2, k, cl.t_o);
+            let sg = single_gap(&s, &proj, g2, k);
+            let srg = single_relevant_gap(&s, &proj, &cl, g2, k);
+            Cell {
+                family: c.family.into(),
+                patterns: c.patterns,
+                kernel: c.kernel.map(String::from),
+                n,
+                beta: c.beta,
+                window: k,
+                burn_in: b,
+                gamma,
+                gamma_eff: cl.gamma_eff,
+                cluster_size: cl.cluster_size,
+                phi2_parity: z2.parity.map_or("none", |p| p.as_str()).into(),
+                max_overlap_phi2: z2.max_overlap,
+                single_gap_overprediction: sg.q / q,
+                single_gap_overprediction_is_lower_bound: sg.lower_bound,
+                q_op: q,
+                q_struct_perp: qs,
+                q_single_relevant_gap: srg,
+                tracks_struct_perp: c.tracking.tracks(Some(qs), q),
+                tracks_single_relevant_gap: c.tracking.tracks(srg, q),
+            }
+        })
+        .collect())
+}
+
+/// The summary counts shared by every experiment, with the published figures beside them.
+fn summary(cells: &[Cell], published: Value) -> Value {
+    let count = |f: &dyn Fn(&Cell) -> bool| cells.iter().filter(|c| f(c)).count();
+    serde_json::json!({
+        "cells": cells.len(),
+        "struct_perp_tracks": count(&|c| c.tracks_struct_perp),
+        "single_relevant_gap_tracks": count(&|c| c.tracks_single_relevant_gap),
+        "phi2_odd": count(&|c| c.phi2_parity == "odd"),
+        "phi2_overlap_at_most_1e-15": count(&|c| c.max_overlap_phi2 <= 1e-15),
+        "single_gap_overprediction_at_least_1e20": count(&|c| c.single_gap_overprediction >= 1e20),
+        "min_single_gap_overprediction": crate::checks::verdict::json_num(
+            cells.iter().map(|c| c.single_gap_overprediction).fold(f64::INFINITY, f64::min)),
+        "max_overlap_phi2": crate::checks::verdict::json_num(
+            cells.iter().map(|c| c.max_overlap_phi2).fold(0.0, f64::max)),
+        "published": published,
+    })
 }
 
 fn family_model(spec: &Exp1Spec, fam: &str, n: usize, beta: f64) -> Result<Pairwise> {
@@ -127,8 +288,7 @@ fn family_model(spec: &Exp1Spec, fam: &str, n: usize, beta: f64) -> Result<Pairw
 }
 
 /// Runs every cell of a (possibly reduced) exp1 grid.
-pub fn run_exp1_with(spec: &Exp1Spec) -> Result<Exp1Report> {
-    let tol = Tolerances::default();
+pub fn run_exp1_with(spec: &Exp1Spec) -> Result<ReproduceReport> {
     let mut cells = Vec::new();
     for fam in &spec.families {
         for &n in &spec.n {
@@ -141,94 +301,109 @@ pub fn run_exp1_with(spec: &Exp1Spec) -> Result<Exp1Report> {
                     Scan::Random,
                     "specs/reproduce.toml",
                 )?;
-                let chain = ExactChain::from_kernel(model.as_ref(), &kernel)?;
-                let obs = Observables::pairs(n);
-                let fr = flip_symmetry(&chain, n, &obs);
-                let flip_ok = tol
-                    .get("A9.pi")
-                    .is_some_and(|t| t.accepts(fr.pi_rel, chain.n_states))
-                    && tol
-                        .get("A9.kernel")
-                        .is_some_and(|t| t.accepts(fr.kernel_abs, chain.n_states));
-                let s = Spectrum::new(&chain, flip_ok.then_some(n))?;
-                let proj = Projected::new(&s, &chain.pi, &obs);
-                let cl = cluster(&s, &proj, spec.epsilon);
-                let gamma = 1.0 - s.sigma[1];
-                let b = auto_burn_in(gamma);
-                let g = teacher_gradient(
-                    model.as_ref() as &dyn Model,
-                    &obs,
-                    &chain.pi,
-                    spec.teacher_beta_factor * beta,
-                )?;
-                let g2 = norm2(&g);
-                let stats =
-                    exact_window_stats(&chain, Some(&s), &obs, &Init::Uniform, b, &spec.window)?;
-                let z2 = z2_overlap(&s, &proj);
-                for st in &stats {
-                    let k = st.window;
-                    let q = q_op(&g, st);
-                    let qs = q_struct_perp(g2, k, cl.t_o);
-                    let sg = single_gap(&s, &proj, g2, k);
-                    let srg = single_relevant_gap(&s, &proj, &cl, g2, k);
-                    cells.push(Cell {
-                        family: fam.clone(),
-                        n,
-                        beta,
-                        window: k,
-                        burn_in: b,
-                        gamma,
-                        gamma_eff: cl.gamma_eff,
-                        cluster_size: cl.cluster_size,
-                        phi2_parity: z2.parity.map_or("none", |p| p.as_str()).into(),
-                        max_overlap_phi2: z2.max_overlap,
-                        single_gap_overprediction: sg.q / q,
-                        single_gap_overprediction_is_lower_bound: sg.lower_bound,
-                        q_op: q,
-                        q_struct_perp: qs,
-                        q_single_relevant_gap: srg,
-                        tracks_struct_perp: spec.tracking.tracks(Some(qs), q),
-                        tracks_single_relevant_gap: spec.tracking.tracks(srg, q),
-                    });
-                }
+                let setup = CellSetup {
+                    family: fam,
+                    patterns: None,
+                    kernel: None,
+                    n,
+                    beta,
+                    epsilon: spec.epsilon,
+                    teacher_beta_factor: spec.teacher_beta_factor,
+                    windows: &spec.window,
+                    tracking: &spec.tracking,
+                };
+                cells.extend(chain_cells(&model, &kernel, &setup)?);
             }
         }
     }
-    let total = cells.len();
-    let count = |f: &dyn Fn(&Cell) -> bool| cells.iter().filter(|c| f(c)).count();
-    let summary = serde_json::json!({
-        "cells": total,
-        "struct_perp_tracks": count(&|c| c.tracks_struct_perp),
-        "single_relevant_gap_tracks": count(&|c| c.tracks_single_relevant_gap),
-        "phi2_odd": count(&|c| c.phi2_parity == "odd"),
-        "phi2_overlap_at_most_1e-15": count(&|c| c.max_overlap_phi2 <= 1e-15),
-        "single_gap_overprediction_at_least_1e20": count(&|c| c.single_gap_overprediction >= 1e20),
-        "min_single_gap_overprediction": crate::checks::verdict::json_num(
-            cells.iter().map(|c| c.single_gap_overprediction).fold(f64::INFINITY, f64::min)),
-        "max_overlap_phi2": crate::checks::verdict::json_num(
-            cells.iter().map(|c| c.max_overlap_phi2).fold(0.0, f64::max)),
-        "published": {"struct_perp_tracks": "45/48", "single_relevant_gap_tracks": "23/48"},
-    });
-    Ok(Exp1Report {
+    let summary = summary(
+        &cells,
+        serde_json::json!({"struct_perp_tracks": "45/48", "single_relevant_gap_tracks": "23/48"}),
+    );
+    Ok(ReproduceReport {
         experiment: "exp1".into(),
         criterion: spec.tracking.clone(),
-        grid: spec.clone(),
+        grid: Grid::Exp1(spec.clone()),
         cells,
         summary,
     })
 }
 
+/// The scan of an rbm1 kernel name (both are reversible 2-block Gibbs).
+fn rbm1_scan(name: &str) -> Result<Scan> {
+    match name {
+        "random-scan 2-block Gibbs" => Ok(Scan::Random),
+        "symmetrized 2-block sweep" => Ok(Scan::Symmetrized),
+        other => Err(Error::Invalid(format!(
+            "specs/reproduce.toml: rbm1.kernels: unknown kernel `{other}`"
+        ))),
+    }
+}
+
+/// Runs every cell of a (possibly reduced) rbm1 grid.
+pub fn run_rbm1_with(spec: &Rbm1Spec) -> Result<ReproduceReport> {
+    let mut cells = Vec::new();
+    for &m in &spec.m {
+        for &patterns in &spec.patterns {
+            for &beta in &spec.beta {
+                let model = Arc::new(generators::rbm(m, m, patterns, beta, spec.seed)?);
+                // The two physical layers, not a colouring found by search (a unit whose weights
+                // all cancel would be isolated, and any colouring would then be arbitrary).
+                let layers = Blocks::Explicit(vec![(0..m).collect(), (m..2 * m).collect()]);
+                for kname in &spec.kernels {
+                    let kernel = build_kernel(
+                        model.clone(),
+                        Rule::Gibbs,
+                        &layers,
+                        rbm1_scan(kname)?,
+                        "specs/reproduce.toml",
+                    )?;
+                    let setup = CellSetup {
+                        family: "rbm",
+                        patterns: Some(patterns),
+                        kernel: Some(kname),
+                        n: 2 * m,
+                        beta,
+                        epsilon: spec.epsilon,
+                        teacher_beta_factor: spec.teacher_beta_factor,
+                        windows: &spec.window,
+                        tracking: &spec.tracking,
+                    };
+                    cells.extend(chain_cells(&model, &kernel, &setup)?);
+                }
+            }
+        }
+    }
+    let summary = summary(
+        &cells,
+        serde_json::json!({"struct_perp_tracks": "92-99 % of RBM cases"}),
+    );
+    Ok(ReproduceReport {
+        experiment: "rbm1".into(),
+        criterion: spec.tracking.clone(),
+        grid: Grid::Rbm1(spec.clone()),
+        cells,
+        summary,
+    })
+}
+
+/// Runs the frozen rbm1 grid.
+pub fn run_rbm1() -> Result<ReproduceReport> {
+    run_rbm1_with(&rbm1_spec()?)
+}
+
 /// Runs the frozen exp1 grid.
-pub fn run_exp1() -> Result<Exp1Report> {
+pub fn run_exp1() -> Result<ReproduceReport> {
     run_exp1_with(&exp1_spec()?)
 }
 
-/// Runs a named experiment (`exp1`); any other name is an error (CLI exit 2).
-pub fn run(experiment: &str) -> Result<Exp1Report> {
+/// Runs a named experiment (`exp1`, `rbm1`); any other name is an error (CLI exit 2).
+pub fn run(experiment: &str) -> Result<ReproduceReport> {
     match experiment {
         "exp1" => run_exp1(),
+        "rbm1" => run_rbm1(),
         other => Err(Error::Invalid(format!(
-            "reproduce: unknown experiment `{other}` (available: exp1)"
+            "reproduce: unknown experiment `{other}` (available: exp1, rbm1)"
         ))),
     }
 }
@@ -267,14 +442,38 @@ fn fmt(x: f64) -> String {
     }
 }
 
+impl Cell {
+    /// The FAMILY column: the family, with the pattern count and the scan for rbm1 cells.
+    pub fn label(&self) -> String {
+        match (&self.patterns, &self.kernel) {
+            (Some(p), Some(k)) => {
+                let scan = if k.starts_with("symmetrized") {
+                    "sym"
+                } else {
+                    "rand"
+                };
+                format!("{} M={p} {scan}", self.family)
+            }
+            _ => self.family.clone(),
+        }
+    }
+}
+
 /// The human-readable table.
-pub fn text(r: &Exp1Report) -> String {
+pub fn text(r: &ReproduceReport) -> String {
     let mut out = format!(
         "mcmc-audit reproduce {} — tracking: {} <= Q_pred/Q_op <= {}\n\n",
         r.experiment, r.criterion.low, r.criterion.high
     );
+    let labels: Vec<String> = r.cells.iter().map(Cell::label).collect();
+    let w = labels
+        .iter()
+        .map(|l| l.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(12);
     out += &format!(
-        "{:<12} {:>3} {:>5} {:>5} {:>10} {:>6} {:>10} {:>10} {:>10} {:>10} {:>10} {:>5} {:>5}\n",
+        "{:<w$} {:>3} {:>5} {:>5} {:>10} {:>6} {:>10} {:>10} {:>10} {:>10} {:>10} {:>5} {:>5}\n",
         "FAMILY",
         "N",
         "BETA",
@@ -289,10 +488,10 @@ pub fn text(r: &Exp1Report) -> String {
         "T_SP",
         "T_SRG"
     );
-    for c in &r.cells {
+    for (c, label) in r.cells.iter().zip(&labels) {
         out += &format!(
-            "{:<12} {:>3} {:>5} {:>5} {:>10} {:>6} {:>10} {:>10} {:>10} {:>10} {:>10} {:>5} {:>5}\n",
-            c.family,
+            "{:<w$} {:>3} {:>5} {:>5} {:>10} {:>6} {:>10} {:>10} {:>10} {:>10} {:>10} {:>5} {:>5}\n",
+            label,
             c.n,
             c.beta,
             c.window,
@@ -327,6 +526,6 @@ pub fn text(r: &Exp1Report) -> String {
 }
 
 /// JSON (pretty).
-pub fn json(r: &Exp1Report) -> String {
+pub fn json(r: &ReproduceReport) -> String {
     serde_json::to_string_pretty(r).unwrap_or_default()
 }
