@@ -151,6 +151,34 @@ pub fn logistic_neg(t: f64) -> f64 {
     }
 }
 
+/// `P(X ≤ k)` for `X ~ Binomial(n, p)`: the probability mass summed in log space from
+/// `ln C(n, i) + i ln p + (n − i) ln(1 − p)` (exact up to rounding for the n ≤ 10⁴ this crate uses;
+/// `p` outside [0, 1] gives NaN).
+pub fn binomial_cdf(k: usize, n: usize, p: f64) -> f64 {
+    if !(0.0..=1.0).contains(&p) {
+        return f64::NAN;
+    }
+    if k >= n {
+        return 1.0;
+    }
+    if p == 0.0 {
+        return 1.0;
+    }
+    if p == 1.0 {
+        return 0.0;
+    }
+    let (lp, lq) = (p.ln(), (-p).ln_1p());
+    let mut log_c = 0.0; // ln C(n, 0)
+    let mut terms = Vec::with_capacity(k + 1);
+    for i in 0..=k {
+        if i > 0 {
+            log_c += ((n - i + 1) as f64).ln() - (i as f64).ln();
+        }
+        terms.push(log_c + i as f64 * lp + (n - i) as f64 * lq);
+    }
+    log_sum_exp(&terms).exp().min(1.0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -228,32 +256,4 @@ mod tests {
         let t = 3.7;
         assert!((logistic_neg(t) + logistic_neg(-t) - 1.0).abs() <= 2.0 * U);
     }
-}
-
-/// `P(X ≤ k)` for `X ~ Binomial(n, p)`: the probability mass summed in log space from
-/// `ln C(n, i) + i ln p + (n − i) ln(1 − p)` (exact up to rounding for the n ≤ 10⁴ this crate uses;
-/// `p` outside [0, 1] gives NaN).
-pub fn binomial_cdf(k: usize, n: usize, p: f64) -> f64 {
-    if !(0.0..=1.0).contains(&p) {
-        return f64::NAN;
-    }
-    if k >= n {
-        return 1.0;
-    }
-    if p == 0.0 {
-        return 1.0;
-    }
-    if p == 1.0 {
-        return 0.0;
-    }
-    let (lp, lq) = (p.ln(), (-p).ln_1p());
-    let mut log_c = 0.0; // ln C(n, 0)
-    let mut terms = Vec::with_capacity(k + 1);
-    for i in 0..=k {
-        if i > 0 {
-            log_c += ((n - i + 1) as f64).ln() - (i as f64).ln();
-        }
-        terms.push(log_c + i as f64 * lp + (n - i) as f64 * lq);
-    }
-    log_sum_exp(&terms).exp().min(1.0)
 }

@@ -29,6 +29,7 @@ use crate::error::{Error, Result};
 use crate::exact::ExactChain;
 use crate::kernel::{ChainRng, Kernel, Law};
 use crate::model::encode;
+use crate::model::symmetry::global_flip;
 
 /// The initial law `μ0`.
 #[derive(Clone, Debug, PartialEq)]
@@ -189,17 +190,88 @@ pub fn exact_window_stats(
     } else {
         burned_in_law(chain, spec, &cols, &mu0, burn_in)?
     };
-    // Row-major centered observables.
     let fc: Vec<Vec<f64>> = obs.values.iter().map(|f| centered(&chain.pi, f)).collect();
-    let fr: Vec<f64> = (0..n).flat_map(|y| fc.iter().map(move |c| c[y])).collect();
     let kmax = windows.iter().copied().max().unwrap_or(0);
+    let dense = cols.nnz().saturating_mul(DENSE_RATIO) > n.saturating_mul(n);
+    let per_step = if dense { n * n } else { cols.nnz() } as f64 * (k + 1) as f64;
+    if kmax as f64 * per_step > MAX_WINDOW_WORK {
+        return Err(Error::TooLarge {
+            what: "estimator.window".into(),
+            size: kmax as usize,
+            limit: (MAX_WINDOW_WORK / per_step) as usize,
+            why: format!(
+                "the exact window recursion takes one step of {per_step:.2e} multiply-adds per window step \
+                 ({} P, {k} observables)",
+                if dense { "dense" } else { "sparse" }
+            ),
+        });
+    }
+    let mut out = Vec::new();
+    let mut emit = |t: u64, m1: &[f64], m2: &[f64]| {
+        if windows.contains(&t) {
+            let tf = t as f64;
+            let bias: Vec<f64> = m1.iter().map(|s| s / tf).collect();
+            let mse: Vec<f64> = m2.iter().map(|s| s / (tf * tf)).collect();
+            let variance = mse.iter().zip(&bias).map(|(m, b)| m - b * b).collect();
+            out.push(WindowStats {
+                burn_in,
+                window: t,
+                bias,
+                variance,
+                mse,
+            });
+        }
+    };
+    if dense {
+        // Fold to the even flip sector when the chain was found flip-symmetric (the spectrum is
+        // blocked) and the start law and every observable are exactly even: the recursion then
+        // never leaves even measures, and a quarter of the work suffices.
+        let fold = spec.and_then(Spectrum::flip_spins).filter(|&ns| {
+            let even = |v: &[f64]| (0..n).all(|x| v[x] == v[global_flip(x, ns)]);
+            even(&nu) && fc.iter().all(|f| even(f))
+        });
+        dense_window_recursion(chain, fold, &nu, &fc, kmax, &mut emit);
+    } else {
+        sparse_window_recursion(&cols, nu, &fc, kmax, &mut emit);
+    }
+    // Report in the order the windows were asked for.
+    Ok(windows
+        .iter()
+        .filter_map(|w| out.iter().find(|s| s.window == *w).cloned())
+        .collect())
+}
+
+/// Receives `(t, Σ a_s·f̄, E S²)` after window step `t`.
+type Emit<'a> = dyn FnMut(u64, &[f64], &[f64]) + 'a;
+
+/// Use the dense route when more than one entry in `DENSE_RATIO` of P is non-zero (block sweeps,
+/// block Gibbs with large blocks): a dense GEMM step then beats the scalar sparse loop.
+const DENSE_RATIO: usize = 32;
+
+/// Refuse a window recursion above this many multiply-adds (a few minutes on two cores) with a clear
+/// `TooLarge` error rather than appear to hang.
+const MAX_WINDOW_WORK: f64 = 2e13;
+
+/// The window recursion (module docs): `a_t = a_{t−1} P` and `b_t = b_{t−1} P + a_t ⊙ f̄` per
+/// observable, accumulating `m1 += a_t·f̄` and `m2 += (2 (b_{t−1}P) + a_t f̄)·f̄`; `emit(t, m1, m2)`
+/// after every step. Sparse route: P by columns, rows in parallel chunks.
+fn sparse_window_recursion(
+    cols: &Columns,
+    nu: Vec<f64>,
+    fc: &[Vec<f64>],
+    kmax: u64,
+    emit: &mut Emit,
+) {
+    let n = cols.cols.len();
+    let k = fc.len();
+    // Row-major centered observables.
+    let fr: Vec<f64> = (0..n).flat_map(|y| fc.iter().map(move |c| c[y])).collect();
     let mut a = nu;
     let mut b = vec![0.0; n * k];
     let mut a_new = vec![0.0; n];
     let mut b_new = vec![0.0; n * k];
     let mut m2 = vec![0.0; k];
     let mut m1 = vec![0.0; k];
-    let mut out = Vec::new();
     const CHUNK: usize = 128;
     for t in 1..=kmax {
         let partials: Vec<Vec<f64>> = a_new
@@ -240,25 +312,67 @@ pub fn exact_window_stats(
         }
         std::mem::swap(&mut a, &mut a_new);
         std::mem::swap(&mut b, &mut b_new);
-        if windows.contains(&t) {
-            let tf = t as f64;
-            let bias: Vec<f64> = m1.iter().map(|s| s / tf).collect();
-            let mse: Vec<f64> = m2.iter().map(|s| s / (tf * tf)).collect();
-            let variance = mse.iter().zip(&bias).map(|(m, b)| m - b * b).collect();
-            out.push(WindowStats {
-                burn_in,
-                window: t,
-                bias,
-                variance,
-                mse,
-            });
-        }
+        emit(t, &m1, &m2);
     }
-    // Report in the order the windows were asked for.
-    Ok(windows
-        .iter()
-        .filter_map(|w| out.iter().find(|s| s.window == *w).cloned())
-        .collect())
+}
+
+/// The same recursion with P dense: the law and the k partial-sum measures are the columns of one
+/// m × (k+1) matrix `M`, and each step is one GEMM `M ← Aᵀ M` (faer's fixed work split keeps the
+/// bits independent of the thread count). Unfolded, `A = P` (m = n; the row-major P is read in place
+/// as a column-major Pᵀ). Folded by the global flip on `ns` spins (every measure even), the states
+/// are the representatives r < n/2 (top spin down; `Fr = n − 1 − r`) and
+/// `A(r, r') = P(r, r') + P(r, Fr')`, exact for a flip-equivariant P; each sum over all states is
+/// twice the sum over representatives.
+fn dense_window_recursion(
+    chain: &ExactChain,
+    fold: Option<usize>,
+    nu: &[f64],
+    fc: &[Vec<f64>],
+    kmax: u64,
+    emit: &mut Emit,
+) {
+    use faer::{Accum, Mat, MatRef};
+    crate::exact::spectrum::fix_parallelism();
+    let n = chain.n_states;
+    let k = fc.len();
+    let folded_t;
+    let (pt, m, twice) = match fold {
+        Some(ns) => {
+            let h = n / 2;
+            folded_t = Mat::from_fn(h, h, |r2, r| {
+                chain.p(r, r2) + chain.p(r, global_flip(r2, ns))
+            });
+            (folded_t.as_ref(), h, 2.0)
+        }
+        None => (MatRef::from_column_major_slice(&chain.p, n, n), n, 1.0),
+    };
+    let mut cur = Mat::<f64>::zeros(m, k + 1);
+    for y in 0..m {
+        cur[(y, k)] = nu[y];
+    }
+    let mut next = Mat::<f64>::zeros(m, k + 1);
+    let mut m2 = vec![0.0; k];
+    let mut m1 = vec![0.0; k];
+    let par = faer::get_global_parallelism();
+    for t in 1..=kmax {
+        faer::linalg::matmul::matmul(next.as_mut(), Accum::Replace, pt, cur.as_ref(), 1.0, par);
+        let law: Vec<f64> = (0..m).map(|y| next[(y, k)]).collect();
+        for (j, f) in fc.iter().enumerate() {
+            let col = next.col_mut(j);
+            let (mut s2, mut s1) = (0.0, 0.0);
+            for (y, r) in col.iter_mut().enumerate() {
+                let af = law[y] * f[y];
+                // 2 (b_{t−1}P)·f̄ + a_t f̄², and a_t f̄ for the mean.
+                s2 += (2.0 * *r + af) * f[y];
+                s1 += af;
+                *r += af;
+            }
+            m2[j] += twice * s2;
+            m1[j] += twice * s1;
+        }
+        std::mem::swap(&mut cur, &mut next);
+        emit(t, &m1, &m2);
+    }
 }
 
 /// The exact finite-K weight `W_K(σ) = Σ_{s,t=1}^K σ^{|s−t|}`.

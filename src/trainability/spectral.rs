@@ -304,6 +304,14 @@ impl Spectrum {
         matches!(self.basis, Basis::Flip { .. })
     }
 
+    /// The spin count of the global flip this spectrum was blocked by (`None` if unblocked).
+    pub fn flip_spins(&self) -> Option<usize> {
+        match self.basis {
+            Basis::Flip { n_spins, .. } => Some(n_spins),
+            Basis::Full(_) => None,
+        }
+    }
+
     /// `Uᵀ w` for each vector `w` (length n): the coefficients of `w` on every mode, global order.
     pub fn analyze(&self, ws: &[Vec<f64>]) -> Vec<Vec<f64>> {
         let n = self.n;
