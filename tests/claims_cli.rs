@@ -85,7 +85,7 @@ fn text_is_a_table_with_status_first() {
             .split_whitespace()
             .eq(["STATUS", "KIND", "ID", "TAG"])
     );
-    assert!(out.contains("PENDING   recompute rbm.qstruct-perp-tracks"));
+    assert!(out.contains("PASS      recompute rbm.qstruct-perp-tracks"));
     assert!(out.lines().last().unwrap().contains("pass") && out.contains("recorded"));
 }
 

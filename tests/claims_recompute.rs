@@ -216,6 +216,26 @@ fn tracking_directions_hold_on_our_grid_and_are_not_interchangeable() {
     assert!(tracking_judge(1, 2, "sideways", t_qs, (45, 48)).is_err());
 }
 
+//= claim-test:rbm.qstruct-perp-tracks
+#[test]
+fn rbm_tracking_is_judged_by_the_frozen_binomial_rule() {
+    use mcmc_audit::trainability::reproduce::rbm1_spec;
+    let c = run("rbm.qstruct-perp-tracks");
+    assert_eq!(c.status, ClaimStatus::Pass, "{}", c.note);
+    let n = |k: &str| c.recomputed[k].as_u64().unwrap() as usize;
+    let rule = rbm1_spec().unwrap().claim;
+    // The cells `claims` runs: m ∈ {4, 5} of the 3 × 2 × 2 × 2 × 2 grid.
+    assert_eq!(n("cells"), 32);
+    let (p, pass) = rule.judge(n("tracked"), n("cells"));
+    assert_eq!(c.recomputed["p_value"].as_f64().unwrap(), p);
+    assert!(pass);
+    // Teeth: the rule fails a rate clearly below the published 92 % and passes one at its edge.
+    // (SciPy 1.17.1: binom.cdf(40, 48, 0.92) = 0.0354, binom.cdf(41, 48, 0.92) = 0.0860.)
+    assert!(!rule.judge(40, 48).1);
+    assert!(rule.judge(41, 48).1);
+    assert!(!rule.judge(24, 32).1);
+}
+
 //= claim-test:exact.mse-vs-mc
 #[test]
 fn exact_mse_matches_monte_carlo_and_an_ignored_burn_in_is_caught() {

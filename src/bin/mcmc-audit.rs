@@ -77,7 +77,7 @@ enum Command {
     },
     /// Re-run one of the programme's experiments on this project's own frozen grid (specs/reproduce.toml).
     Reproduce {
-        /// The experiment (available: exp1, the exact-diagonalization grid).
+        /// The experiment (available: exp1, the Ising exact-diagonalization grid; rbm1, the planted-RBM grid).
         experiment: String,
         /// Output format (text or json).
         #[arg(long, value_enum, default_value = "text")]

@@ -626,6 +626,17 @@ pub fn rbm_qstruct_perp_tracks(_ledger: &Ledger, c: &Claim) -> Result<Outcome> {
             ),
         ));
     }
+    let alpha = c.tol()?.value;
+    if alpha != rule.alpha {
+        return Err(Error::field(
+            super::CLAIMS_FILE,
+            format!("claim `{}`.tolerance.value", c.id),
+            format!(
+                "alpha = {alpha} disagrees with specs/reproduce.toml rbm1.claim.alpha = {}",
+                rule.alpha
+            ),
+        ));
+    }
     s.m.retain(|&m| m <= rule.max_m);
     let r = run_rbm1_with(&s)?;
     let cells = r.cells.len();
