@@ -71,7 +71,11 @@ enum Command {
         /// First length of the doubling-stability probe (default: n / 2^k, at least 64 draws).
         #[arg(long)]
         doubling_from: Option<usize>,
-        /// Exit 1 on a failed required check and 3 on an inconclusive one (default: 0 unless the input is bad).
+        /// Exit 0 whatever the verdicts (bad input is still 2). By default the exit code follows the
+        /// verdicts as in `audit`: 1 on a failed required check, 3 on an inconclusive one.
+        #[arg(long, conflicts_with = "strict")]
+        report_only: bool,
+        /// Deprecated and accepted for old scripts: the verdict exit codes are now the default.
         #[arg(long)]
         strict: bool,
     },
@@ -171,7 +175,8 @@ fn main() -> ExitCode {
             burn_in,
             window,
             doubling_from,
-            strict,
+            report_only,
+            strict: _,
         } => {
             let opts = sampled::report::TraceOptions {
                 convention: match convention {
@@ -191,7 +196,8 @@ fn main() -> ExitCode {
                 TraceFormat::Text => print!("{}", sampled::report::text(&r)),
                 TraceFormat::Json => println!("{}", sampled::report::json(&r)),
             }
-            ExitCode::from(if strict { r.exit_code() as u8 } else { 0 })
+            // CLI.md's exit table holds for every command; --report-only opts out explicitly.
+            ExitCode::from(if report_only { 0 } else { r.exit_code() as u8 })
         }
         Command::Reproduce { experiment, format } => {
             let r = match trainability::reproduce::run(&experiment) {
