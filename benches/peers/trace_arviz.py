@@ -65,7 +65,7 @@ def main():
     t_peer = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    res = subprocess.run([exe, "trace", PATH, "--format", "json"], capture_output=True, check=True)
+    res = subprocess.run([exe, "trace", PATH, "--format", "json", "--report-only"], capture_output=True, check=True)
     t_ours = time.perf_counter() - t0
     ours = json.loads(res.stdout)["variables"]
 
