@@ -2,27 +2,15 @@
 //! Curie–Weiss (N, β) to an `.npy` file, so a peer (NumPy `eigh`) decomposes exactly the matrix the
 //! audit decomposes. Usage: `cargo run --release --example export_symmetrized -- N BETA OUT.npy`
 
-use std::sync::Arc;
-
-use mcmc_audit::exact::{ExactChain, spectrum};
-use mcmc_audit::kernel::build::{Blocks, Rule, Scan, build_kernel};
-use mcmc_audit::model::{Model, generators};
+use mcmc_audit::exact::spectrum;
+use mcmc_audit_benches::spectral::cw_chain;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let n: usize = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(12);
     let beta: f64 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(1.0);
     let out = args.get(3).cloned().unwrap_or_else(|| "S.npy".into());
-    let model: Arc<dyn Model> = Arc::new(generators::curie_weiss(n, beta).expect("model"));
-    let k = build_kernel(
-        model.clone(),
-        Rule::Gibbs,
-        &Blocks::Sites,
-        Scan::Random,
-        "bench",
-    )
-    .expect("kernel");
-    let chain = ExactChain::from_kernel(model.as_ref(), &k).expect("chain");
+    let chain = cw_chain(n, beta);
     let s = spectrum::symmetrized(&chain);
     let d = chain.n_states;
     let arr = ndarray::Array2::from_shape_fn((d, d), |(i, j)| s[(i, j)]);
