@@ -6,6 +6,9 @@ use std::process::Command;
 
 use serde_json::Value;
 
+mod common;
+use common::round_json;
+
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_mcmc-audit"))
 }
@@ -23,35 +26,6 @@ fn run(args: &[&str]) -> (i32, String, String) {
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
-}
-
-/// Rounds every float to 3 significant digits (snapshot stability across platforms).
-fn round_json(v: &mut Value) {
-    match v {
-        Value::Number(n) => {
-            if let Some(f) = n.as_f64()
-                && !n.is_u64()
-                && !n.is_i64()
-                && f != 0.0
-            {
-                let r: f64 = format!("{f:.2e}").parse().unwrap();
-                *v = serde_json::Number::from_f64(r)
-                    .map(Value::Number)
-                    .unwrap_or(Value::Null);
-            }
-        }
-        Value::Array(a) => a.iter_mut().for_each(round_json),
-        Value::Object(o) => {
-            if o.contains_key("version") {
-                o.insert("version".into(), Value::String("[version]".into()));
-            }
-            if o.contains_key("file") {
-                o.insert("file".into(), Value::String("[file]".into()));
-            }
-            o.values_mut().for_each(round_json)
-        }
-        _ => {}
-    }
 }
 
 #[test]
@@ -117,7 +91,7 @@ fn csv_report_snapshot() {
     assert_eq!(code, 3, "{err}");
     let mut v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["variables"][1]["name"], "sigma");
-    round_json(&mut v);
+    round_json(&mut v, true);
     insta::assert_json_snapshot!(v);
     let (code, text, _) = run(&["trace", f.to_str().unwrap(), "--report-only"]);
     assert_eq!(code, 0);

@@ -183,9 +183,9 @@ pub mod test {
     /// (sums of n products of orthonormal-vector entries, ~n·u·max(1/√π)·√π).
     pub const BURN_IN_LAW: Tolerance = Tolerance::abs(1e-12);
     /// Overlap of φ_2 with even observables in flip-symmetric cells (issue #3: "≤ 1e-15").
-    pub const Z2_OVERLAP: Tolerance = Tolerance::abs(1e-15);
+    pub const Z2_OVERLAP: Tolerance = super::PHI2_SYMMETRY_ZERO;
     /// Minimum single-gap over-prediction in flip-symmetric cells (issue #3: "≥ 1e20").
-    pub const MIN_SINGLE_GAP_OVERPREDICTION: f64 = 1e20;
+    pub const MIN_SINGLE_GAP_OVERPREDICTION: f64 = super::SINGLE_GAP_OVERPREDICTION_FLOOR;
     /// Stationary-start recursion vs the spectral finite-K formula: relative (both exact; the
     /// recursion accumulates K rounding steps, K ≤ 200).
     pub const STATIONARY_WINDOW_VARIANCE: Tolerance = Tolerance::rel(1e-10);
@@ -193,6 +193,14 @@ pub mod test {
     /// with O(n) rounding steps in its log; 1e-12 leaves room for n = 1000).
     pub const BINOMIAL_CDF_VS_SCIPY: Tolerance = Tolerance::rel(1e-12);
 }
+
+/// `reproduce` summaries count the cells where φ_2's largest overlap with an observable is at most
+/// this (absolute; the expected "symmetry zero" of issue #3, stated there as ≤ 1e-15).
+pub const PHI2_SYMMETRY_ZERO: Tolerance = Tolerance::abs(1e-15);
+
+/// `reproduce` summaries count the cells where the single-gap predictor over-predicts `Q_op` by at
+/// least this factor (issue #3: "≥ 1e20"; a genuine O(1) mismatch is 20 orders below).
+pub const SINGLE_GAP_OVERPREDICTION_FLOOR: f64 = 1e20;
 
 /// Input validation (not a checker): a supplied matrix or π whose rows/total miss 1 by more than this
 /// absolute amount is rejected as bad input (exit 2) rather than audited. Between the `K.stochastic`

@@ -22,6 +22,7 @@ use crate::exact::ExactChain;
 use crate::kernel::Kernel;
 use crate::kernel::build::{Blocks, Rule, Scan, build_kernel};
 use crate::model::{Model, Pairwise, generators};
+use crate::numeric::tolerance::{PHI2_SYMMETRY_ZERO, SINGLE_GAP_OVERPREDICTION_FLOOR};
 
 /// The text of `specs/reproduce.toml` as compiled in.
 pub const REPRODUCE_TOML: &str = include_str!("../../specs/reproduce.toml");
@@ -266,8 +267,9 @@ fn summary(cells: &[Cell], published: Value) -> Value {
         "struct_perp_tracks": count(&|c| c.tracks_struct_perp),
         "single_relevant_gap_tracks": count(&|c| c.tracks_single_relevant_gap),
         "phi2_odd": count(&|c| c.phi2_parity == "odd"),
-        "phi2_overlap_at_most_1e-15": count(&|c| c.max_overlap_phi2 <= 1e-15),
-        "single_gap_overprediction_at_least_1e20": count(&|c| c.single_gap_overprediction >= 1e20),
+        "phi2_overlap_at_most_1e-15": count(&|c| PHI2_SYMMETRY_ZERO.accepts(c.max_overlap_phi2, 1)),
+        "single_gap_overprediction_at_least_1e20":
+            count(&|c| c.single_gap_overprediction >= SINGLE_GAP_OVERPREDICTION_FLOOR),
         "min_single_gap_overprediction": crate::checks::verdict::json_num(
             cells.iter().map(|c| c.single_gap_overprediction).fold(f64::INFINITY, f64::min)),
         "max_overlap_phi2": crate::checks::verdict::json_num(
