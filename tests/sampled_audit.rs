@@ -51,6 +51,7 @@ fn status(r: &Value, id: &str) -> String {
 }
 
 //= test:E.doubling
+//= test:E.mixing
 //= test:L.detailed-balance
 //= test:L.conditional
 #[test]
@@ -65,6 +66,7 @@ fn weakly_coupled_torus_resolves_tau() {
         "E.doubling",
         "A6.sampled",
         "E.burn-in",
+        "E.mixing",
     ] {
         assert_eq!(status(&r, id), "pass", "{id}: {r}");
     }

@@ -23,10 +23,11 @@ use crate::kernel::fast::{
 };
 use crate::model::torus::{Torus, TorusParams};
 use crate::model::{Model, Pairwise, graph};
-use crate::sampled::Draws;
 use crate::sampled::doubling::{
     Doubling, check_burn_in, check_doubling, check_window, doubling_probe,
 };
+use crate::sampled::mixing::{check_mixing, mixing_rhat};
+use crate::sampled::{Convention, Draws};
 use crate::spec::audit::AuditSpec;
 
 /// Sampled (state, update) pairs drawn by the local checks of an audit: single-site moves are cheap;
@@ -148,7 +149,7 @@ pub fn run(spec: &AuditSpec, path: &Path, opts: &AuditOptions) -> Result<AuditRe
         .get("E.doubling")
         .map(|t| t.value)
         .unwrap_or(0.15);
-    let probes: Vec<(String, Doubling)> = traj
+    let draws: Vec<(String, Draws)> = traj
         .names
         .iter()
         .enumerate()
@@ -156,10 +157,17 @@ pub fn run(spec: &AuditSpec, path: &Path, opts: &AuditOptions) -> Result<AuditRe
             let data = (0..traj.n_chains)
                 .flat_map(|c| traj.series(c, v, traj.n_draws))
                 .collect();
-            let d = Draws::new(traj.n_chains, traj.n_draws, data)?;
-            Ok((name.clone(), doubling_probe(&d, &traj.lengths, threshold)))
+            Ok((name.clone(), Draws::new(traj.n_chains, traj.n_draws, data)?))
         })
         .collect::<Result<_>>()?;
+    let probes: Vec<(String, Doubling)> = draws
+        .iter()
+        .map(|(name, d)| (name.clone(), doubling_probe(d, &traj.lengths, threshold)))
+        .collect();
+    let rhats: Vec<(String, crate::sampled::Stat)> = draws
+        .iter()
+        .map(|(name, d)| (name.clone(), mixing_rhat(d, Convention::Posterior)))
+        .collect();
     // The slowest observable: an unresolved one with the largest final τ/L, else the largest τ.
     let final_tau = |d: &Doubling| {
         d.tau_by_length
@@ -196,6 +204,7 @@ pub fn run(spec: &AuditSpec, path: &Path, opts: &AuditOptions) -> Result<AuditRe
         usize::try_from(traj.burn_in).ok(),
         &opts.tolerances,
     ));
+    verdicts.push(check_mixing(&rhats, &opts.tolerances));
     verdicts.insert(0, check_fixed_parameters(f0, &[f1, f2]));
     verdicts.extend(super::undefined_verdicts());
     let verdicts = super::select(verdicts, &opts.only);

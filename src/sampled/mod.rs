@@ -13,6 +13,7 @@
 //!   normalised autocorrelations averaged) with the Madras–Sokal error bar; batch means; Geweke z.
 //! - [`doubling`]: the programme's estimator rules on trajectories (Q-PROGRAM.md §5 A5/A6): doubling
 //!   stability, the window gate `K ≥ 50 τ`, the burn-in flag `B ≥ 5 τ`.
+//! - [`mixing`]: `E.mixing`, between-chain agreement by rank-normalised split R-hat < 1.01.
 //! - [`reversibility`]: the sampled reversibility test (time-reversal asymmetry of lag-one cross
 //!   moments) and the G-test of observed transitions against exact kernel rows.
 //! - [`calibration`]: synthetic chains with known τ (AR(1), small exact Gibbs chains).
@@ -22,6 +23,7 @@ pub mod acf;
 pub mod calibration;
 pub mod diagnostics;
 pub mod doubling;
+pub mod mixing;
 pub mod rank;
 pub mod report;
 pub mod reversibility;

@@ -260,6 +260,17 @@ pub fn trace_report(file: &str, vars: &[Variable], opts: &TraceOptions) -> Trace
     }
     let names: Vec<String> = vars.iter().map(|v| v.name.clone()).collect();
     let refs: Vec<&Draws> = vars.iter().map(|v| &v.draws).collect();
+    let rhats: Vec<(String, crate::sampled::Stat)> = vars
+        .par_iter()
+        .map(|v| {
+            let r = crate::sampled::mixing::mixing_rhat(&v.draws, opts.convention);
+            (v.name.clone(), r)
+        })
+        .collect();
+    verdicts.push(crate::sampled::mixing::check_mixing(
+        &rhats,
+        &opts.tolerances,
+    ));
     verdicts.push(check_reversibility(&names, &refs, &opts.tolerances));
     TraceReport {
         tool: "mcmc-audit",
