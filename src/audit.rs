@@ -120,11 +120,24 @@ fn spectral_stage(
     verdicts: &mut Vec<Verdict>,
     quantities: &mut Map<String, Value>,
     tol: &Tolerances,
-) {
-    if let Err(e) = spectral_stage_inner(
+) -> Result<()> {
+    match spectral_stage_inner(
         chain, obs, model, settings, handover, verdicts, quantities, tol,
     ) {
-        // A numerical failure (or an impossible burn-in) makes every spectral check inconclusive.
+        Ok(()) => Ok(()),
+        // An estimator size the user chose (window, explicit burn-in) beyond what the exact
+        // recursion can run is bad input (CLI.md: absurd sizes exit 2), not an inconclusive audit.
+        Err(e @ Error::TooLarge { .. }) => Err(e),
+        Err(e) => {
+            spectral_inconclusive(&e, verdicts, tol);
+            Ok(())
+        }
+    }
+}
+
+/// A numerical failure makes every spectral check inconclusive, with the failure as the reason.
+fn spectral_inconclusive(e: &Error, verdicts: &mut Vec<Verdict>, tol: &Tolerances) {
+    {
         for id in [
             "A4",
             "A5.burn-in",
@@ -299,7 +312,7 @@ pub fn audit_kernel(
             &mut verdicts,
             &mut quantities,
             &opts.tolerances,
-        );
+        )?;
     }
     let f4 = model.fingerprint();
     verdicts.insert(0, exact::check_fixed_parameters(f0, &[f1, f2, f3, f4]));
@@ -323,7 +336,7 @@ pub fn audit_kernel(
 
 /// Audits a chain read from a matrix (no kernel code, so no step-consistency check; A1 fingerprints
 /// the matrix itself).
-pub fn audit_chain(chain: &ExactChain, opts: &AuditOptions) -> AuditReport {
+pub fn audit_chain(chain: &ExactChain, opts: &AuditOptions) -> Result<AuditReport> {
     audit_chain_with(chain, None, opts)
 }
 
@@ -333,7 +346,7 @@ pub fn audit_chain_with(
     chain: &ExactChain,
     obs: Option<&Observables>,
     opts: &AuditOptions,
-) -> AuditReport {
+) -> Result<AuditReport> {
     let fp = |c: &ExactChain| {
         let mut f = crate::model::Fingerprint::default();
         c.p.iter().chain(&c.pi).for_each(|&x| f.f64(x));
@@ -361,12 +374,12 @@ pub fn audit_chain_with(
             &mut verdicts,
             &mut quantities,
             &opts.tolerances,
-        );
+        )?;
     }
     verdicts.insert(0, exact::check_fixed_parameters(f0, &[fp(chain)]));
     verdicts.extend(undefined_verdicts());
     let verdicts = select(verdicts, &opts.only);
-    AuditReport {
+    Ok(AuditReport {
         tool: "mcmc-audit".into(),
         version: env!("CARGO_PKG_VERSION").into(),
         spec: String::new(),
@@ -379,7 +392,7 @@ pub fn audit_chain_with(
         summary: Summary::of(&verdicts),
         quantities,
         verdicts,
-    }
+    })
 }
 
 fn need<T: Copy>(v: Option<T>, file: &str, field: &str, family: &str) -> Result<T> {
@@ -560,6 +573,24 @@ fn check_gradient_len(file: &str, g: Option<&Vec<f64>>, k: usize) -> Result<()> 
     }
 }
 
+/// A size limit hit while auditing names the spec field the user set (`estimator.window`, …): report
+/// it as that field of the spec file (exit 2). Other errors pass through.
+fn input_error(file: &str, e: Error) -> Error {
+    match e {
+        Error::TooLarge {
+            what,
+            size,
+            limit,
+            why,
+        } => Error::field(
+            file,
+            what,
+            format!("{size} exceeds the limit {limit} ({why})"),
+        ),
+        e => e,
+    }
+}
+
 /// Runs the audit a spec file describes.
 pub fn run_spec(path: &Path, eigenvalues: Option<usize>) -> Result<AuditReport> {
     let spec = AuditSpec::load(path)?;
@@ -602,7 +633,7 @@ pub fn run_spec(path: &Path, eigenvalues: Option<usize>) -> Result<AuditReport> 
             }
             check_gradient_len(&file, g.g.as_ref(), obs.as_ref().map_or(0, |o| o.len()))?;
         }
-        audit_chain_with(&chain, obs.as_ref(), &opts)
+        audit_chain_with(&chain, obs.as_ref(), &opts).map_err(|e| input_error(&file, e))?
     } else {
         if spec.sampling.is_some() {
             let mut r = sampled::run(&spec, path, &opts)?;
@@ -617,7 +648,7 @@ pub fn run_spec(path: &Path, eigenvalues: Option<usize>) -> Result<AuditReport> 
         }
         let (rule, blocks, scan) = kernel_choice(&spec.kernel.clone().unwrap_or_default());
         let kernel = build_kernel(model.clone(), rule, &blocks, scan, &file)?;
-        audit_kernel(model.as_ref(), &kernel, &opts)?
+        audit_kernel(model.as_ref(), &kernel, &opts).map_err(|e| input_error(&file, e))?
     };
     report.spec = file;
     Ok(report)

@@ -90,6 +90,7 @@ fn cases() -> Vec<Case> {
         Case { name: "metropolis blocks", spec: "[model]\nfamily = \"rbm\"\nn = 4\n[kernel]\nupdate = \"metropolis\"\nblocks = \"bipartite\"\n".into(), files: vec![], expect: vec!["kernel.update"] },
         Case { name: "unknown check id", spec: "[model]\nfamily = \"sk\"\nn = 3\n[checks]\nonly = [\"A99\"]\n".into(), files: vec![], expect: vec!["checks", "A99"] },
         Case { name: "negative tolerance", spec: "[model]\nfamily = \"sk\"\nn = 3\n[checks.tolerance]\n\"A2.detailed-balance\" = -1.0\n".into(), files: vec![], expect: vec!["checks.tolerance.A2.detailed-balance"] },
+        Case { name: "absurd window", spec: "[model]\nfamily = \"curie-weiss\"\nn = 6\n[estimator]\nburn_in = 10\nwindow = 100000000000000\n".into(), files: vec![], expect: vec!["spec.toml", "estimator.window", "exceeds the limit"] },
         Case { name: "nan beta", spec: "[model]\nfamily = \"sk\"\nn = 3\nbeta = nan\n".into(), files: vec![], expect: vec!["model.beta", "not finite"] },
         Case { name: "kernel with matrix", spec: matrix_spec("[kernel]\nscan = \"random\"\n"), files: vec![("P.npy", ok)], expect: vec!["kernel", "matrix"] },
     ]

@@ -21,7 +21,7 @@ fn status(r: &mcmc_audit::audit::AuditReport, id: &str) -> Status {
 
 fn matrix_audit(p: Vec<f64>, n: usize, pi: Option<Vec<f64>>) -> mcmc_audit::audit::AuditReport {
     let c = ExactChain::from_matrix(p, n, pi, "test matrix".into()).unwrap();
-    audit_chain(&c, &AuditOptions::default())
+    audit_chain(&c, &AuditOptions::default()).unwrap()
 }
 
 fn gibbs(model: Pairwise, scan: Scan) -> mcmc_audit::audit::AuditReport {
