@@ -6,6 +6,9 @@ use std::process::Command;
 
 use serde_json::Value;
 
+mod common;
+use common::verdict_status as status;
+
 /// A fresh scratch directory per call (tests run in parallel; a path keyed on the spec's length
 /// was shared by two specs of equal length and raced).
 fn scratch() -> std::path::PathBuf {
@@ -36,18 +39,6 @@ fn torus(beta: f64, patterns: usize) -> String {
          [kernel]\nscan = \"symmetrized\"\nblocks = \"coloring\"\n\
          [sampling]\nchains = 4\nsweeps = 4000\nburn_in = 100\ndoubling_from = 250\nseed = 3\n"
     )
-}
-
-fn status(r: &Value, id: &str) -> String {
-    r["verdicts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|v| v["id"] == id)
-        .unwrap()["status"]
-        .as_str()
-        .unwrap()
-        .to_string()
 }
 
 //= test:E.doubling

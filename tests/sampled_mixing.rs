@@ -4,6 +4,9 @@
 use std::process::Command;
 
 use mcmc_audit::checks::{Status, Tolerances};
+
+mod common;
+use common::verdict_status;
 use mcmc_audit::sampled::calibration::ar1;
 use mcmc_audit::sampled::mixing::{check_mixing, mixing_rhat};
 use mcmc_audit::sampled::{Convention, Draws};
@@ -78,15 +81,7 @@ fn trace_fails_chains_whose_own_tau_is_resolved_but_which_never_met() {
         .unwrap();
     std::fs::remove_dir_all(&dir).ok();
     let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let status = |id: &str| {
-        r["verdicts"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|v| v["id"] == id)
-            .unwrap()["status"]
-            .clone()
-    };
+    let status = |id: &str| verdict_status(&r, id);
     // The programme's per-chain rules are satisfied ...
     assert_eq!(status("E.doubling"), "pass", "{r}");
     assert_eq!(status("A6.sampled"), "pass", "{r}");

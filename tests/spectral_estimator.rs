@@ -31,6 +31,48 @@ fn rbm_two_block(scan: Scan, patterns: usize, beta: f64, seed: u64) -> (ExactCha
     (ExactChain::from_kernel(m.as_ref(), &k).unwrap(), k)
 }
 
+/// The exact window MSE after burn-in `b` agrees with 400 Monte Carlo runs of the kernel's own
+/// `sample` from the uniform start, within `MC_STANDARD_ERRORS` standard errors.
+fn assert_exact_matches_monte_carlo(
+    label: &str,
+    kernel: &Kernel,
+    c: &ExactChain,
+    obs: &Observables,
+    s: &Spectrum,
+    b: u64,
+    k: u64,
+) {
+    let ex = exact_window_stats(c, Some(s), obs, &Init::Uniform, b, &[k]).unwrap();
+    let mc = monte_carlo_mse(
+        kernel,
+        c.n_states.ilog2() as usize,
+        &c.pi,
+        obs,
+        McPlan {
+            burn_in: b,
+            window: k,
+            runs: 400,
+            seed: 0x5eed,
+        },
+    );
+    let diff = (ex[0].total_mse() - mc.mean).abs();
+    eprintln!(
+        "MC check ({label}): exact {:.6e}, MC {:.6e} ± {:.2e} (rel diff {:.2}%, {:.2} SE)",
+        ex[0].total_mse(),
+        mc.mean,
+        mc.standard_error,
+        100.0 * diff / ex[0].total_mse(),
+        diff / mc.standard_error
+    );
+    assert!(
+        diff <= tt::MC_STANDARD_ERRORS * mc.standard_error,
+        "{label}: exact {} vs MC {} ± {}",
+        ex[0].total_mse(),
+        mc.mean,
+        mc.standard_error
+    );
+}
+
 fn with_fields() -> Pairwise {
     let sk = generators::sk(4, 1.4, 5).unwrap();
     Pairwise::new("sk+h", 4, 1.4, sk.edges(), Some(vec![0.5, -0.3, 0.2, 0.1])).unwrap()
@@ -153,35 +195,7 @@ fn exact_mse_agrees_with_monte_carlo_runs_of_the_kernel() {
         let obs = Observables::pairs(n);
         let s = Spectrum::new(&c, None).unwrap();
         let b = auto_burn_in(1.0 - s.sigma[1]).min(2000);
-        let ex = exact_window_stats(&c, Some(&s), &obs, &Init::Uniform, b, &[k]).unwrap();
-        let mc = monte_carlo_mse(
-            &kernel,
-            n,
-            &c.pi,
-            &obs,
-            McPlan {
-                burn_in: b,
-                window: k,
-                runs: 400,
-                seed: 0x5eed,
-            },
-        );
-        let diff = (ex[0].total_mse() - mc.mean).abs();
-        eprintln!(
-            "MC check: exact {:.6e}, MC {:.6e} ± {:.2e} (rel diff {:.2}%, {:.2} SE)",
-            ex[0].total_mse(),
-            mc.mean,
-            mc.standard_error,
-            100.0 * diff / ex[0].total_mse(),
-            diff / mc.standard_error
-        );
-        assert!(
-            diff <= tt::MC_STANDARD_ERRORS * mc.standard_error,
-            "exact {} vs MC {} ± {}",
-            ex[0].total_mse(),
-            mc.mean,
-            mc.standard_error
-        );
+        assert_exact_matches_monte_carlo(&c.description, &kernel, &c, &obs, &s, b, k);
     }
 }
 
@@ -290,33 +304,6 @@ fn folded_dense_mse_agrees_with_monte_carlo_runs_of_a_block_sweep() {
     let obs = Observables::pairs(6);
     let s = Spectrum::new(&c, Some(6)).unwrap();
     assert_eq!(s.flip_spins(), Some(6));
-    let (b, k) = (auto_burn_in(1.0 - s.sigma[1]).min(2000), 40u64);
-    let ex = exact_window_stats(&c, Some(&s), &obs, &Init::Uniform, b, &[k]).unwrap();
-    let mc = monte_carlo_mse(
-        &kernel,
-        6,
-        &c.pi,
-        &obs,
-        McPlan {
-            burn_in: b,
-            window: k,
-            runs: 400,
-            seed: 0x5eed,
-        },
-    );
-    let diff = (ex[0].total_mse() - mc.mean).abs();
-    eprintln!(
-        "MC check (block sweep): exact {:.6e}, MC {:.6e} ± {:.2e} ({:.2} SE)",
-        ex[0].total_mse(),
-        mc.mean,
-        mc.standard_error,
-        diff / mc.standard_error
-    );
-    assert!(
-        diff <= tt::MC_STANDARD_ERRORS * mc.standard_error,
-        "exact {} vs MC {} ± {}",
-        ex[0].total_mse(),
-        mc.mean,
-        mc.standard_error
-    );
+    let b = auto_burn_in(1.0 - s.sigma[1]).min(2000);
+    assert_exact_matches_monte_carlo("block sweep", &kernel, &c, &obs, &s, b, 40);
 }

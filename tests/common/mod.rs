@@ -5,6 +5,7 @@ use serde_json::Value;
 /// Rounds every non-integer JSON number to 3 significant digits and replaces run-dependent strings
 /// (`version`, and `file` when `mask_file`) by placeholders, so a snapshot pins the report's values
 /// at the digits a reader compares, not the last bits.
+#[allow(dead_code)] // not every test crate that includes this module uses it
 pub fn round_json(v: &mut Value, mask_file: bool) {
     match v {
         Value::Number(n) => {
@@ -31,4 +32,18 @@ pub fn round_json(v: &mut Value, mask_file: bool) {
         }
         _ => {}
     }
+}
+
+/// The `status` of verdict `id` in a JSON report (`audit` or `trace`); panics if absent.
+#[allow(dead_code)] // not every test crate that includes this module uses it
+pub fn verdict_status(r: &Value, id: &str) -> String {
+    r["verdicts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["id"] == id)
+        .unwrap_or_else(|| panic!("no verdict {id}"))["status"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
