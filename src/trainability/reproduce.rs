@@ -378,7 +378,8 @@ pub fn run_rbm1_with(spec: &Rbm1Spec) -> Result<ReproduceReport> {
     }
     let summary = summary(
         &cells,
-        serde_json::json!({"struct_perp_tracks": "92-99 % of RBM cases"}),
+        // The same keys as exp1 (CLI.md's `reproduce` shape); no single-gap figure was published for RBMs.
+        serde_json::json!({"struct_perp_tracks": "92-99 % of RBM cases", "single_relevant_gap_tracks": null}),
     );
     Ok(ReproduceReport {
         experiment: "rbm1".into(),
