@@ -102,28 +102,26 @@ impl Default for SpectralSettings {
     }
 }
 
-/// Runs the spectral checks on a chain and merges their verdicts and quantities.
-/// What the exact stage hands on to the spectral stage: the flip-blocking decision and the
-/// spectrum A3 computed (so an audit runs one dense eigendecomposition).
-struct Handover {
+/// What the spectral stage works on: the chain, its observables, the model (absent for a matrix) and
+/// the settings, with what the exact stage hands on — the flip-blocking decision and the spectrum A3
+/// computed (so an audit runs one dense eigendecomposition).
+struct SpectralJob<'a> {
+    chain: &'a ExactChain,
+    obs: &'a Observables,
+    model: Option<&'a dyn Model>,
+    settings: &'a SpectralSettings,
     flip: Option<usize>,
     spectrum: Option<Spectrum>,
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Runs the spectral checks on a chain and merges their verdicts and quantities.
 fn spectral_stage(
-    chain: &ExactChain,
-    obs: &Observables,
-    model: Option<&dyn Model>,
-    settings: &SpectralSettings,
-    handover: Handover,
+    job: SpectralJob,
     verdicts: &mut Vec<Verdict>,
     quantities: &mut Map<String, Value>,
     tol: &Tolerances,
 ) -> Result<()> {
-    match spectral_stage_inner(
-        chain, obs, model, settings, handover, verdicts, quantities, tol,
-    ) {
+    match spectral_stage_inner(job, verdicts, quantities, tol) {
         Ok(()) => Ok(()),
         // An estimator size the user chose (window, explicit burn-in) beyond what the exact
         // recursion can run is bad input (CLI.md: absurd sizes exit 2), not an inconclusive audit.
@@ -137,39 +135,40 @@ fn spectral_stage(
 
 /// A numerical failure makes every spectral check inconclusive, with the failure as the reason.
 fn spectral_inconclusive(e: &Error, verdicts: &mut Vec<Verdict>, tol: &Tolerances) {
-    {
-        for id in [
-            "A4",
-            "A5.burn-in",
-            "A5.bias",
-            "A5",
-            "A6",
-            "A7",
-            "A8",
-            "A9",
-            "O1.a",
-            "O1.b",
-        ] {
-            verdicts.push(
-                Verdict::new(id, tol.get(id))
-                    .with_status(Status::Inconclusive)
-                    .reason(format!("spectral stage failed: {e}")),
-            );
-        }
+    for id in [
+        "A4",
+        "A5.burn-in",
+        "A5.bias",
+        "A5",
+        "A6",
+        "A7",
+        "A8",
+        "A9",
+        "O1.a",
+        "O1.b",
+    ] {
+        verdicts.push(
+            Verdict::new(id, tol.get(id))
+                .with_status(Status::Inconclusive)
+                .reason(format!("spectral stage failed: {e}")),
+        );
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn spectral_stage_inner(
-    chain: &ExactChain,
-    obs: &Observables,
-    model: Option<&dyn Model>,
-    settings: &SpectralSettings,
-    handover: Handover,
+    job: SpectralJob,
     verdicts: &mut Vec<Verdict>,
     quantities: &mut Map<String, Value>,
     tol: &Tolerances,
 ) -> Result<()> {
+    let SpectralJob {
+        chain,
+        obs,
+        model,
+        settings,
+        flip,
+        spectrum,
+    } = job;
     let passed = |id: &str| {
         verdicts
             .iter()
@@ -188,8 +187,8 @@ fn spectral_stage_inner(
     let estimate = settings.estimator_given || gradient.is_some();
     let inp = crate::checks::spectral::SpectralInputs {
         n_spins: model.map(|m| m.n_spins()),
-        flip: handover.flip,
-        spectrum: handover.spectrum,
+        flip,
+        spectrum,
         reversible: passed("A2"),
         irreducible: passed("A3.irreducible"),
         judge_estimator: settings.estimator_given,
@@ -299,20 +298,15 @@ pub fn audit_kernel(
     let mut quantities = exact_quantities(&q, opts.eigenvalues);
     if let Some(ss) = &opts.spectral {
         let obs = Observables::for_model(model, ss.set);
-        let handover = Handover {
+        let job = SpectralJob {
+            chain: &chain,
+            obs: &obs,
+            model: Some(model),
+            settings: ss,
             flip,
             spectrum: q.spectrum.take(),
         };
-        spectral_stage(
-            &chain,
-            &obs,
-            Some(model),
-            ss,
-            handover,
-            &mut verdicts,
-            &mut quantities,
-            &opts.tolerances,
-        )?;
+        spectral_stage(job, &mut verdicts, &mut quantities, &opts.tolerances)?;
     }
     let f4 = model.fingerprint();
     verdicts.insert(0, exact::check_fixed_parameters(f0, &[f1, f2, f3, f4]));
@@ -361,20 +355,15 @@ pub fn audit_chain_with(
     let (mut verdicts, mut q) = exact::run_all(chain, &opts.tolerances, &plan);
     let mut quantities = exact_quantities(&q, opts.eigenvalues);
     if let (Some(ss), Some(obs)) = (&opts.spectral, obs) {
-        let handover = Handover {
+        let job = SpectralJob {
+            chain,
+            obs,
+            model: None,
+            settings: ss,
             flip: None,
             spectrum: q.spectrum.take(),
         };
-        spectral_stage(
-            chain,
-            obs,
-            None,
-            ss,
-            handover,
-            &mut verdicts,
-            &mut quantities,
-            &opts.tolerances,
-        )?;
+        spectral_stage(job, &mut verdicts, &mut quantities, &opts.tolerances)?;
     }
     verdicts.insert(0, exact::check_fixed_parameters(f0, &[fp(chain)]));
     verdicts.extend(undefined_verdicts());
