@@ -170,11 +170,10 @@ fn finite_k_weight_closed_form_agrees_with_the_direct_sum() {
 fn spectral_burn_in_law_matches_explicit_steps() {
     let (c, _) = build(generators::hopfield(6, 2, 1.5, 0).unwrap(), Scan::Random);
     let s = Spectrum::new(&c, Some(6)).unwrap();
-    let cols = Columns::new(&c);
     let mu0 = Init::Uniform.law(&c);
     for b in [1u64, 17, 300] {
-        let spectral = burned_in_law(&c, Some(&s), &cols, &mu0, b).unwrap();
-        let steps = burned_in_law(&c, None, &cols, &mu0, b).unwrap();
+        let spectral = burned_in_law(&c, Some(&s), &mu0, b).unwrap();
+        let steps = burned_in_law(&c, None, &mu0, b).unwrap();
         for (x, y) in spectral.iter().zip(&steps) {
             assert!(tt::BURN_IN_LAW.accepts(x - y, 1), "B={b}: {x} vs {y}");
         }

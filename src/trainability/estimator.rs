@@ -126,11 +126,11 @@ impl Columns {
     }
 }
 
-/// `ν = μ0 P^B`: spectral on a reversible chain (spectrum given), else B sparse steps.
+/// `ν = μ0 P^B`: spectral on a reversible chain (spectrum given), else B sparse steps (P by columns,
+/// built only on that route).
 pub fn burned_in_law(
     chain: &ExactChain,
     spec: Option<&Spectrum>,
-    cols: &Columns,
     mu0: &[f64],
     b: u64,
 ) -> Result<Vec<f64>> {
@@ -151,6 +151,7 @@ pub fn burned_in_law(
             Ok(v.iter().zip(&s.sqrt_pi).map(|(v, r)| v * r).collect())
         }
         None => {
+            let cols = Columns::new(chain);
             const MAX_WORK: f64 = 1e11;
             if b as f64 * cols.nnz() as f64 > MAX_WORK {
                 return Err(Error::TooLarge {
@@ -165,7 +166,6 @@ pub fn burned_in_law(
             for _ in 0..b {
                 a = cols.left_mul(&a);
             }
-            let _ = chain;
             Ok(a)
         }
     }
@@ -183,17 +183,12 @@ pub fn exact_window_stats(
 ) -> Result<Vec<WindowStats>> {
     let n = chain.n_states;
     let k = obs.len();
-    let cols = Columns::new(chain);
-    let mu0 = init.law(chain);
-    let nu = if *init == Init::Stationary {
-        chain.pi.clone()
-    } else {
-        burned_in_law(chain, spec, &cols, &mu0, burn_in)?
-    };
-    let fc: Vec<Vec<f64>> = obs.values.iter().map(|f| centered(&chain.pi, f)).collect();
+    // Route and work guard first, from the non-zero count alone: the column lists are built only for
+    // the sparse route (on a dense P they would copy all n² entries for nothing).
+    let nnz = chain.p.par_iter().filter(|&&p| p != 0.0).count();
     let kmax = windows.iter().copied().max().unwrap_or(0);
-    let dense = cols.nnz().saturating_mul(DENSE_RATIO) > n.saturating_mul(n);
-    let per_step = if dense { n * n } else { cols.nnz() } as f64 * (k + 1) as f64;
+    let dense = nnz.saturating_mul(DENSE_RATIO) > n.saturating_mul(n);
+    let per_step = if dense { n * n } else { nnz } as f64 * (k + 1) as f64;
     if kmax as f64 * per_step > MAX_WINDOW_WORK {
         return Err(Error::TooLarge {
             what: "estimator.window".into(),
@@ -206,6 +201,13 @@ pub fn exact_window_stats(
             ),
         });
     }
+    let mu0 = init.law(chain);
+    let nu = if *init == Init::Stationary {
+        chain.pi.clone()
+    } else {
+        burned_in_law(chain, spec, &mu0, burn_in)?
+    };
+    let fc: Vec<Vec<f64>> = obs.values.iter().map(|f| centered(&chain.pi, f)).collect();
     let mut out = Vec::new();
     let mut emit = |t: u64, m1: &[f64], m2: &[f64]| {
         if windows.contains(&t) {
@@ -232,7 +234,7 @@ pub fn exact_window_stats(
         });
         dense_window_recursion(chain, fold, &nu, &fc, kmax, &mut emit);
     } else {
-        sparse_window_recursion(&cols, nu, &fc, kmax, &mut emit);
+        sparse_window_recursion(&Columns::new(chain), nu, &fc, kmax, &mut emit);
     }
     // Report in the order the windows were asked for.
     Ok(windows
