@@ -13,7 +13,7 @@
 use std::sync::Arc;
 
 use mcmc_audit::gate::{check_kernel, failures};
-use mcmc_audit::kernel::{ChainRng, Kernel, Law, Update};
+use mcmc_audit::kernel::{Kernel, Law, Update};
 use mcmc_audit::model::{Model, Pairwise, generators};
 use mcmc_audit::numeric::unit_f64;
 use rand::Rng;
@@ -46,7 +46,7 @@ impl Update for MyMetropolis {
         }
     }
     /// The sampler's own fast path.
-    fn sample(&self, x: &mut [i8], rng: &mut ChainRng, _: &mut Law) {
+    fn sample(&self, x: &mut [i8], rng: &mut dyn Rng, _: &mut Law) {
         if unit_f64(rng.next_u64()) < self.accept(x) {
             x[self.site] = -x[self.site];
         }

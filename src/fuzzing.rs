@@ -1,15 +1,18 @@
-//! Fuzz entry points: plain functions over bytes that must never panic, hang or allocate absurdly.
-//! `fuzz/` (cargo-fuzz, its own workspace) calls them; `tests/fuzz_corpus.rs` replays the committed
-//! corpus through them in every ordinary `cargo test`.
+//! Fuzz entry points (feature `fuzzing`): plain functions over bytes that must never panic, hang or
+//! allocate absurdly. `fuzz/` (cargo-fuzz, its own workspace) calls them; `tests/fuzz_corpus.rs`
+//! replays the committed corpus through them in every ordinary `cargo test`.
 
 use std::path::Path;
 
-use crate::audit::{AuditOptions, audit_chain, build_model};
 use crate::exact::{ExactChain, matrix};
-use crate::spec::audit::AuditSpec;
+use crate::pipeline::audit::{AuditOptions, audit_chain};
+use crate::spec::{AuditSpec, ModelSpec};
 
 /// Largest model or matrix the fuzz bodies go on to audit (keeps each input fast).
 const FUZZ_AUDIT_LIMIT: usize = 16;
+
+/// Largest model the spec body builds.
+const FUZZ_MODEL_SPINS: usize = 8;
 
 /// Parses bytes as an audit spec; when valid and small, builds its model.
 pub fn spec(data: &[u8]) {
@@ -19,8 +22,19 @@ pub fn spec(data: &[u8]) {
     let Ok(s) = AuditSpec::parse(text, Path::new("fuzz.toml")) else {
         return;
     };
-    if s.model.family != "matrix" && s.model.n.unwrap_or(0) <= 8 {
-        let _ = build_model(&s, "fuzz.toml");
+    let small = match &s.model {
+        ModelSpec::CurieWeiss { n, .. }
+        | ModelSpec::Sk { n, .. }
+        | ModelSpec::Hopfield { n, .. }
+        | ModelSpec::Ising { n, .. } => *n <= FUZZ_MODEL_SPINS,
+        ModelSpec::Rbm {
+            visible, hidden, ..
+        } => visible + hidden <= FUZZ_MODEL_SPINS,
+        ModelSpec::Torus(p) => p.side <= FUZZ_MODEL_SPINS,
+        ModelSpec::Matrix { .. } => false,
+    };
+    if small {
+        let _ = s.build_model();
     }
 }
 

@@ -1,14 +1,30 @@
 //! The library as a CI gate for someone else's sampler: implement [`crate::kernel::Update`] for your
 //! update rule (its `law`, and optionally a fast `sample`), compose it into a [`Kernel`], and call
 //! [`assert_kernel_passes`] from your own `cargo test`.
+//!
+//! # Examples
+//!
+//! ```
+//! use std::sync::Arc;
+//! use mcmc_audit::prelude::*;
+//!
+//! let model: Arc<dyn Model> = Arc::new(generators::curie_weiss(4, 0.5).unwrap());
+//! let kernel = build_kernel(model.clone(), Rule::Gibbs, &Blocks::Sites, Scan::Random).unwrap();
+//! mcmc_audit::gate::assert_kernel_passes(model.as_ref(), &kernel);
+//! ```
 
-use crate::audit::{AuditOptions, AuditReport, audit_kernel};
 use crate::checks::Status;
 use crate::error::Result;
 use crate::kernel::Kernel;
 use crate::model::Model;
+use crate::pipeline::audit::{AuditOptions, audit_kernel};
+use crate::report::AuditReport;
 
 /// Runs every exact check on a small instance of the model (N ≤ 13) and returns the report.
+///
+/// # Errors
+///
+/// A model too large for the dense exact operator, or one whose `log Z` is not finite.
 pub fn check_kernel(model: &dyn Model, kernel: &Kernel) -> Result<AuditReport> {
     audit_kernel(model, kernel, &AuditOptions::default())
 }
@@ -44,6 +60,10 @@ pub fn failures(report: &AuditReport) -> Vec<String> {
 }
 
 /// Panics (failing the caller's test) with one line per failing required check.
+///
+/// # Panics
+///
+/// When a required check fails or is inconclusive, or the kernel cannot be audited.
 #[track_caller]
 pub fn assert_kernel_passes(model: &dyn Model, kernel: &Kernel) {
     let report = match check_kernel(model, kernel) {

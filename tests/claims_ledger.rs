@@ -154,7 +154,7 @@ fn validated_can_never_be_assigned() {
         e.contains("outcome_token") && e.contains("validated"),
         "{e}"
     );
-    let json = builtin_report().json();
+    let json = mcmc_audit::report::claims::json(&builtin_report());
     assert!(!json.contains("\"tag\": \"validated\""));
     assert!(!json.to_ascii_lowercase().contains("validated\""));
 }
@@ -184,7 +184,7 @@ fn malformed_ledgers_are_rejected_naming_file_and_field() {
             "duplicate id",
         ),
         (
-            "tolerance = { kind = \"rel\", value = 0.1 }\nnote = \"Pass when every",
+            "tolerance = { kind = \"rel\", value = 0.1, direction = \"at-most\" }\nnote = \"Pass when every",
             "note = \"Pass when every",
             "must state its tolerance",
         ),
@@ -257,8 +257,8 @@ fn measure_only_never_yields_a_hypothesis_verdict() {
         ClaimStatus::Pass
     );
     let hyp = parse_edited(
-        "scope = \"consistency\"\ntolerance = { kind = \"exact\", value = 0 }\nnote = \"Checks R*",
-        "scope = \"hypothesis\"\ntolerance = { kind = \"exact\", value = 0 }\nnote = \"Checks R*",
+        "scope = \"consistency\"\ntolerance = { kind = \"exact\", value = 0, direction = \"equal\" }\nnote = \"Checks R*",
+        "scope = \"hypothesis\"\ntolerance = { kind = \"exact\", value = 0, direction = \"equal\" }\nnote = \"Checks R*",
     )
     .unwrap();
     assert_eq!(
@@ -314,19 +314,24 @@ fn withdrawn_and_superseded_claims_stay_marked() {
 #[test]
 fn every_implemented_check_is_cited_and_tested() {
     let root = env!("CARGO_MANIFEST_DIR");
-    let read_dir = |d: &str, prefix: &str| -> String {
-        let mut s = String::new();
-        for e in std::fs::read_dir(format!("{root}/{d}")).unwrap() {
+    fn read_dir(d: &std::path::Path, prefix: &str, s: &mut String) {
+        for e in std::fs::read_dir(d).unwrap() {
             let p = e.unwrap().path();
             let name = p.file_name().unwrap().to_string_lossy().to_string();
-            if name.starts_with(prefix) && name.ends_with(".rs") {
-                s += &std::fs::read_to_string(&p).unwrap();
+            if p.is_dir() {
+                read_dir(&p, prefix, s);
+            } else if name.starts_with(prefix) && name.ends_with(".rs") {
+                *s += &std::fs::read_to_string(&p).unwrap();
             }
         }
+    }
+    let collect = |d: &str, prefix: &str| {
+        let mut s = String::new();
+        read_dir(std::path::Path::new(&format!("{root}/{d}")), prefix, &mut s);
         s
     };
-    let src = read_dir("src/claims", "");
-    let tests = read_dir("tests", "claims_");
+    let src = collect("src/claims", "");
+    let tests = collect("tests", "claims_");
     let ids = |text: &str, marker: &str| -> Vec<String> {
         text.lines()
             .filter_map(|l| l.trim().strip_prefix(marker).map(|s| s.trim().to_string()))

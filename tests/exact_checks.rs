@@ -3,30 +3,29 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use mcmc_audit::audit::{AuditOptions, audit_chain, audit_kernel};
+use mcmc_audit::pipeline::audit::{AuditOptions, audit_chain, audit_kernel};
 use mcmc_audit::checks::Status;
 use mcmc_audit::exact::ExactChain;
 use mcmc_audit::kernel::build::{Blocks, Rule, Scan, build_kernel};
 use mcmc_audit::kernel::updates::HeatBathSite;
-use mcmc_audit::kernel::{ChainRng, Kernel, Law, Update};
+use mcmc_audit::kernel::{Kernel, Law, Update};
 use mcmc_audit::model::{Model, Pairwise, Spins, generators};
 use mcmc_audit::numeric::{logistic_neg, unit_f64};
-use rand::Rng;
 
-fn status(r: &mcmc_audit::audit::AuditReport, id: &str) -> Status {
+fn status(r: &mcmc_audit::report::AuditReport, id: &str) -> Status {
     r.verdict(id)
         .unwrap_or_else(|| panic!("no verdict {id}"))
         .status
 }
 
-fn matrix_audit(p: Vec<f64>, n: usize, pi: Option<Vec<f64>>) -> mcmc_audit::audit::AuditReport {
+fn matrix_audit(p: Vec<f64>, n: usize, pi: Option<Vec<f64>>) -> mcmc_audit::report::AuditReport {
     let c = ExactChain::from_matrix(p, n, pi, "test matrix".into()).unwrap();
     audit_chain(&c, &AuditOptions::default()).unwrap()
 }
 
-fn gibbs(model: Pairwise, scan: Scan) -> mcmc_audit::audit::AuditReport {
+fn gibbs(model: Pairwise, scan: Scan) -> mcmc_audit::report::AuditReport {
     let m: Arc<dyn Model> = Arc::new(model);
-    let k = build_kernel(m.clone(), Rule::Gibbs, &Blocks::Sites, scan, "t").unwrap();
+    let k = build_kernel(m.clone(), Rule::Gibbs, &Blocks::Sites, scan).unwrap();
     audit_kernel(m.as_ref(), &k, &AuditOptions::default()).unwrap()
 }
 
@@ -127,7 +126,6 @@ fn metropolis_can_fail_nonnegativity() {
         Rule::Metropolis,
         &Blocks::Sites,
         Scan::Random,
-        "t",
     )
     .unwrap();
     let r = audit_kernel(m.as_ref(), &k, &AuditOptions::default()).unwrap();
@@ -145,7 +143,7 @@ impl Update for FastButWrong {
     fn law(&self, x: &[i8], law: &mut Law) {
         self.0.law(x, law)
     }
-    fn sample(&self, x: &mut [i8], rng: &mut ChainRng, _: &mut Law) {
+    fn sample(&self, x: &mut [i8], rng: &mut dyn rand::Rng, _: &mut Law) {
         let h = self.0.model.local_field(x, self.0.site);
         let p = logistic_neg(-4.0 * self.0.model.beta() * h);
         x[self.0.site] = if unit_f64(rng.next_u64()) < p { 1 } else { -1 };
@@ -215,7 +213,7 @@ fn drifting_parameters_fail_a1() {
         inner: generators::curie_weiss(4, 1.0).unwrap(),
         calls: AtomicU64::new(0),
     });
-    let k = build_kernel(m.clone(), Rule::Gibbs, &Blocks::Sites, Scan::Random, "t").unwrap();
+    let k = build_kernel(m.clone(), Rule::Gibbs, &Blocks::Sites, Scan::Random).unwrap();
     let r = audit_kernel(m.as_ref(), &k, &AuditOptions::default()).unwrap();
     assert_eq!(status(&r, "A1"), Status::Fail);
     assert_eq!(r.exit_code(), 1);
@@ -224,7 +222,7 @@ fn drifting_parameters_fail_a1() {
 #[test]
 fn only_selects_a_parent_and_its_sub_checks() {
     let m: Arc<dyn Model> = Arc::new(generators::curie_weiss(4, 1.0).unwrap());
-    let k = build_kernel(m.clone(), Rule::Gibbs, &Blocks::Sites, Scan::Random, "t").unwrap();
+    let k = build_kernel(m.clone(), Rule::Gibbs, &Blocks::Sites, Scan::Random).unwrap();
     let opts = AuditOptions {
         only: Some(vec!["A2".into()]),
         ..Default::default()
@@ -252,8 +250,7 @@ impl Update for NaiveHeatBath {
     }
     fn law(&self, x: &[i8], law: &mut Law) {
         let h = self.0.model.local_field(x, self.0.site);
-        law.sites.push(self.0.site);
-        law.p_up.push(logistic_neg(-2.0 * self.0.model.beta() * h));
+        law.push_site_up(self.0.site, logistic_neg(-2.0 * self.0.model.beta() * h));
     }
 }
 

@@ -5,13 +5,27 @@ use std::sync::Arc;
 
 use mcmc_audit::checks::Status;
 use mcmc_audit::checks::Tolerances;
-use mcmc_audit::checks::local::run_local;
+use mcmc_audit::checks::local::{judge, thresholds};
+use mcmc_audit::checks::Verdict;
+use mcmc_audit::exact::local::{LocalResiduals, local_residuals};
 use mcmc_audit::kernel::Update;
 use mcmc_audit::kernel::build::Scan;
 use mcmc_audit::kernel::fast::FastGibbs;
 use mcmc_audit::kernel::tempering::{Swap, product_model};
 use mcmc_audit::kernel::updates::HeatBathSite;
 use mcmc_audit::model::Model;
+
+/// The local residual scan and its two verdicts (what a sampled audit runs).
+fn run_local(
+    model: &dyn Model,
+    updates: &[Arc<dyn Update>],
+    pairs: usize,
+    seed: u64,
+    tol: &Tolerances,
+) -> mcmc_audit::Result<(Vec<Verdict>, LocalResiduals)> {
+    let r = local_residuals(model, updates, pairs, seed, thresholds(tol))?;
+    Ok((judge(&r, tol), r))
+}
 use mcmc_audit::model::torus::{Torus, TorusParams};
 
 /// The DTM-like torus: 60×60, degree 12, ±0.5 couplings, β = 0.5 (so |2βh| ≤ 6 and a law stated as
@@ -152,8 +166,10 @@ impl Update for AlwaysSwap {
     }
     fn law(&self, x: &[i8], law: &mut mcmc_audit::kernel::Law) {
         self.0.law(x, law);
-        law.probs[0] = 0.0;
-        law.probs[1] = 1.0;
+        if let mcmc_audit::kernel::Law::Joint { probs, .. } = law {
+            probs[0] = 0.0;
+            probs[1] = 1.0;
+        }
     }
 }
 

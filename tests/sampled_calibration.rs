@@ -9,7 +9,7 @@ use mcmc_audit::exact::ExactChain;
 use mcmc_audit::kernel::build::{Blocks, Rule, Scan, build_kernel};
 use mcmc_audit::model::{Model, generators::curie_weiss, spin_of};
 use mcmc_audit::numeric::tolerance::test::{SOKAL_COVERAGE_BAND, SOKAL_REL_BIAS};
-use mcmc_audit::sampled::calibration::{
+use mcmc_audit::diagnostics::calibration::{
     Calibration, ar1, ar1_tau, calibrate, exact_tau_reversible, observe, simulate,
 };
 
@@ -49,7 +49,6 @@ fn cw_gibbs() -> (Arc<dyn Model>, mcmc_audit::kernel::Kernel, Vec<f64>, f64) {
         Rule::Gibbs,
         &Blocks::Sites,
         Scan::Random,
-        "cw",
     )
     .unwrap();
     let chain = ExactChain::from_kernel(model.as_ref(), &k).unwrap();

@@ -4,13 +4,13 @@
 use std::path::Path;
 
 use mcmc_audit::numeric::tolerance::{rel_diff, test::PEER_CONFORMANCE};
-use mcmc_audit::sampled::diagnostics::Prepared;
-use mcmc_audit::sampled::tau::{SOKAL_C, sokal_tau};
-use mcmc_audit::sampled::trace::read_trace;
-use mcmc_audit::sampled::{Convention, Stat};
+use mcmc_audit::diagnostics::ess::Prepared;
+use mcmc_audit::diagnostics::tau::{SOKAL_C, sokal_tau};
+use mcmc_audit::io::trace::read_trace;
+use mcmc_audit::diagnostics::{Convention, Stat};
 use serde_json::Value;
 
-fn data() -> (Vec<mcmc_audit::sampled::trace::Variable>, Value) {
+fn data() -> (Vec<mcmc_audit::io::trace::Variable>, Value) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/trace");
     let vars = read_trace(&dir.join("inputs.npz")).expect("inputs.npz");
     let text = std::fs::read_to_string(dir.join("expected_arviz.json")).expect("expected json");

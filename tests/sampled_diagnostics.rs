@@ -2,14 +2,14 @@
 //! (specs/conventions.toml): each difference between `posterior` and `arviz` is exercised here.
 
 use mcmc_audit::numeric::tolerance::test::FFT_VS_DIRECT;
-use mcmc_audit::sampled::acf::{autocov_direct, autocov_each, fast_len};
-use mcmc_audit::sampled::calibration::ar1;
-use mcmc_audit::sampled::diagnostics::{Prepared, geyer, rhat_matrix, split};
-use mcmc_audit::sampled::rank::{
+use mcmc_audit::diagnostics::acf::{autocov_direct, autocov_each, fast_len};
+use mcmc_audit::diagnostics::calibration::ar1;
+use mcmc_audit::diagnostics::ess::{Prepared, geyer, rhat_matrix, split};
+use mcmc_audit::diagnostics::rank::{
     argsort, median_sorted, qnorm, z_fold_with, z_scale, z_scale_with,
 };
-use mcmc_audit::sampled::tau::{SOKAL_C, batch_means, geweke, sokal_tau};
-use mcmc_audit::sampled::{Convention, Draws, Undefined};
+use mcmc_audit::diagnostics::tau::{SOKAL_C, batch_means, geweke, sokal_tau};
+use mcmc_audit::diagnostics::{Convention, Draws, Undefined};
 
 fn draws(m: usize, n: usize, f: impl Fn(usize, usize) -> f64) -> Draws {
     let data = (0..m)
@@ -38,7 +38,7 @@ fn fft_autocovariance_equals_the_direct_sum() {
 
 #[test]
 fn lazy_direct_lags_equal_the_fft_across_the_switch() {
-    use mcmc_audit::sampled::acf::{DIRECT_LAGS, LazyAcov};
+    use mcmc_audit::diagnostics::acf::{DIRECT_LAGS, LazyAcov};
     let d = ar1(0.95, 3, 5000, 4);
     let fft = autocov_each(&d.data, 3, 5000);
     let mut direct = LazyAcov::new(&d.data, 3, 5000);
@@ -225,7 +225,7 @@ fn antithetic_chains_hit_the_ess_cap_with_a_warning() {
     assert!((ess - s * s.log10()).abs() < 1e-9 * ess, "{ess}");
     assert!(p.warnings.borrow().iter().any(|w| w.contains("capped")));
     // The Sokal window fails on antithetic chains; the report says so.
-    let (sum, _) = mcmc_audit::sampled::report::summarise("x", &d, &Default::default());
+    let (sum, _) = mcmc_audit::pipeline::trace::summarise("x", &d, &Default::default());
     assert!(
         sum.warnings.iter().any(|w| w.contains("antithetic")),
         "{:?}",

@@ -7,9 +7,10 @@ use mcmc_audit::checks::{Status, Tolerances};
 
 mod common;
 use common::verdict_status;
-use mcmc_audit::sampled::calibration::ar1;
-use mcmc_audit::sampled::mixing::{check_mixing, mixing_rhat};
-use mcmc_audit::sampled::{Convention, Draws};
+use mcmc_audit::diagnostics::calibration::ar1;
+use mcmc_audit::checks::sampled::check_mixing;
+use mcmc_audit::diagnostics::mixing::mixing_rhat;
+use mcmc_audit::diagnostics::{Convention, Draws};
 
 /// AR(1) chains (φ = 0.5, unit variance) shifted by `offset(chain)`.
 fn shifted(chains: usize, n: usize, seed: u64, offset: impl Fn(usize) -> f64) -> Draws {

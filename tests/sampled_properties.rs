@@ -2,10 +2,10 @@
 //! arbitrary CSV text), undefined statistics always carry a reason, and rank-based statistics are
 //! invariant under strictly increasing transformations.
 
-use mcmc_audit::sampled::diagnostics::Prepared;
-use mcmc_audit::sampled::report::{TraceOptions, summarise};
-use mcmc_audit::sampled::trace::parse_csv;
-use mcmc_audit::sampled::{Convention, Draws};
+use mcmc_audit::diagnostics::ess::Prepared;
+use mcmc_audit::pipeline::trace::{TraceOptions, summarise};
+use mcmc_audit::io::trace::parse_csv;
+use mcmc_audit::diagnostics::{Convention, Draws};
 use proptest::prelude::*;
 
 fn value() -> impl Strategy<Value = f64> {

@@ -8,9 +8,11 @@ use mcmc_audit::exact::ExactChain;
 use mcmc_audit::kernel::Kernel;
 use mcmc_audit::kernel::build::{Blocks, Rule, Scan, build_kernel};
 use mcmc_audit::model::{Model, Pairwise, spin_of};
-use mcmc_audit::sampled::Draws;
-use mcmc_audit::sampled::calibration::{observe, simulate};
-use mcmc_audit::sampled::reversibility::{check_reversibility, check_transitions};
+use mcmc_audit::diagnostics::Draws;
+use mcmc_audit::diagnostics::calibration::{observe, simulate};
+use mcmc_audit::checks::sampled::{check_reversibility, check_transitions};
+use mcmc_audit::diagnostics::gtest::trajectory_gtest;
+use mcmc_audit::diagnostics::reversibility::reversibility_test;
 
 const N: usize = 4;
 
@@ -21,7 +23,7 @@ fn frustrated(beta: f64) -> Arc<dyn Model> {
 }
 
 fn kernel(beta: f64, scan: Scan) -> Kernel {
-    build_kernel(frustrated(beta), Rule::Gibbs, &Blocks::Sites, scan, "test").unwrap()
+    build_kernel(frustrated(beta), Rule::Gibbs, &Blocks::Sites, scan).unwrap()
 }
 
 fn spins(states: &[Vec<usize>]) -> (Vec<String>, Vec<Draws>) {
@@ -72,13 +74,13 @@ fn systematic_scan_is_flagged_and_random_scan_passes() {
     let states = simulate(&sys, N, 4, 40_000, 100, 1);
     let (names, vars) = spins(&states);
     let refs: Vec<&Draws> = vars.iter().collect();
-    let v = check_reversibility(&names, &refs, &tol);
+    let v = check_reversibility(&names, reversibility_test(&refs).as_ref(), &tol);
     assert_eq!(v.status, Status::Fail, "{v:?}");
 
     let states = simulate(&rnd, N, 4, 40_000, 100, 2);
     let (names, vars) = spins(&states);
     let refs: Vec<&Draws> = vars.iter().collect();
-    let v = check_reversibility(&names, &refs, &tol);
+    let v = check_reversibility(&names, reversibility_test(&refs).as_ref(), &tol);
     assert_eq!(v.status, Status::Pass, "{v:?}");
 }
 
@@ -89,18 +91,18 @@ fn trajectory_transitions_match_their_own_kernel_and_not_another() {
     let sys = kernel(1.0, Scan::Systematic);
     let states = simulate(&sys, N, 4, 20_000, 10, 3);
     let exact = ExactChain::from_kernel(frustrated(1.0).as_ref(), &sys).unwrap();
-    let v = check_transitions(&states, &exact, &tol);
+    let v = check_transitions(&trajectory_gtest(&states, &exact), exact.n_states, &tol);
     assert_eq!(v.status, Status::Pass, "{v:?}");
     // The same trajectories against the kernel at another temperature.
     let other = kernel(0.7, Scan::Systematic);
     let exact_other = ExactChain::from_kernel(frustrated(0.7).as_ref(), &other).unwrap();
-    let v = check_transitions(&states, &exact_other, &tol);
+    let v = check_transitions(&trajectory_gtest(&states, &exact_other), exact_other.n_states, &tol);
     assert_eq!(v.status, Status::Fail, "{v:?}");
     // A systematic sweep can change several spins per step; random-scan single-site Gibbs never
     // changes two, so against its rows those transitions are impossible and fail outright.
     let rnd = kernel(1.0, Scan::Random);
     let rnd_exact = ExactChain::from_kernel(frustrated(1.0).as_ref(), &rnd).unwrap();
-    let v = check_transitions(&states, &rnd_exact, &tol);
+    let v = check_transitions(&trajectory_gtest(&states, &rnd_exact), rnd_exact.n_states, &tol);
     assert_eq!(v.status, Status::Fail);
     assert!(
         v.detail["reason"]
@@ -114,8 +116,8 @@ fn trajectory_transitions_match_their_own_kernel_and_not_another() {
 #[test]
 fn false_alarm_rate_is_at_most_nominal_on_reversible_chains() {
     use mcmc_audit::numeric::tolerance::test::REVERSIBILITY_FALSE_ALARM;
-    use mcmc_audit::sampled::calibration::{ar1, replicate_seed};
-    use mcmc_audit::sampled::reversibility::reversibility_test;
+    use mcmc_audit::diagnostics::calibration::{ar1, replicate_seed};
+    use mcmc_audit::diagnostics::reversibility::reversibility_test;
     // Functions of three independent AR(1) chains (a reversible joint chain), correlated with each
     // other: time-symmetric cross moments, so every rejection is a false alarm.
     let (reps, level) = (200u64, 0.05);

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use mcmc_audit::audit::run_spec;
+use mcmc_audit::pipeline::run_spec;
 use mcmc_audit::checks::Status;
 
 fn spec_file(name: &str, text: &str) -> PathBuf {
@@ -103,11 +103,11 @@ fn gibbs_chain(m: mcmc_audit::model::Pairwise) -> mcmc_audit::exact::ExactChain 
     use mcmc_audit::kernel::build::{Blocks, Rule, Scan, build_kernel};
     use mcmc_audit::model::Model;
     let m: std::sync::Arc<dyn Model> = std::sync::Arc::new(m);
-    let k = build_kernel(m.clone(), Rule::Gibbs, &Blocks::Sites, Scan::Random, "t").unwrap();
+    let k = build_kernel(m.clone(), Rule::Gibbs, &Blocks::Sites, Scan::Random).unwrap();
     mcmc_audit::exact::ExactChain::from_kernel(m.as_ref(), &k).unwrap()
 }
 
-fn listed_eigenvalues(r: &mcmc_audit::audit::AuditReport) -> Vec<f64> {
+fn listed_eigenvalues(r: &mcmc_audit::report::AuditReport) -> Vec<f64> {
     r.quantities["eigenvalues"]
         .as_array()
         .unwrap()
@@ -119,10 +119,11 @@ fn listed_eigenvalues(r: &mcmc_audit::audit::AuditReport) -> Vec<f64> {
 #[test]
 fn audit_takes_a3_and_the_spectral_stage_from_one_flip_blocked_decomposition() {
     use mcmc_audit::checks::spectral::flip_blocking;
+    use mcmc_audit::exact::spectrum::flip::FlipResiduals;
     use mcmc_audit::exact::spectrum;
     use mcmc_audit::model::generators;
     use mcmc_audit::numeric::tolerance::test as tt;
-    use mcmc_audit::trainability::spectral::Spectrum;
+    use mcmc_audit::exact::spectrum::Spectrum;
     let p = spec_file(
         "cw8.toml",
         "[model]\nfamily = \"curie-weiss\"\nn = 8\nbeta = 1.3\n",
@@ -130,13 +131,16 @@ fn audit_takes_a3_and_the_spectral_stage_from_one_flip_blocked_decomposition() {
     let r = run_spec(&p, None).unwrap();
     let listed = listed_eigenvalues(&r);
     let chain = gibbs_chain(generators::curie_weiss(8, 1.3).unwrap());
-    assert_eq!(flip_blocking(&chain, Some(8)), Some(8));
+    assert_eq!(
+        flip_blocking(FlipResiduals::measure(&chain).as_ref(), chain.n_states),
+        Some(8)
+    );
     // The listed (A3) eigenvalues are those of the spectral stage's blocked EVD, bit for bit ...
     let blocked = Spectrum::new(&chain, Some(8)).unwrap();
     assert_eq!(listed, blocked.sigma);
     assert_eq!(r.verdict("A3").unwrap().status, Status::Pass);
     // ... and agree with an independent unblocked eigenvalue solve to the solver bound.
-    let full = spectrum::eigenvalues(&chain).unwrap();
+    let full = spectrum::eigenvalues(&chain, None).unwrap().0;
     for (a, b) in full.iter().zip(&listed) {
         assert!(tt::FLIP_BLOCKED_EIGENVALUE.accepts(a - b, chain.n_states));
     }
@@ -145,8 +149,9 @@ fn audit_takes_a3_and_the_spectral_stage_from_one_flip_blocked_decomposition() {
 #[test]
 fn a_loosened_a9_tolerance_never_switches_on_flip_blocking() {
     use mcmc_audit::checks::spectral::flip_blocking;
+    use mcmc_audit::exact::spectrum::flip::FlipResiduals;
     use mcmc_audit::model::Pairwise;
-    use mcmc_audit::trainability::spectral::Spectrum;
+    use mcmc_audit::exact::spectrum::Spectrum;
     // A field breaks π's flip invariance by far more than the registry's A9.pi tolerance.
     let couplings: Vec<(usize, usize, f64)> = (0..5)
         .flat_map(|i| ((i + 1)..5).map(move |j| (i, j, 0.2)))
@@ -167,7 +172,10 @@ fn a_loosened_a9_tolerance_never_switches_on_flip_blocking() {
     assert_eq!(r.verdict("A9.pi").unwrap().status, Status::Pass, "{spec}");
     // ... but the decomposition stays unblocked.
     let chain = gibbs_chain(Pairwise::new("ising", 5, 1.0, &couplings, Some(fields)).unwrap());
-    assert_eq!(flip_blocking(&chain, Some(5)), None);
+    assert_eq!(
+        flip_blocking(FlipResiduals::measure(&chain).as_ref(), chain.n_states),
+        None
+    );
     let unblocked = Spectrum::new(&chain, None).unwrap();
     assert_eq!(listed_eigenvalues(&r), unblocked.sigma);
 }

@@ -3,22 +3,30 @@
 use std::sync::Arc;
 
 use mcmc_audit::checks::spectral::{
-    boundary_flow, check_a4, check_a5, check_a6, check_a7, check_a8, check_a9, check_o1a,
-    check_o1b, flip_symmetry, judge_o1a, projection_residuals,
+    FlipEvidence, check_a4, check_a5, check_a6, check_a7, check_a8, check_a9, check_o1a,
+    check_o1b,
+};
+use mcmc_audit::exact::spectrum::flip::FlipResiduals;
+use mcmc_audit::exact::structure::{Structure, boundary_flow};
+use mcmc_audit::observables::L2Defects;
+use mcmc_audit::trainability::estimator::Estimator;
+use mcmc_audit::trainability::projection::{
+    cluster_projection_residuals, conditioning_flows, projection_residuals,
 };
 use mcmc_audit::checks::{Status, Tolerances};
 use mcmc_audit::exact::ExactChain;
 use mcmc_audit::kernel::build::{Blocks, Rule, Scan, build_kernel};
 use mcmc_audit::model::{Model, Pairwise, generators};
 use mcmc_audit::trainability::estimator::Init;
-use mcmc_audit::trainability::observables::Observables;
+use mcmc_audit::observables::Observables;
 use mcmc_audit::trainability::predictors::{cluster, threshold_sweep};
-use mcmc_audit::trainability::spectral::{Projected, Spectrum};
+use mcmc_audit::trainability::projection::Projected;
+use mcmc_audit::exact::spectrum::Spectrum;
 use mcmc_audit::trainability::{AnalysisConfig, BurnIn, DEFAULT_EPSILON, analyze, default_sweep};
 
 fn chain(m: Pairwise) -> ExactChain {
     let m: Arc<dyn Model> = Arc::new(m);
-    let k = build_kernel(m.clone(), Rule::Gibbs, &Blocks::Sites, Scan::Random, "t").unwrap();
+    let k = build_kernel(m.clone(), Rule::Gibbs, &Blocks::Sites, Scan::Random).unwrap();
     ExactChain::from_kernel(m.as_ref(), &k).unwrap()
 }
 
@@ -43,13 +51,13 @@ fn weakly_broken() -> Pairwise {
 fn a4_passes_finite_observables_and_fails_non_finite_ones() {
     let c = chain(generators::curie_weiss(4, 1.0).unwrap());
     assert_eq!(
-        check_a4(&Observables::pairs(4), &c.pi, &tol()).status,
+        check_a4(&L2Defects::of(&Observables::pairs(4), &c.pi), c.n_states, &tol()).status,
         Status::Pass
     );
     let mut bad = Observables::fields(4).values;
     bad[2][5] = f64::INFINITY;
     let obs = Observables::from_columns((0..4).map(|i| format!("f{i}")).collect(), bad).unwrap();
-    let v = check_a4(&obs, &c.pi, &tol());
+    let v = check_a4(&L2Defects::of(&obs, &c.pi), c.n_states, &tol());
     assert_eq!(v.status, Status::Fail);
     assert_eq!(v.measured, Some(1.0));
 }
@@ -63,9 +71,11 @@ fn a5_passes_an_adequate_burn_in_and_fails_a_short_one() {
     let obs = Observables::magnetization(6);
     let run = |b: BurnIn, k: u64| {
         let cfg = AnalysisConfig {
-            init: Init::Uniform,
-            burn_in: b,
-            window: k,
+            estimator: Estimator {
+                init: Init::Uniform,
+                burn_in: b,
+                window: k,
+            },
             ..AnalysisConfig::default()
         };
         let a = analyze(&c, &obs, Some(6), true, &cfg).unwrap();
@@ -89,8 +99,11 @@ fn a5_passes_an_adequate_burn_in_and_fails_a_short_one() {
     // use the stationary-biased pairs.
     let obs2 = Observables::pairs(6);
     let cfg = AnalysisConfig {
-        burn_in: BurnIn::Steps(0),
-        window: 3,
+        estimator: Estimator {
+            burn_in: BurnIn::Steps(0),
+            window: 3,
+            ..Estimator::default()
+        },
         ..AnalysisConfig::default()
     };
     let a = analyze(&c, &obs2, Some(6), true, &cfg).unwrap();
@@ -107,7 +120,7 @@ fn a6_passes_a_long_window_and_fails_a_short_one() {
     let p = Projected::new(&s, &c.pi, &obs);
     let tau = p.tau(
         &s,
-        mcmc_audit::trainability::spectral::TauConvention::NOverEss,
+        mcmc_audit::trainability::projection::TauConvention::NOverEss,
     );
     let tmax = tau.iter().flatten().copied().fold(0.0, f64::max);
     let k_ok = (60.0 * tmax).ceil() as u64;
@@ -175,10 +188,15 @@ fn a8_passes_a_symmetric_model_and_fails_naming_the_epsilon_range() {
 fn a9_passes_field_free_pairs_and_fails_fields() {
     let c = chain(generators::sk(5, 1.0, 0).unwrap());
     let s = Spectrum::new(&c, Some(5)).unwrap();
+    let flip = FlipResiduals::measure(&c).unwrap();
+    let evidence = |obs: &Observables| FlipEvidence {
+        residuals: &flip,
+        observables_abs: flip.observables_abs(obs),
+    };
     let v = check_a9(
-        &flip_symmetry(&c, 5, &Observables::pairs(5)),
+        evidence(&Observables::pairs(5)),
         c.n_states,
-        Some(&s),
+        s.parity.as_deref(),
         &tol(),
     );
     assert!(v.iter().all(|x| x.status == Status::Pass));
@@ -187,9 +205,9 @@ fn a9_passes_field_free_pairs_and_fails_fields() {
     assert_eq!(a9.detail["even_modes"], 16);
     // Odd observables.
     let v = check_a9(
-        &flip_symmetry(&c, 5, &Observables::fields(5)),
+        evidence(&Observables::fields(5)),
         c.n_states,
-        Some(&s),
+        s.parity.as_deref(),
         &tol(),
     );
     assert_eq!(status(&v, "A9.observables"), Status::Fail);
@@ -198,8 +216,13 @@ fn a9_passes_field_free_pairs_and_fails_fields() {
     let sk = generators::sk(5, 1.0, 0).unwrap();
     let h = Pairwise::new("sk+h", 5, 1.0, sk.edges(), Some(vec![0.3; 5])).unwrap();
     let c = chain(h);
+    let flip = FlipResiduals::measure(&c).unwrap();
+    let pairs = Observables::pairs(5);
     let v = check_a9(
-        &flip_symmetry(&c, 5, &Observables::pairs(5)),
+        FlipEvidence {
+            residuals: &flip,
+            observables_abs: flip.observables_abs(&pairs),
+        },
         c.n_states,
         None,
         &tol(),
@@ -216,7 +239,8 @@ fn o1a_passes_the_eigenbasis_and_fails_a_skewed_basis() {
     let s = Spectrum::new(&c, Some(6)).unwrap();
     let p = Projected::new(&s, &c.pi, &obs);
     let cl = cluster(&s, &p, DEFAULT_EPSILON);
-    assert_eq!(check_o1a(&s, &cl, &obs, &c.pi, &tol()).status, Status::Pass);
+    let r = cluster_projection_residuals(&s, &cl, &obs, &c.pi);
+    assert_eq!(check_o1a(&r, c.n_states, &tol()).status, Status::Pass);
     // A skewed (non-orthonormal) basis B = U (I + 0.1 T) with T strictly upper triangular:
     // B Bᵀ-type "projections" built from it are neither idempotent nor Parseval.
     let n = s.n;
@@ -237,7 +261,7 @@ fn o1a_passes_the_eigenbasis_and_fails_a_skewed_basis() {
         .map(|k| (0..n).map(|x| ((x * 7 + k) % 5) as f64 - 2.0).collect())
         .collect();
     let r = projection_residuals(&analyze_bad, &synth_bad, &in_c, &ws);
-    assert_eq!(judge_o1a(r, n, &tol()).status, Status::Fail);
+    assert_eq!(check_o1a(&r, n, &tol()).status, Status::Fail);
 }
 
 //= test:O1.b
@@ -248,7 +272,8 @@ fn o1b_passes_an_irreducible_chain_and_fails_an_invariant_set() {
     let s = Spectrum::new(&c, Some(5)).unwrap();
     let p = Projected::new(&s, &c.pi, &obs);
     let cl = cluster(&s, &p, DEFAULT_EPSILON);
-    let v = check_o1b(&c, Some(&s), Some(&cl), Some(5), &tol());
+    let flows = conditioning_flows(&c, Some((&s, &cl)), true);
+    let v = check_o1b(Structure::of(&c).components, &flows, c.n_states, &tol());
     assert_eq!(v.status, Status::Pass, "{v:?}");
     // Two disconnected 2-state chains: {0,1} is P-invariant; its indicator commutes with P.
     let p4 = vec![
@@ -259,8 +284,9 @@ fn o1b_passes_an_irreducible_chain_and_fails_an_invariant_set() {
     ];
     let r = ExactChain::from_matrix(p4, 4, Some(vec![0.25; 4]), "reducible".into()).unwrap();
     assert_eq!(boundary_flow(&r, &[true, true, false, false]), 0.0);
+    let flows = conditioning_flows(&r, None, true);
     assert_eq!(
-        check_o1b(&r, None, None, Some(2), &tol()).status,
+        check_o1b(Structure::of(&r).components, &flows, r.n_states, &tol()).status,
         Status::Fail
     );
 }

@@ -7,14 +7,15 @@ use mcmc_audit::exact::ExactChain;
 use mcmc_audit::kernel::build::{Blocks, Rule, Scan, build_kernel};
 use mcmc_audit::model::{Model, Pairwise, generators};
 use mcmc_audit::numeric::tolerance::{rel_diff, test as tt};
-use mcmc_audit::trainability::observables::Observables;
+use mcmc_audit::observables::Observables;
 use mcmc_audit::trainability::poisson;
-use mcmc_audit::trainability::spectral::{Parity, Projected, Spectrum, TauConvention};
+use mcmc_audit::exact::spectrum::{Parity, Spectrum};
+use mcmc_audit::trainability::projection::{Projected, TauConvention};
 use mcmc_audit::trainability::z2_overlap;
 
 fn chain(m: Pairwise, scan: Scan) -> ExactChain {
     let m: Arc<dyn Model> = Arc::new(m);
-    let k = build_kernel(m.clone(), Rule::Gibbs, &Blocks::Sites, scan, "test").unwrap();
+    let k = build_kernel(m.clone(), Rule::Gibbs, &Blocks::Sites, scan).unwrap();
     ExactChain::from_kernel(m.as_ref(), &k).unwrap()
 }
 
@@ -184,7 +185,7 @@ fn code_parameters_match_specs_trainability_toml() {
     assert!(rel_diff(c["sweep_max"].as_float().unwrap(), hi) < 1e-15);
     assert_eq!(
         get("auto-burn-in")["c"].as_float(),
-        Some(mcmc_audit::trainability::AUTO_BURN_IN_C)
+        Some(mcmc_audit::trainability::estimator::AUTO_BURN_IN_C)
     );
     for id in ["cluster", "t-o", "gamma-eff", "gamma-bulk"] {
         assert_eq!(get(id)["inferred"].as_bool(), Some(true), "{id}");

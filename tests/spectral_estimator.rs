@@ -5,20 +5,22 @@ use std::sync::Arc;
 
 use mcmc_audit::exact::ExactChain;
 use mcmc_audit::kernel::Kernel;
+use mcmc_audit::kernel::monte_carlo::McPlan;
 use mcmc_audit::kernel::build::{Blocks, Rule, Scan, build_kernel};
 use mcmc_audit::model::{Model, Pairwise, generators};
 use mcmc_audit::numeric::tolerance::{rel_diff, test as tt};
 use mcmc_audit::trainability::estimator::{
-    Columns, Init, McPlan, brute_force_window_stats, burned_in_law, exact_window_stats,
+    Columns, Init, brute_force_window_stats, burned_in_law, exact_window_stats,
     finite_k_weight, monte_carlo_mse, stationary_window_variance,
 };
-use mcmc_audit::trainability::observables::Observables;
-use mcmc_audit::trainability::spectral::{Projected, Spectrum};
+use mcmc_audit::observables::Observables;
+use mcmc_audit::trainability::projection::Projected;
+use mcmc_audit::exact::spectrum::Spectrum;
 use mcmc_audit::trainability::{auto_burn_in, exact_mse};
 
 fn build(m: Pairwise, scan: Scan) -> (ExactChain, Kernel) {
     let m: Arc<dyn Model> = Arc::new(m);
-    let k = build_kernel(m.clone(), Rule::Gibbs, &Blocks::Sites, scan, "test").unwrap();
+    let k = build_kernel(m.clone(), Rule::Gibbs, &Blocks::Sites, scan).unwrap();
     (ExactChain::from_kernel(m.as_ref(), &k).unwrap(), k)
 }
 
@@ -27,7 +29,7 @@ fn build(m: Pairwise, scan: Scan) -> (ExactChain, Kernel) {
 fn rbm_two_block(scan: Scan, patterns: usize, beta: f64, seed: u64) -> (ExactChain, Kernel) {
     let m: Arc<dyn Model> = Arc::new(generators::rbm(2, 2, patterns, beta, seed).unwrap());
     let layers = Blocks::Explicit(vec![vec![0, 1], vec![2, 3]]);
-    let k = build_kernel(m.clone(), Rule::Gibbs, &layers, scan, "test").unwrap();
+    let k = build_kernel(m.clone(), Rule::Gibbs, &layers, scan).unwrap();
     (ExactChain::from_kernel(m.as_ref(), &k).unwrap(), k)
 }
 
@@ -49,9 +51,9 @@ fn assert_exact_matches_monte_carlo(
         &c.pi,
         obs,
         McPlan {
+            chains: 400,
             burn_in: b,
-            window: k,
-            runs: 400,
+            draws: k,
             seed: 0x5eed,
         },
     );
@@ -212,9 +214,9 @@ fn monte_carlo_comparison_detects_a_wrong_exact_value() {
         &c.pi,
         &obs,
         McPlan {
+            chains: 400,
             burn_in: 400,
-            window: 5,
-            runs: 400,
+            draws: 5,
             seed: 1,
         },
     );
@@ -231,9 +233,9 @@ fn monte_carlo_is_deterministic() {
         &c.pi,
         &obs,
         McPlan {
+            chains: 32,
             burn_in: 10,
-            window: 10,
-            runs: 32,
+            draws: 10,
             seed: 7,
         },
     );
@@ -243,9 +245,9 @@ fn monte_carlo_is_deterministic() {
         &c.pi,
         &obs,
         McPlan {
+            chains: 32,
             burn_in: 10,
-            window: 10,
-            runs: 32,
+            draws: 10,
             seed: 7,
         },
     );
@@ -256,10 +258,18 @@ fn monte_carlo_is_deterministic() {
 fn an_impossible_window_is_refused_not_run() {
     let (c, _) = build(generators::curie_weiss(4, 1.0).unwrap(), Scan::Random);
     let obs = Observables::pairs(4);
-    let e = exact_window_stats(&c, None, &obs, &Init::Stationary, 0, &[u64::MAX / 4])
-        .unwrap_err()
-        .to_string();
-    assert!(e.contains("estimator.window"), "{e}");
+    let e = exact_window_stats(&c, None, &obs, &Init::Stationary, 0, &[u64::MAX / 4]).unwrap_err();
+    // Typed below the spec layer; the spec layer names the key (`estimator.window`, tests/bad_input.rs).
+    assert!(
+        matches!(
+            e,
+            mcmc_audit::Error::TooLarge {
+                limit: mcmc_audit::error::Limit::WindowWork,
+                ..
+            }
+        ),
+        "{e}"
+    );
 }
 
 #[test]
@@ -297,7 +307,7 @@ fn folded_dense_mse_agrees_with_monte_carlo_runs_of_a_block_sweep() {
     // RBM, 3 + 3 units): the kernel's own `sample`, not its law, produces the runs.
     let m: Arc<dyn Model> = Arc::new(generators::rbm(3, 3, 2, 1.2, 4).unwrap());
     let layers = Blocks::Explicit(vec![vec![0, 1, 2], vec![3, 4, 5]]);
-    let kernel = build_kernel(m.clone(), Rule::Gibbs, &layers, Scan::Symmetrized, "test").unwrap();
+    let kernel = build_kernel(m.clone(), Rule::Gibbs, &layers, Scan::Symmetrized).unwrap();
     let c = ExactChain::from_kernel(m.as_ref(), &kernel).unwrap();
     assert_eq!(Columns::new(&c).nnz(), c.n_states * c.n_states);
     let obs = Observables::pairs(6);

@@ -4,10 +4,11 @@
 //! (`cargo test --release --test spectral_reproduce -- --ignored`, ~2 min release).
 
 use mcmc_audit::numeric::tolerance::test as tt;
-use mcmc_audit::trainability::reproduce::{
-    Exp1Report, ReproduceReport, exp1_spec, rbm1_spec, rounded, run_exp1, run_exp1_with, run_rbm1,
+use mcmc_audit::pipeline::reproduce::{
+    Exp1Report, ReproduceReport, exp1_spec, rbm1_spec, run_exp1, run_exp1_with, run_rbm1,
     run_rbm1_with,
 };
+use mcmc_audit::report::reproduce::rounded;
 
 fn check_phenomena(r: &Exp1Report) {
     for c in &r.cells {

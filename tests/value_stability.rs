@@ -17,7 +17,7 @@ fn kernel_trajectories_are_value_stable() {
         (Scan::Symmetrized, Blocks::Bipartite, Rule::Gibbs),
     ] {
         let model: Arc<dyn Model> = Arc::new(generators::rbm(3, 3, 2, 1.3, 9).unwrap());
-        let k = build_kernel(model.clone(), rule, &blocks, scan, "t").unwrap();
+        let k = build_kernel(model.clone(), rule, &blocks, scan).unwrap();
         let mut rng = ChainRng::seed_from_u64(42);
         let mut x = vec![1i8; 6];
         let mut law = Law::default();

@@ -19,7 +19,6 @@ fn full_audit(c: &mut Criterion) {
             Rule::Gibbs,
             &Blocks::Sites,
             Scan::Random,
-            "bench",
         )
         .expect("kernel");
         g.bench_function(format!("curie-weiss-n{n}"), |b| {

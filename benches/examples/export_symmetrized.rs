@@ -11,7 +11,7 @@ fn main() {
     let beta: f64 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(1.0);
     let out = args.get(3).cloned().unwrap_or_else(|| "S.npy".into());
     let chain = cw_chain(n, beta);
-    let s = spectrum::symmetrized(&chain);
+    let s = spectrum::symmetric_part(&chain);
     let d = chain.n_states;
     let arr = ndarray::Array2::from_shape_fn((d, d), |(i, j)| s[(i, j)]);
     ndarray_npy::write_npy(&out, &arr).expect("write");

@@ -8,7 +8,7 @@ use mcmc_audit::kernel::build::{Blocks, Rule, Scan, build_kernel};
 use mcmc_audit::model::{Model, generators};
 use mcmc_audit::trainability::observables::Observables;
 use mcmc_audit::trainability::predictors::{cluster, q_struct_perp};
-use mcmc_audit::trainability::spectral::{Projected, Spectrum};
+use mcmc_audit::trainability::projection::{Projected, Spectrum};
 
 /// The issue #3 benchmark: Curie–Weiss N = 12 (4096 states), β = 1, ε = 1e-10, K = 1000.
 pub mod spectral {
@@ -27,7 +27,6 @@ pub mod spectral {
             Rule::Gibbs,
             &Blocks::Sites,
             Scan::Random,
-            "bench",
         )
         .expect("kernel");
         ExactChain::from_kernel(m.as_ref(), &k).expect("chain")

@@ -1,4 +1,4 @@
-//! Thin command-line front end over the library (shared/design/CLI.md). Exit codes: 0 pass, 1 a
+//! Thin command-line front end over the library (docs/cli.md). Exit codes: 0 pass, 1 a
 //! required check fails, 2 usage or input error (one line on stderr), 3 inconclusive.
 
 use std::path::PathBuf;
@@ -6,7 +6,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use mcmc_audit::{audit, report, sampled, trainability};
+use mcmc_audit::diagnostics::Convention;
+use mcmc_audit::pipeline::{self, reproduce, trace};
+use mcmc_audit::report;
 
 #[derive(Parser)]
 #[command(
@@ -140,14 +142,14 @@ fn main() -> ExitCode {
                     }
                 }
             };
-            let r = match audit::run_spec(&spec, eig) {
+            let r = match pipeline::run_spec(&spec, eig) {
                 Ok(r) => r,
                 Err(e) => return fail(e),
             };
             let text = match format {
-                Format::Text => report::text(&r),
-                Format::Json => report::json(&r) + "\n",
-                Format::Junit => report::junit(&r),
+                Format::Text => report::audit::text(&r),
+                Format::Json => report::audit::json(&r) + "\n",
+                Format::Junit => report::audit::junit(&r),
             };
             match out {
                 Some(p) => {
@@ -178,35 +180,35 @@ fn main() -> ExitCode {
             report_only,
             strict: _,
         } => {
-            let opts = sampled::report::TraceOptions {
+            let opts = trace::TraceOptions {
                 convention: match convention {
-                    TraceConvention::Posterior => sampled::Convention::Posterior,
-                    TraceConvention::Arviz => sampled::Convention::Arviz,
+                    TraceConvention::Posterior => Convention::Posterior,
+                    TraceConvention::Arviz => Convention::Arviz,
                 },
                 burn_in,
                 window,
                 doubling_from,
                 ..Default::default()
             };
-            let r = match sampled::report::run_trace(&file, &opts) {
+            let r = match trace::run_trace(&file, &opts) {
                 Ok(r) => r,
                 Err(e) => return fail(e),
             };
             match format {
-                TraceFormat::Text => print!("{}", sampled::report::text(&r)),
-                TraceFormat::Json => println!("{}", sampled::report::json(&r)),
+                TraceFormat::Text => print!("{}", report::trace::text(&r)),
+                TraceFormat::Json => println!("{}", report::trace::json(&r)),
             }
             // CLI.md's exit table holds for every command; --report-only opts out explicitly.
             ExitCode::from(if report_only { 0 } else { r.exit_code() as u8 })
         }
         Command::Reproduce { experiment, format } => {
-            let r = match trainability::reproduce::run(&experiment) {
+            let r = match reproduce::run(&experiment) {
                 Ok(r) => r,
                 Err(e) => return fail(e),
             };
             match format {
-                Format::Text => print!("{}", trainability::reproduce::text(&r)),
-                Format::Json => println!("{}", trainability::reproduce::json(&r)),
+                Format::Text => print!("{}", report::reproduce::text(&r)),
+                Format::Json => println!("{}", report::reproduce::json(&r)),
                 Format::Junit => {
                     return fail("reproduce: --format junit is not available (text | json)");
                 }

@@ -1,336 +1,29 @@
-//! Exact local checks without the partition function (`L.detailed-balance`, `L.conditional`), for
-//! models far too large to enumerate.
-//!
-//! For an update with law `P(x → ·)` on the sites `B` it may change and a pair `x → y` differing only
-//! on `B`, detailed balance with respect to `π ∝ exp(−βE)` reads, in log space,
-//!
-//! `log P(x→y) − log P(y→x) = −β (E(y) − E(x))`,
-//!
-//! and a heat-bath update must state the Boltzmann conditional
-//! `log P(x→y) = log π(y_B | x_{−B}) = −β E(y) − log Σ_{z_B} exp(−β E(z_B, x_{−B}))`.
-//! Neither needs `Z`. `E(y) − E(x)` comes from the model (not from the update under test): the
-//! changed sites are flipped one at a time and each flip contributes `−(y_i − x_i) h_i` with the
-//! model's own local field (exact telescoping: `E = −x_i h_i(x) + terms free of x_i` by the
-//! [`Model`] contract); every [`SPOT_EVERY`]-th pair is also compared with two full energy
-//! evaluations, so a model whose local fields disagree with its energy is caught. When no edge of
-//! the model joins two sites of `B`, the conditional's normaliser factorises:
-//! `log π(y_B | x_{−B}) = −Σ_{i∈B} softplus(−2β y_i h_i(x))`; blocks with internal edges are
-//! enumerated up to [`MAX_ENUM_BLOCK`] sites.
-//!
-//! The conditional is checked for laws stated as independent site probabilities (heat-bath laws);
-//! joint laws (swaps, Metropolis-type rules) are checked for detailed balance only.
-//!
-//! Pairs are drawn in fixed batches: batch `b` starts from uniform random spins on stream `b` of
-//! [`crate::kernel::fast::streams`], and each pair continues from the previous pair's `y` (a random walk
-//! along the update under test). `y` is drawn from the law at `x`; if it equals `x`, one site of `B`
-//! is flipped so every pair tests a genuine move. Results are identical at any thread count.
-//!
-//! Rounding: a law that states both `p_up` and `p_down` (every heat bath of this crate does) is checked
-//! at full relative accuracy. A law given as `p_up` alone states `P(−1) = 1 − p_up`, whose relative accuracy is only
-//! `≈ u / (1 − p_up)`; each pair's first-order bound `Σ_i u (2 + |log p_i|) + u/q_i` (q_i the stated
-//! probability of the move taken) is reported, and a residual above the tolerance but within that
-//! bound is `inconclusive` (the law's representation, not the kernel, limits the check).
-
-use std::sync::Arc;
-
-use rand::Rng;
-use rayon::prelude::*;
+//! Checkers over the residuals of local exact identities without the partition function
+//! (`L.detailed-balance`, `L.conditional`; the scan is [`crate::exact::local`]).
 
 use super::{Status, Tolerances, Verdict};
 use crate::checks::verdict::json_num;
-use crate::error::{Error, Result};
-use crate::kernel::fast::streams;
-use crate::kernel::{ChainRng, Law, Update};
-use crate::model::Model;
-use crate::numeric::{NeumaierSum, U, log_sum_exp, unit_f64};
+use crate::exact::local::{LocalResiduals, LocalThresholds};
+use crate::numeric::tolerance::{ENERGY_SPOT, Tolerance};
 
-/// Pairs per batch (each batch has its own stream and starting state).
-pub const BATCH: usize = 4096;
-/// Every this many pairs, the telescoped energy difference is compared with full energies.
-pub const SPOT_EVERY: usize = 997;
-/// Largest block with internal edges whose conditional is enumerated.
-pub const MAX_ENUM_BLOCK: usize = 16;
-
-/// Result of the local residual scan.
-#[derive(Clone, Debug, Default)]
-pub struct LocalResiduals {
-    pub pairs: usize,
-    /// `max |log P(x→y) − log P(y→x) + β ΔE|`.
-    pub max_db: f64,
-    /// The update (index into the list) and pair number of the worst detailed-balance residual.
-    pub worst_db: (usize, usize),
-    /// Largest first-order rounding bound among the pairs whose residual exceeded the tolerance (0 if none).
-    pub db_bound_at_excess: f64,
-    /// `max |log P(x→y) − log π(y_B | x_{−B})|` over pairs with independent site laws.
-    pub max_cond: f64,
-    pub worst_cond: (usize, usize),
-    pub cond_bound_at_excess: f64,
-    /// Pairs whose conditional was checked.
-    pub cond_pairs: usize,
-    /// Largest relative disagreement of the telescoped ΔE with full energy differences.
-    pub max_energy_spot: f64,
-    pub energy_spots: usize,
-}
-
-/// Softplus `log(1 + e^z)` without overflow or cancellation.
-fn softplus(z: f64) -> f64 {
-    z.max(0.0) + (-z.abs()).exp().ln_1p()
-}
-
-/// `E(y) − E(x)` by flipping the changed sites of `x` one at a time (restores `x`).
-fn telescoped_de(model: &dyn Model, x: &mut [i8], y: &[i8], sites: &[usize]) -> f64 {
-    let mut de = NeumaierSum::new();
-    let mut changed = Vec::new();
-    for &i in sites {
-        if x[i] != y[i] {
-            de.add(-f64::from(y[i] - x[i]) * model.local_field(x, i));
-            changed.push((i, x[i]));
-            x[i] = y[i];
-        }
-    }
-    for (i, v) in changed.into_iter().rev() {
-        x[i] = v;
-    }
-    de.value()
-}
-
-/// `log P(x→y)` under `law` (stated at `x`), with its first-order rounding bound.
-fn log_prob(law: &Law, y: &[i8]) -> (f64, f64) {
-    if law.is_independent() {
-        let mut s = NeumaierSum::new();
-        let mut bound = 0.0;
-        for (k, (&i, &p)) in law.sites.iter().zip(&law.p_up).enumerate() {
-            let down = law.p_down.get(k).copied();
-            let (lp, extra) = match (y[i] > 0, down) {
-                (true, _) => (p.ln(), 0.0),
-                // The law states P(−1) itself: as accurate as p_up.
-                (false, Some(q)) => (q.ln(), 0.0),
-                // Only p_up is stated: 1 − p inherits u/q relative error.
-                (false, None) => ((-p).ln_1p(), U / (1.0 - p).max(f64::MIN_POSITIVE)),
-            };
-            s.add(lp);
-            // Each stated probability carries ~2u relative error from its own evaluation.
-            bound += U * (2.0 + lp.abs()) + extra;
-        }
-        (s.value(), bound)
-    } else {
-        let k = law.sites.len();
-        let mut tot = NeumaierSum::new();
-        for (o, &p) in law.probs.iter().enumerate() {
-            let row = &law.outcomes[o * k..(o + 1) * k];
-            if law.sites.iter().zip(row).all(|(&i, &v)| y[i] == v) {
-                tot.add(p);
-            }
-        }
-        let p = tot.value();
-        (p.ln(), U * (4.0 + k as f64))
+/// The thresholds the residual scan records rounding bounds against: the tolerances in force.
+pub fn thresholds(tol: &Tolerances) -> LocalThresholds {
+    let get = |id: &str| tol.get(id).unwrap_or(Tolerance::abs(0.0));
+    LocalThresholds {
+        detailed_balance: get("L.detailed-balance"),
+        conditional: get("L.conditional"),
     }
 }
-
-/// Whether no model edge joins two of `sites`.
-fn independent_in_model(model: &dyn Model, sites: &[usize]) -> bool {
-    crate::model::graph::is_independent(model, sites)
-}
-
-/// `log π(y_B | x_{−B})` from the model, and a rounding bound.
-fn log_conditional(
-    model: &dyn Model,
-    x: &mut [i8],
-    y: &[i8],
-    sites: &[usize],
-) -> Result<(f64, f64)> {
-    let beta = model.beta();
-    if sites.len() <= 1 || independent_in_model(model, sites) {
-        let mut s = NeumaierSum::new();
-        let mut bound = 0.0;
-        for &i in sites {
-            let h = model.local_field(x, i);
-            let z = -2.0 * beta * f64::from(y[i]) * h;
-            s.add(-softplus(z));
-            bound += U * (4.0 + 2.0 * z.abs());
-        }
-        return Ok((s.value(), bound));
-    }
-    if sites.len() > MAX_ENUM_BLOCK {
-        return Err(Error::Invalid(format!(
-            "L.conditional: a block of {} interacting sites exceeds the enumeration limit {MAX_ENUM_BLOCK}",
-            sites.len()
-        )));
-    }
-    let k = sites.len();
-    let mut z = vec![0i8; x.len()];
-    z.copy_from_slice(x);
-    let mut logw = Vec::with_capacity(1 << k);
-    let mut target = f64::NAN;
-    for a in 0..(1usize << k) {
-        for (b, &i) in sites.iter().enumerate() {
-            z[i] = if (a >> b) & 1 == 1 { 1 } else { -1 };
-        }
-        let lw = -beta * telescoped_de(model, x, &z, sites);
-        if sites.iter().all(|&i| z[i] == y[i]) {
-            target = lw;
-        }
-        logw.push(lw);
-    }
-    let lz = log_sum_exp(&logw);
-    let scale = logw.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-    Ok((target - lz, U * (8.0 + k as f64) * (1.0 + scale)))
-}
-
-#[derive(Default)]
-struct BatchOut {
-    r: LocalResiduals,
-    err: Option<String>,
-}
-
-/// Scans `pairs` random (state, update) pairs of `updates` on `model` (see the module docs).
-pub fn local_residuals(
-    model: &dyn Model,
-    updates: &[Arc<dyn Update>],
-    pairs: usize,
-    seed: u64,
-    tol: &Tolerances,
-) -> Result<LocalResiduals> {
-    if updates.is_empty() {
-        return Err(Error::Invalid("local checks: no updates to check".into()));
-    }
-    let n = model.n_spins();
-    let beta = model.beta();
-    let tol_db = tol
-        .get("L.detailed-balance")
-        .map(|t| t.threshold(n))
-        .unwrap_or(0.0);
-    let tol_c = tol
-        .get("L.conditional")
-        .map(|t| t.threshold(n))
-        .unwrap_or(0.0);
-    let n_batches = pairs.div_ceil(BATCH);
-    let rngs = streams(seed, n_batches);
-    let outs: Vec<BatchOut> = rngs
-        .into_par_iter()
-        .enumerate()
-        .map(|(b, mut rng): (usize, ChainRng)| {
-            let mut out = BatchOut::default();
-            let mut x: Vec<i8> = (0..n)
-                .map(|_| if rng.next_u64() >> 63 == 1 { 1 } else { -1 })
-                .collect();
-            let mut y = x.clone();
-            let (mut lx, mut ly) = (Law::default(), Law::default());
-            let lo = b * BATCH;
-            let hi = (lo + BATCH).min(pairs);
-            for pair in lo..hi {
-                let k = (unit_f64(rng.next_u64()) * updates.len() as f64) as usize;
-                let k = k.min(updates.len() - 1);
-                let upd = &updates[k];
-                lx.clear();
-                upd.law(&x, &mut lx);
-                y.copy_from_slice(&x);
-                lx.draw(&mut y, &mut rng);
-                if y == x {
-                    let s = (unit_f64(rng.next_u64()) * lx.sites.len() as f64) as usize;
-                    let i = lx.sites[s.min(lx.sites.len() - 1)];
-                    y[i] = -y[i];
-                }
-                ly.clear();
-                upd.law(&y, &mut ly);
-                if ly.sites != lx.sites {
-                    out.err = Some(format!(
-                        "update {} changes its site set between x and y",
-                        upd.name()
-                    ));
-                    break;
-                }
-                let (lpxy, bxy) = log_prob(&lx, &y);
-                let (lpyx, byx) = log_prob(&ly, &x);
-                let de = telescoped_de(model, &mut x, &y, &lx.sites);
-                let db_bound = bxy + byx + U * (4.0 + beta.abs() * de.abs());
-                // A move neither law can make (a forced flip outside a joint law's outcomes) is
-                // balanced trivially: 0 = 0.
-                let both_zero = lpxy == f64::NEG_INFINITY && lpyx == f64::NEG_INFINITY;
-                let db = if both_zero {
-                    0.0
-                } else {
-                    (lpxy - lpyx + beta * de).abs()
-                };
-                let db = if db.is_nan() { f64::INFINITY } else { db };
-                let r = &mut out.r;
-                r.pairs += 1;
-                if db > r.max_db {
-                    r.max_db = db;
-                    r.worst_db = (k, pair);
-                }
-                if db > tol_db {
-                    r.db_bound_at_excess = r.db_bound_at_excess.max(db_bound);
-                }
-                if lx.is_independent() {
-                    match log_conditional(model, &mut x, &y, &lx.sites) {
-                        Ok((lc, cb)) => {
-                            let c = (lpxy - lc).abs();
-                            let c = if c.is_nan() { f64::INFINITY } else { c };
-                            r.cond_pairs += 1;
-                            if c > r.max_cond {
-                                r.max_cond = c;
-                                r.worst_cond = (k, pair);
-                            }
-                            if c > tol_c {
-                                r.cond_bound_at_excess = r.cond_bound_at_excess.max(cb + bxy);
-                            }
-                        }
-                        Err(e) => {
-                            out.err = Some(e.to_string());
-                            break;
-                        }
-                    }
-                }
-                if pair % SPOT_EVERY == 0 {
-                    let full = model.energy(&y) - model.energy(&x);
-                    let scale = model.energy_abs_scale().max(f64::MIN_POSITIVE);
-                    r.max_energy_spot = r.max_energy_spot.max((full - de).abs() / scale);
-                    r.energy_spots += 1;
-                }
-                std::mem::swap(&mut x, &mut y);
-            }
-            out
-        })
-        .collect();
-    let mut r = LocalResiduals::default();
-    for o in outs {
-        if let Some(e) = o.err {
-            return Err(Error::Invalid(e));
-        }
-        let b = o.r;
-        r.pairs += b.pairs;
-        r.cond_pairs += b.cond_pairs;
-        r.energy_spots += b.energy_spots;
-        if b.max_db > r.max_db {
-            r.max_db = b.max_db;
-            r.worst_db = b.worst_db;
-        }
-        if b.max_cond > r.max_cond {
-            r.max_cond = b.max_cond;
-            r.worst_cond = b.worst_cond;
-        }
-        r.db_bound_at_excess = r.db_bound_at_excess.max(b.db_bound_at_excess);
-        r.cond_bound_at_excess = r.cond_bound_at_excess.max(b.cond_bound_at_excess);
-        r.max_energy_spot = r.max_energy_spot.max(b.max_energy_spot);
-    }
-    Ok(r)
-}
-
-/// A full-energy spot check disagreeing with the telescoped ΔE by more than this relative amount
-/// (of `energy_abs_scale`) means the model's local fields do not match its energy: the check's
-/// premise fails. Derived: both evaluations are compensated sums, each within a few `u` of exact.
-const ENERGY_SPOT_REL: f64 = 64.0 * U;
 
 fn finish(mut v: Verdict, measured: f64, bound_at_excess: f64, r: &LocalResiduals) -> Verdict {
     v = v.judge(measured, 1);
     v.bound = Some(bound_at_excess);
-    if v.status == Status::Fail && measured <= bound_at_excess {
+    if v.status == Status::Fail && Tolerance::derived(bound_at_excess).accepts(measured, 1) {
         v = v.with_status(Status::Inconclusive).reason(
             "the residual is within the rounding bound of the law's representation (p_up near 1)",
         );
     }
-    if r.max_energy_spot > ENERGY_SPOT_REL {
+    if !ENERGY_SPOT.accepts(r.max_energy_spot, 1) {
         v = v.with_status(Status::Fail).reason(format!(
             "the model's local fields disagree with its energy (relative {:e})",
             r.max_energy_spot
@@ -344,7 +37,7 @@ fn finish(mut v: Verdict, measured: f64, bound_at_excess: f64, r: &LocalResidual
 //= spec:L.detailed-balance
 /// Local detailed balance in log space from energy differences, over sampled (state, update) pairs.
 pub fn check_local_detailed_balance(r: &LocalResiduals, tol: &Tolerances) -> Verdict {
-    let v = Verdict::new("L.detailed-balance", tol.get("L.detailed-balance"))
+    let v = Verdict::new("L.detailed-balance", tol)
         .detail("worst_update", r.worst_db.0)
         .detail("worst_pair", r.worst_db.1);
     finish(v, r.max_db, r.db_bound_at_excess, r)
@@ -353,7 +46,7 @@ pub fn check_local_detailed_balance(r: &LocalResiduals, tol: &Tolerances) -> Ver
 //= spec:L.conditional
 /// Heat-bath laws equal the Boltzmann conditional, over sampled (state, update) pairs.
 pub fn check_local_conditional(r: &LocalResiduals, tol: &Tolerances) -> Verdict {
-    let mut v = Verdict::new("L.conditional", tol.get("L.conditional"))
+    let mut v = Verdict::new("L.conditional", tol)
         .detail("worst_update", r.worst_cond.0)
         .detail("worst_pair", r.worst_cond.1)
         .detail("conditional_pairs", r.cond_pairs);
@@ -368,20 +61,10 @@ pub fn check_local_conditional(r: &LocalResiduals, tol: &Tolerances) -> Verdict 
     v
 }
 
-/// Both local checks over `pairs` sampled pairs.
-pub fn run_local(
-    model: &dyn Model,
-    updates: &[Arc<dyn Update>],
-    pairs: usize,
-    seed: u64,
-    tol: &Tolerances,
-) -> Result<(Vec<Verdict>, LocalResiduals)> {
-    let r = local_residuals(model, updates, pairs, seed, tol)?;
-    Ok((
-        vec![
-            check_local_detailed_balance(&r, tol),
-            check_local_conditional(&r, tol),
-        ],
-        r,
-    ))
+/// Both local verdicts from one residual scan.
+pub fn judge(r: &LocalResiduals, tol: &Tolerances) -> Vec<Verdict> {
+    vec![
+        check_local_detailed_balance(r, tol),
+        check_local_conditional(r, tol),
+    ]
 }

@@ -1,11 +1,19 @@
-//! Checkers, one per spec id, each returning a [`Verdict`]. The registry of ids is
-//! `specs/assumptions.toml`; every checker cites its id in a `//= spec:ID` comment, which the
-//! traceability test (`tests/traceability.rs`) matches against the registry and the tests.
+//! Checkers, one per spec id, each judging data the engines computed and returning a [`Verdict`].
+//! This is the only module that builds verdicts. The registry of ids is `specs/assumptions.toml`;
+//! every checker cites its id in a `//= spec:ID` comment, which the traceability test
+//! (`tests/traceability.rs`) matches against the registry and the tests.
+//!
+//! - [`exact`]: `K.*`, A1, A2, A3 over an exact chain;
+//! - [`spectral`]: A4–A9, O1.a, O1.b over the spectral engine's analysis;
+//! - [`local`]: `L.*` over the residuals of local exact identities (no partition function);
+//! - [`sampled`]: `E.*`, `A6.sampled`, `S.*` over trajectory diagnostics;
+//! - [`tempering`]: `PT.*` over a parallel-tempering run.
 
 pub mod exact;
 pub mod local;
+pub mod sampled;
 pub mod spectral;
-pub mod step;
+pub mod tempering;
 pub mod verdict;
 
 use std::collections::BTreeMap;
@@ -15,19 +23,42 @@ pub use verdict::{Status, Summary, Verdict, exit_code};
 use crate::numeric::tolerance::Tolerance;
 use crate::spec::requirements;
 
-/// Tolerances in force for one audit: the registry's, with per-id value overrides from the spec.
-#[derive(Clone, Debug, Default)]
+/// The tolerances in force for one audit: the registry's, with per-id value overrides from the spec
+/// (`[checks.tolerance]`; the kind and the direction always stay the registry's).
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tolerances {
-    pub overrides: BTreeMap<String, f64>,
+    overrides: BTreeMap<String, f64>,
 }
 
 impl Tolerances {
-    /// The tolerance for `id` (kind from the registry, value possibly overridden).
+    /// The registry's tolerances, unchanged.
+    pub fn registry() -> Self {
+        Tolerances::default()
+    }
+
+    /// The registry's tolerances with these values replaced (ids are validated by the spec layer).
+    pub fn with_overrides(overrides: BTreeMap<String, f64>) -> Self {
+        Tolerances { overrides }
+    }
+
+    /// The value overrides in force.
+    pub fn overrides(&self) -> &BTreeMap<String, f64> {
+        &self.overrides
+    }
+
+    /// The tolerance for `id` (kind and direction from the registry, value possibly overridden);
+    /// `None` for ids without one (parents, undefined ids).
     pub fn get(&self, id: &str) -> Option<Tolerance> {
         let mut t = requirements::get(id).tolerance?;
         if let Some(&v) = self.overrides.get(id) {
             t.value = v;
         }
         Some(t)
+    }
+
+    /// A named bound of `id` (`bounds.NAME` in the registry): part of the metric's definition, never
+    /// overridden.
+    pub fn bound(&self, id: &str, name: &str) -> Tolerance {
+        requirements::bound(id, name)
     }
 }

@@ -3,6 +3,7 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use super::Tolerances;
 use crate::numeric::tolerance::Tolerance;
 use crate::spec::requirements;
 
@@ -48,8 +49,9 @@ pub struct Verdict {
 }
 
 impl Verdict {
-    /// A verdict skeleton for spec id `id`, with title, metric and tolerance from the registry.
-    pub fn new(id: &str, tolerance: Option<Tolerance>) -> Self {
+    /// A verdict skeleton for spec id `id`: title and metric from the registry, the tolerance in
+    /// force for this audit (the registry's, or the spec's override of its value).
+    pub fn new(id: &str, tol: &Tolerances) -> Self {
         let r = requirements::get(id);
         Verdict {
             id: id.to_string(),
@@ -57,14 +59,60 @@ impl Verdict {
             status: Status::NotApplicable,
             metric: r.metric.clone().unwrap_or_default(),
             measured: None,
-            tolerance,
+            tolerance: tol.get(id),
             bound: None,
             detail: Map::new(),
             required: r.required,
         }
     }
 
-    /// Judges `measured` against the tolerance for an operator on `n` states.
+    /// A verdict for an id the sources name but never define (`undefined`, no tolerance).
+    pub fn undefined(id: &str) -> Self {
+        let r = requirements::get(id);
+        Verdict {
+            id: id.to_string(),
+            title: r.title.clone(),
+            status: Status::Undefined,
+            metric: r.metric.clone().unwrap_or_default(),
+            measured: None,
+            tolerance: None,
+            bound: None,
+            detail: Map::new(),
+            required: r.required,
+        }
+        .reason("defined by no published source")
+    }
+
+    /// The parent verdict of `subs`: fail if one fails, pass if all pass, else inconclusive if one is,
+    /// else not applicable.
+    pub fn parent(id: &str, subs: &[&Verdict], tol: &Tolerances) -> Self {
+        let status = if subs.iter().any(|v| v.status == Status::Fail) {
+            Status::Fail
+        } else if subs.iter().all(|v| v.status == Status::Pass) {
+            Status::Pass
+        } else if subs.iter().any(|v| v.status == Status::Inconclusive) {
+            Status::Inconclusive
+        } else {
+            Status::NotApplicable
+        };
+        let mut v = Verdict::new(id, tol).with_status(status);
+        v.detail.insert(
+            "sub_checks".into(),
+            subs.iter()
+                .map(|s| format!("{}: {}", s.id, s.status.as_str()))
+                .collect::<Vec<_>>()
+                .into(),
+        );
+        v
+    }
+
+    /// The same verdict marked not applicable, with the reason.
+    pub fn not_applicable(id: &str, tol: &Tolerances, why: &str) -> Self {
+        Verdict::new(id, tol).reason(why)
+    }
+
+    /// Judges `measured` against the tolerance (in its direction) for an operator on `n` states;
+    /// without a tolerance the verdict is inconclusive.
     pub fn judge(mut self, measured: f64, n: usize) -> Self {
         self.measured = Some(measured);
         self.status = match self.tolerance {

@@ -72,7 +72,12 @@ pub fn tau_over_length(ledger: &Ledger, c: &Claim) -> Result<Outcome> {
         .iter()
         .map(|r| (r - target).abs() / target)
         .fold(0.0, f64::max);
-    let self_consistent: Vec<bool> = l.iter().zip(&t).map(|(l, t)| *l >= 5.0 * t).collect();
+    let rule = crate::checks::Tolerances::registry().bound("E.doubling", "self_consistent");
+    let self_consistent: Vec<bool> = l
+        .iter()
+        .zip(&t)
+        .map(|(l, t)| rule.scaled(*t).accepts(*l, 1))
+        .collect();
     let (lo, hi) = ratios
         .iter()
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &r| {

@@ -1,4 +1,4 @@
-//! The claims ledger: every number the programme published (shared/science/Q-PROGRAM.md §9 and the
+//! The claims ledger: every number the programme published (docs/science.md §9 and the
 //! numbers stated in §§1–8), with its tag and one of three kinds of check (ARCHITECTURE.md job 3,
 //! "regression-checking published numbers"):
 //!
@@ -252,6 +252,15 @@ impl Ledger {
                     "a record claim has no scope, tolerance or inputs (it is never checked)",
                 ));
             }
+            if let Some(t) = &c.tolerance
+                && !t.is_consistent()
+            {
+                return Err(Error::field(
+                    file,
+                    f("tolerance"),
+                    format!("kind {:?} cannot have direction {:?}", t.kind, t.direction),
+                ));
+            }
             if c.kind == Kind::Derive && c.tolerance.is_none() {
                 return Err(Error::field(
                     file,
@@ -309,7 +318,7 @@ impl Ledger {
         self.claims
             .iter()
             .find(|c| c.id == id)
-            .ok_or_else(|| Error::Invalid(format!("no claim `{id}` in {}", self.file)))
+            .ok_or_else(|| Error::field(self.file.clone(), "claim", format!("no claim `{id}`")))
     }
 }
 
@@ -463,6 +472,10 @@ pub fn evaluate(ledger: &Ledger, only: Option<&str>) -> Result<ClaimsReport> {
 pub fn run_cli(only: Option<&str>, json: bool) -> Result<(String, i32)> {
     let ledger = Ledger::builtin()?;
     let r = evaluate(&ledger, only)?;
-    let text = if json { r.json() + "\n" } else { r.text() };
+    let text = if json {
+        crate::report::claims::json(&r) + "\n"
+    } else {
+        crate::report::claims::text(&r)
+    };
     Ok((text, r.exit_code()))
 }

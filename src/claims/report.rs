@@ -73,6 +73,7 @@ pub struct ClaimsSummary {
 /// The whole report.
 #[derive(Clone, Debug, Serialize)]
 pub struct ClaimsReport {
+    pub schema_version: u32,
     pub tool: String,
     pub version: String,
     pub claims: Vec<ClaimResult>,
@@ -99,8 +100,9 @@ impl ClaimsReport {
             }
         }
         ClaimsReport {
-            tool: "mcmc-audit".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
+            schema_version: crate::report::SCHEMA_VERSION,
+            tool: crate::report::TOOL.into(),
+            version: crate::report::VERSION.into(),
             claims,
             summary: s,
         }
@@ -119,98 +121,5 @@ impl ClaimsReport {
     pub fn claim(&self, id: &str) -> Option<&ClaimResult> {
         self.claims.iter().find(|c| c.id == id)
     }
-
-    pub fn json(&self) -> String {
-        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
-    }
-
-    /// The human-readable table: one line per claim, status first; published and recomputed values
-    /// and the note under every checked claim.
-    pub fn text(&self) -> String {
-        let idw = self
-            .claims
-            .iter()
-            .map(|c| c.id.len())
-            .max()
-            .unwrap_or(2)
-            .max(2);
-        let mut out = format!(
-            "mcmc-audit {} claims — {} of the ledger specs/claims.toml\n\n",
-            self.version,
-            plural(self.summary.total)
-        );
-        out += &format!("{:<9} {:<9} {:<idw$}  {}\n", "STATUS", "KIND", "ID", "TAG");
-        for c in &self.claims {
-            out += &format!(
-                "{:<9} {:<9} {:<idw$}  {}\n",
-                c.status.as_str().to_uppercase(),
-                c.kind.as_str(),
-                c.id,
-                tag_text(c)
-            );
-            out += &format!("          published:  {}\n", compact(&c.published, 110));
-            if c.kind != Kind::Record && !c.recomputed.is_null() {
-                out += &format!("          recomputed: {}\n", headline(&c.recomputed, 110));
-            }
-            if c.status != ClaimStatus::Pass && !c.note.is_empty() && c.kind != Kind::Record {
-                out += &format!("          note: {}\n", c.note);
-            }
-        }
-        let s = &self.summary;
-        out += &format!(
-            "\n{}: {} pass, {} fail, {} pending, {} recorded ({} recompute, {} derive, {} record)\n",
-            plural(s.total),
-            s.pass,
-            s.fail,
-            s.pending,
-            s.recorded,
-            s.recompute,
-            s.derive,
-            s.record
-        );
-        out
-    }
 }
 
-fn plural(n: usize) -> String {
-    format!("{n} claim{}", if n == 1 { "" } else { "s" })
-}
-
-/// The tag, with the outcome token beside it when it is not the tag itself.
-fn tag_text(c: &ClaimResult) -> String {
-    match &c.outcome {
-        Some(o) if o != c.tag.as_str() => format!("{} [{o}]", c.tag.as_str()),
-        _ => c.tag.as_str().to_string(),
-    }
-}
-
-/// The top-level numbers of a recomputed value (per-cell details are left to the JSON), cut at `max`.
-fn headline(v: &Value, max: usize) -> String {
-    match v {
-        Value::Object(o) => {
-            let parts: Vec<String> = o
-                .iter()
-                .filter(|(_, x)| !matches!(x, Value::Array(a) if a.iter().any(Value::is_object)))
-                .map(|(k, x)| format!("{k}={}", compact(x, max)))
-                .collect();
-            let s = parts.join(", ");
-            if s.chars().count() > max {
-                format!("{}…", s.chars().take(max).collect::<String>())
-            } else {
-                s
-            }
-        }
-        other => compact(other, max),
-    }
-}
-
-/// One-line JSON, cut at `max` characters.
-fn compact(v: &Value, max: usize) -> String {
-    let s = serde_json::to_string(v).unwrap_or_default();
-    if s.chars().count() > max {
-        let cut: String = s.chars().take(max).collect();
-        format!("{cut}…")
-    } else {
-        s
-    }
-}

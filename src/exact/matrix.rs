@@ -7,14 +7,8 @@ use super::ExactChain;
 use crate::error::{Error, Result};
 use crate::exact::MAX_DENSE_STATES;
 use crate::io::read_npy;
+use crate::observables::Observables;
 use crate::numeric::tolerance::INPUT_ROW_SUM;
-
-/// Observables supplied with a matrix: `n_states × k`, row-major.
-#[derive(Clone, Debug)]
-pub struct MatrixObservables {
-    pub k: usize,
-    pub values: Vec<f64>,
-}
 
 fn check_finite_nonneg(file: &str, field: &str, data: &[f64], cols: usize) -> Result<()> {
     for (k, &v) in data.iter().enumerate() {
@@ -56,11 +50,13 @@ pub fn validate_matrix(a: crate::io::Array, file: &str) -> Result<(Vec<f64>, usi
     }
     let n = a.shape[0];
     if n > MAX_DENSE_STATES {
-        return Err(Error::TooLarge {
-            what: format!("{pf}: matrix"),
-            size: n,
-            limit: MAX_DENSE_STATES,
-            why: "the dense exact engine holds a few n×n copies".into(),
+        return Err(Error::Shape {
+            file: pf,
+            field: "matrix".into(),
+            found: a.shape,
+            expected: format!(
+                "at most {MAX_DENSE_STATES} states (the dense exact engine holds a few n×n copies)"
+            ),
         });
     }
     check_finite_nonneg(&pf, "matrix", &a.data, n)?;
@@ -80,12 +76,12 @@ pub fn validate_matrix(a: crate::io::Array, file: &str) -> Result<(Vec<f64>, usi
     Ok((a.data, n))
 }
 
-/// Reads and validates `P` (and `pi`, `F` when given).
+/// Reads and validates `P` (and `pi`, `F` when given); every error names the file and the entry.
 pub fn load(
     p_path: &Path,
     pi_path: Option<&Path>,
     f_path: Option<&Path>,
-) -> Result<(ExactChain, Option<MatrixObservables>)> {
+) -> Result<(ExactChain, Option<Observables>)> {
     let pf = p_path.display().to_string();
     let a = read_npy(p_path, &["f8"])?;
     let (p, n) = validate_matrix(a, &pf)?;
@@ -139,10 +135,7 @@ pub fn load(
                     value: x,
                 });
             }
-            Some(MatrixObservables {
-                k: v.shape[1],
-                values: v.data,
-            })
+            Some(Observables::from_matrix(&v.data, n, v.shape[1])?)
         }
     };
     let chain = ExactChain::from_matrix(p, n, pi, format!("matrix {pf}"))?;

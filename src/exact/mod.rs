@@ -5,7 +5,9 @@
 //! GTH ([`gth`]). The operator is stored dense and row-major; the limit [`MAX_DENSE_STATES`] keeps a
 //! matrix and the copies the eigensolver needs within this machine class (24 GiB).
 
+pub mod dense;
 pub mod gth;
+pub mod local;
 pub mod matrix;
 pub mod residuals;
 pub mod spectrum;
@@ -13,7 +15,7 @@ pub mod structure;
 
 use rayon::prelude::*;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Limit, Result};
 use crate::kernel::Kernel;
 use crate::model::Model;
 use crate::model::enumerate::enumerate;
@@ -62,6 +64,12 @@ impl ExactChain {
         &self.p[x * self.n_states..(x + 1) * self.n_states]
     }
 
+    /// Derived rounding bound of one row sum: the entries' own error `e_P` plus a compensated sum's
+    /// `γ_{log₂ n + 2}`.
+    pub fn row_sum_bound(&self) -> f64 {
+        self.p_rel_err + gamma(self.n_states.ilog2() as usize + 2)
+    }
+
     /// Derived rounding bound of `‖πP − π‖₁` (module docs of [`residuals`]): `Σ_y Σ_x π_x P_xy (e_π + e_P)`
     /// plus the same for `π_y` itself, i.e. `2 e_π + e_P + 2u`.
     pub fn invariance_bound(&self) -> f64 {
@@ -80,9 +88,9 @@ impl ExactChain {
         let n = 1usize.checked_shl(n_spins as u32).unwrap_or(usize::MAX);
         if n_spins >= usize::BITS as usize || n > MAX_DENSE_STATES {
             return Err(Error::TooLarge {
-                what: "model.n (dense exact operator)".into(),
+                limit: Limit::DenseStates,
                 size: n_spins,
-                limit: MAX_DENSE_STATES.trailing_zeros() as usize,
+                max: MAX_DENSE_STATES.trailing_zeros() as usize,
                 why: format!(
                     "the exact operator is dense with 2^n rows (at most {MAX_DENSE_STATES}); use [sampling]"
                 ),

@@ -9,6 +9,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::ExactChain;
+use crate::numeric::tolerance::Tolerance;
 use crate::numeric::{DdAcc, NeumaierSum, dd_diff_of_products, nan_max};
 
 /// Row-sum residual and smallest entry.
@@ -19,6 +20,7 @@ pub struct Stochasticity {
     pub min_entry: f64,
 }
 
+/// Row sums and the smallest entry of P.
 pub fn stochasticity(chain: &ExactChain) -> Stochasticity {
     let n = chain.n_states;
     let mut out = Stochasticity {
@@ -86,6 +88,7 @@ pub struct DetailedBalance {
     pub pairs_above_bound: usize,
 }
 
+/// Every pair's detailed-balance residual in double-double, with its derived bound.
 pub fn detailed_balance(chain: &ExactChain) -> DetailedBalance {
     let n = chain.n_states;
     let factor = chain.flow_rel_bound();
@@ -115,10 +118,7 @@ pub fn detailed_balance(chain: &ExactChain) -> DetailedBalance {
                     d.max_rel = nan_max(d.max_rel, r / scale);
                 }
                 d.bound = d.bound.max(b);
-                if !matches!(
-                    r.partial_cmp(&b),
-                    Some(std::cmp::Ordering::Less | std::cmp::Ordering::Equal)
-                ) {
+                if !Tolerance::derived(b).accepts(r, n) {
                     d.pairs_above_bound += 1;
                 }
             }

@@ -126,3 +126,42 @@ pub fn period(chain: &ExactChain, comp: &[usize], n_comp: usize) -> (usize, usiz
     }
     (result, n_recurrent)
 }
+
+/// The transition graph's structure: components, recurrent classes and period.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Structure {
+    /// Strongly connected components.
+    pub components: usize,
+    /// Closed (recurrent) classes.
+    pub recurrent_classes: usize,
+    /// The period (the lcm over recurrent classes).
+    pub period: usize,
+}
+
+impl Structure {
+    /// Components, recurrent classes and period of `chain`.
+    pub fn of(chain: &ExactChain) -> Self {
+        let (components, comp) = scc(chain);
+        let (period, recurrent_classes) = period(chain, &comp, components);
+        Structure {
+            components,
+            recurrent_classes,
+            period,
+        }
+    }
+}
+
+/// `Σ_{x∈A, y∉A} π_x P_xy`: the π-weighted flow out of A, which is the size of the commutator
+/// `[1_A, P]` in L²(π) (zero iff multiplication by 1_A commutes with P, i.e. A is P-invariant).
+pub fn boundary_flow(chain: &ExactChain, in_a: &[bool]) -> f64 {
+    let n = chain.n_states;
+    let mut s = crate::numeric::NeumaierSum::new();
+    for x in (0..n).filter(|&x| in_a[x]) {
+        for (y, &p) in chain.row(x).iter().enumerate() {
+            if !in_a[y] && p != 0.0 {
+                s.add(chain.pi[x] * p);
+            }
+        }
+    }
+    s.value()
+}

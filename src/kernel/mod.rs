@@ -11,122 +11,21 @@
 
 pub mod build;
 pub mod fast;
+pub mod law;
+pub mod monte_carlo;
+pub mod streams;
 pub mod tempering;
 pub mod updates;
 
 use std::sync::Arc;
 
 use rand::Rng;
-use rand_xoshiro::Xoshiro256PlusPlus;
+
+pub use law::Law;
+pub use streams::{ChainRng, stream, streams};
 
 use crate::model::decode;
 use crate::numeric::{gamma, unit_f64};
-
-/// The generator every chain uses: Xoshiro256++, a named, portable algorithm.
-pub type ChainRng = Xoshiro256PlusPlus;
-
-/// The conditional law of the new values of a set of sites.
-#[derive(Clone, Debug, Default)]
-pub struct Law {
-    /// The sites the update may change.
-    pub sites: Vec<usize>,
-    /// `Independent`: one probability of `+1` per site (the sites are conditionally independent).
-    /// `Joint`: empty.
-    pub p_up: Vec<f64>,
-    /// `Independent`: the probability of `−1` per site, computed *directly* (not as `1 − p_up`, which
-    /// loses all relative accuracy when `p_up ≈ 1`: a rare state's inflow would round to 0). A law that
-    /// leaves this empty falls back to `1 − p_up`.
-    pub p_down: Vec<f64>,
-    /// `Joint`: outcomes as rows of `sites.len()` spins, flattened; empty for `Independent`.
-    pub outcomes: Vec<i8>,
-    /// `Joint`: the probability of each outcome row.
-    pub probs: Vec<f64>,
-}
-
-impl Law {
-    pub fn clear(&mut self) {
-        self.sites.clear();
-        self.p_up.clear();
-        self.p_down.clear();
-        self.outcomes.clear();
-        self.probs.clear();
-    }
-    /// Whether this law is a product of independent site laws.
-    pub fn is_independent(&self) -> bool {
-        self.probs.is_empty()
-    }
-
-    /// Adds an independent site law with both probabilities computed accurately.
-    pub fn push_site(&mut self, site: usize, p_up: f64, p_down: f64) {
-        self.sites.push(site);
-        self.p_up.push(p_up);
-        self.p_down.push(p_down);
-    }
-
-    /// Draws from the law and writes the new values into `x` (one uniform per site, or one in all).
-    pub fn draw(&self, x: &mut [i8], rng: &mut ChainRng) {
-        if self.is_independent() {
-            for (&i, &p) in self.sites.iter().zip(&self.p_up) {
-                x[i] = if unit_f64(rng.next_u64()) < p { 1 } else { -1 };
-            }
-        } else {
-            let u = unit_f64(rng.next_u64());
-            let k = self.sites.len();
-            let mut acc = 0.0;
-            let mut pick = self.probs.len() - 1;
-            for (o, &p) in self.probs.iter().enumerate() {
-                acc += p;
-                if u < acc {
-                    pick = o;
-                    break;
-                }
-            }
-            for (s, &v) in self
-                .sites
-                .iter()
-                .zip(&self.outcomes[pick * k..(pick + 1) * k])
-            {
-                x[*s] = v;
-            }
-        }
-    }
-
-    /// Expands the law from state index `s` (mass `m`) into `(state, mass)` pairs.
-    pub fn expand(&self, s: usize, m: f64, out: &mut Vec<(usize, f64)>) {
-        let base = self.sites.iter().fold(s, |acc, &i| acc & !(1usize << i));
-        if self.is_independent() {
-            let k = self.sites.len();
-            for a in 0..(1usize << k) {
-                let mut p = m;
-                let mut t = base;
-                for (b, (&i, &pu)) in self.sites.iter().zip(&self.p_up).enumerate() {
-                    if (a >> b) & 1 == 1 {
-                        p *= pu;
-                        t |= 1 << i;
-                    } else {
-                        p *= self.p_down.get(b).copied().unwrap_or(1.0 - pu);
-                    }
-                }
-                if p > 0.0 {
-                    out.push((t, p));
-                }
-            }
-        } else {
-            let k = self.sites.len();
-            for (o, &p) in self.probs.iter().enumerate() {
-                if p > 0.0 {
-                    let mut t = base;
-                    for (&i, &v) in self.sites.iter().zip(&self.outcomes[o * k..(o + 1) * k]) {
-                        if v > 0 {
-                            t |= 1 << i;
-                        }
-                    }
-                    out.push((t, m * p));
-                }
-            }
-        }
-    }
-}
 
 /// An elementary update rule (site heat bath, Metropolis flip, block heat bath, a swap, or a user's
 /// own rule). Implement `law`; override `sample` only with a faster draw from the same law.
@@ -135,8 +34,9 @@ pub trait Update: Send + Sync {
     fn name(&self) -> String;
     /// Writes into `law` the conditional law of the new values given the current state `x`.
     fn law(&self, x: &[i8], law: &mut Law);
-    /// One transition in place. The default draws from [`Update::law`].
-    fn sample(&self, x: &mut [i8], rng: &mut ChainRng, scratch: &mut Law) {
+    /// One transition in place, drawing from the caller's generator (the crate's recorded runs
+    /// pass a named [`ChainRng`] stream). The default draws from [`Update::law`].
+    fn sample(&self, x: &mut [i8], rng: &mut dyn Rng, scratch: &mut Law) {
         scratch.clear();
         self.law(x, scratch);
         scratch.draw(x, rng);
@@ -222,7 +122,7 @@ impl Kernel {
     }
 
     /// One transition of the kernel, in place.
-    pub fn step(&self, x: &mut [i8], rng: &mut ChainRng, scratch: &mut Law) {
+    pub fn step(&self, x: &mut [i8], rng: &mut dyn Rng, scratch: &mut Law) {
         match self {
             Kernel::Update(u) => u.sample(x, rng, scratch),
             Kernel::Mixture { parts, .. } => {

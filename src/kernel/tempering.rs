@@ -24,39 +24,38 @@ use std::sync::Arc;
 use rand::Rng;
 use rayon::prelude::*;
 
-use super::fast::{FastGibbs, streams};
+use super::fast::FastGibbs;
+use super::streams::streams;
 use super::updates::HeatBathBlock;
 use super::{ChainRng, Kernel, Law, Update};
-use crate::error::{Error, Result};
+use crate::error::{LadderError, Result};
 use crate::model::{Model, Pairwise};
 use crate::numeric::{gamma, unit_f64};
 
 /// Validates a ladder: finite, strictly increasing, in `(0, 1]`, ending at 1, at least two rungs.
 pub fn validate_ladder(alphas: &[f64]) -> Result<()> {
     if alphas.len() < 2 {
-        return Err(Error::Invalid(format!(
-            "tempering: a ladder needs at least 2 rungs, got {}",
-            alphas.len()
-        )));
+        return Err(LadderError::TooFewRungs(alphas.len()).into());
     }
     for (k, w) in alphas.windows(2).enumerate() {
         if w[0].partial_cmp(&w[1]) != Some(std::cmp::Ordering::Less) {
-            return Err(Error::Invalid(format!(
-                "tempering: alphas[{k}] = {} is not below alphas[{}] = {}",
-                w[0],
-                k + 1,
-                w[1]
-            )));
+            return Err(LadderError::NotIncreasing {
+                index: k,
+                value: w[0],
+                next: k + 1,
+                next_value: w[1],
+            }
+            .into());
         }
     }
     if alphas[0].partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater)
         || alphas[alphas.len() - 1] != 1.0
     {
-        return Err(Error::Invalid(format!(
-            "tempering: the ladder must lie in (0, 1] and end at 1 (got [{}, {}])",
-            alphas[0],
-            alphas[alphas.len() - 1]
-        )));
+        return Err(LadderError::OutOfRange {
+            low: alphas[0],
+            high: alphas[alphas.len() - 1],
+        }
+        .into());
     }
     Ok(())
 }
@@ -113,13 +112,14 @@ impl Update for Swap {
             self.base.energy(lo),
             self.base.energy(hi),
         );
-        law.sites.extend(self.r * n..(self.r + 2) * n);
-        law.outcomes.extend_from_slice(lo);
-        law.outcomes.extend_from_slice(hi);
-        law.outcomes.extend_from_slice(hi);
-        law.outcomes.extend_from_slice(lo);
-        law.probs.push(1.0 - a);
-        law.probs.push(a);
+        let j = law.begin_joint();
+        j.sites.extend(self.r * n..(self.r + 2) * n);
+        j.outcomes.extend_from_slice(lo);
+        j.outcomes.extend_from_slice(hi);
+        j.outcomes.extend_from_slice(hi);
+        j.outcomes.extend_from_slice(lo);
+        j.probs.push(1.0 - a);
+        j.probs.push(a);
     }
     fn rel_err_bound(&self) -> f64 {
         // exp of an argument with absolute error ~4u·β·|Δα|·(energy scale), then 1 − a.
@@ -233,7 +233,7 @@ pub fn run_tempering(
     let r = alphas.len();
     let beta = engine.beta();
     let mut rngs = streams(seed, r + 1);
-    let mut ctl: ChainRng = rngs.pop().unwrap_or_else(|| super::fast::stream(seed, r));
+    let mut ctl: ChainRng = rngs.pop().unwrap_or_else(|| super::streams::stream(seed, r));
     let mut states: Vec<Vec<i8>> = rngs
         .iter_mut()
         .map(|g| {

@@ -101,7 +101,8 @@ impl Update for HeatBathBlock {
                 law.push_site(i, logistic_neg(-t), logistic_neg(t));
             }
         } else {
-            law.sites.extend_from_slice(&self.block);
+            let j = law.begin_joint();
+            j.sites.extend_from_slice(&self.block);
             let k = self.block.len();
             let mut y = x.to_vec();
             let mut logw = Vec::with_capacity(1 << k);
@@ -109,12 +110,12 @@ impl Update for HeatBathBlock {
                 for (b, &i) in self.block.iter().enumerate() {
                     let v = if (a >> b) & 1 == 1 { 1 } else { -1 };
                     y[i] = v;
-                    law.outcomes.push(v);
+                    j.outcomes.push(v);
                 }
                 logw.push(-beta * self.model.energy(&y));
             }
             let lz = log_sum_exp(&logw);
-            law.probs.extend(logw.iter().map(|&l| (l - lz).exp()));
+            j.probs.extend(logw.iter().map(|&l| (l - lz).exp()));
         }
     }
     fn rel_err_bound(&self) -> f64 {

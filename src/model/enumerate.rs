@@ -9,7 +9,7 @@
 use rayon::prelude::*;
 
 use super::{Model, decode};
-use crate::error::{Error, Result};
+use crate::error::{Error, Limit, Result};
 use crate::numeric::{U, gamma, log_sum_exp};
 
 /// Largest N enumerated (2^24 states, 128 MiB of log-probabilities).
@@ -31,9 +31,9 @@ pub fn enumerate(model: &dyn Model) -> Result<Enumerated> {
     let n = model.n_spins();
     if n > MAX_ENUM_SPINS {
         return Err(Error::TooLarge {
-            what: "model.n (exact enumeration)".into(),
+            limit: Limit::EnumeratedSpins,
             size: n,
-            limit: MAX_ENUM_SPINS,
+            max: MAX_ENUM_SPINS,
             why: "2^n states are enumerated; use [sampling] for large models".into(),
         });
     }
@@ -85,6 +85,6 @@ mod tests {
     fn too_many_spins_is_a_clear_error() {
         let m = curie_weiss(40, 1.0).unwrap();
         let err = enumerate(&m).unwrap_err().to_string();
-        assert!(err.contains("model.n") && err.contains("40"), "{err}");
+        assert!(err.contains("enumeration") && err.contains("40"), "{err}");
     }
 }

@@ -13,7 +13,7 @@ use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use super::Pairwise;
-use crate::error::{Error, Result};
+use crate::error::{ModelError, Result};
 use crate::numeric::unit_f64;
 
 /// The seeded generator used for model parameters.
@@ -33,11 +33,9 @@ pub fn rademacher(rng: &mut Xoshiro256PlusPlus) -> i8 {
     if rng.next_u64() >> 63 == 1 { 1 } else { -1 }
 }
 
-fn check_n(n: usize, family: &str) -> Result<()> {
+fn check_n(n: usize, family: &'static str) -> Result<()> {
     if n < 2 {
-        return Err(Error::Invalid(format!(
-            "{family}: n = {n}, need at least 2 spins"
-        )));
+        return Err(ModelError::TooFewSpins { family, n }.into());
     }
     Ok(())
 }
@@ -92,9 +90,7 @@ pub fn patterns(n: usize, m: usize, rng: &mut Xoshiro256PlusPlus) -> Vec<Vec<i8>
 pub fn hopfield(n: usize, m: usize, beta: f64, seed: u64) -> Result<Pairwise> {
     check_n(n, "hopfield")?;
     if m == 0 {
-        return Err(Error::Invalid(
-            "hopfield: patterns = 0, need at least one".into(),
-        ));
+        return Err(ModelError::NoPatterns { family: "hopfield" }.into());
     }
     let mut rng = param_rng(seed);
     let xi = patterns(n, m, &mut rng);
@@ -121,14 +117,14 @@ pub fn hopfield(n: usize, m: usize, beta: f64, seed: u64) -> Result<Pairwise> {
 #[allow(clippy::needless_range_loop)] // (a, b) index the weight matrix
 pub fn rbm(m_v: usize, m_h: usize, m: usize, beta: f64, seed: u64) -> Result<Pairwise> {
     if m_v == 0 || m_h == 0 {
-        return Err(Error::Invalid(format!(
-            "rbm: visible = {m_v}, hidden = {m_h}; need at least one of each"
-        )));
+        return Err(ModelError::EmptyLayer {
+            visible: m_v,
+            hidden: m_h,
+        }
+        .into());
     }
     if m == 0 {
-        return Err(Error::Invalid(
-            "rbm: patterns = 0, need at least one".into(),
-        ));
+        return Err(ModelError::NoPatterns { family: "rbm" }.into());
     }
     let mut rng = param_rng(seed);
     let xi = patterns(m_v, m, &mut rng);

@@ -1,7 +1,7 @@
 //! Interaction-graph utilities: greedy colouring (blocks with no internal edge) and bipartition.
 
 use super::Model;
-use crate::error::{Error, Result};
+use crate::error::{KernelError, Result};
 
 /// Greedy colouring in site order: each site gets the smallest colour unused by its neighbours.
 /// Returns the colour classes (blocks), each sorted; deterministic.
@@ -39,9 +39,7 @@ pub fn bipartition(model: &dyn Model) -> Result<Vec<Vec<usize>>> {
                     side[v] = 1 - side[u];
                     queue.push_back(v);
                 } else if side[v] == side[u] {
-                    return Err(Error::Invalid(format!(
-                        "blocks = \"bipartite\": the interaction graph is not bipartite (edge {u}-{v} closes an odd cycle)"
-                    )));
+                    return Err(KernelError::NotBipartite { u, v }.into());
                 }
             }
         }

@@ -11,7 +11,12 @@ pub mod graph;
 pub mod symmetry;
 pub mod torus;
 
-use crate::error::{Error, Result};
+use crate::error::{ModelError, Result};
+
+/// Inverse temperature of a model when a spec does not give one.
+pub const DEFAULT_BETA: f64 = 1.0;
+/// Seed of a model's random couplings or patterns when a spec does not give one.
+pub const DEFAULT_SEED: u64 = 0;
 
 /// A spin configuration: one `i8` per spin, each `−1` or `+1`.
 pub type Spins = [i8];
@@ -98,6 +103,10 @@ pub struct Pairwise {
 
 impl Pairwise {
     /// Builds a model; rejects self-loops, out-of-range sites, duplicate pairs, non-finite values.
+    ///
+    /// # Errors
+    ///
+    /// [`ModelError`] naming the offending entry (`couplings[k]`, `fields[i]`, β, or `n = 0`).
     pub fn new(
         name: impl Into<String>,
         n: usize,
@@ -107,50 +116,37 @@ impl Pairwise {
     ) -> Result<Self> {
         let name = name.into();
         if n == 0 {
-            return Err(Error::Invalid(format!(
-                "{name}: a model needs at least one spin"
-            )));
+            return Err(ModelError::NoSpins.into());
         }
         if !beta.is_finite() {
-            return Err(Error::Invalid(format!(
-                "{name}: beta = {beta} is not finite"
-            )));
+            return Err(ModelError::NonFiniteBeta(beta).into());
         }
         let fields = fields.unwrap_or_else(|| vec![0.0; n]);
         if fields.len() != n {
-            return Err(Error::Invalid(format!(
-                "{name}: fields has {} entries for {n} spins",
-                fields.len()
-            )));
+            return Err(ModelError::FieldsLength {
+                got: fields.len(),
+                n,
+            }
+            .into());
         }
-        if let Some((i, h)) = fields.iter().enumerate().find(|(_, h)| !h.is_finite()) {
-            return Err(Error::Invalid(format!(
-                "{name}: fields[{i}] = {h} is not finite"
-            )));
+        if let Some((index, &value)) = fields.iter().enumerate().find(|(_, h)| !h.is_finite()) {
+            return Err(ModelError::NonFiniteField { index, value }.into());
         }
         let mut edges = Vec::with_capacity(couplings.len());
         let mut seen = std::collections::BTreeSet::new();
-        for (k, &(a, b, j)) in couplings.iter().enumerate() {
+        for (index, &(a, b, j)) in couplings.iter().enumerate() {
             if a >= n || b >= n {
-                return Err(Error::Invalid(format!(
-                    "{name}: couplings[{k}] = [{a}, {b}, {j}] names a spin outside 0..{n}"
-                )));
+                return Err(ModelError::CouplingOutOfRange { index, a, b, n }.into());
             }
             if a == b {
-                return Err(Error::Invalid(format!(
-                    "{name}: couplings[{k}] couples spin {a} to itself"
-                )));
+                return Err(ModelError::SelfCoupling { index, site: a }.into());
             }
             if !j.is_finite() {
-                return Err(Error::Invalid(format!(
-                    "{name}: couplings[{k}] has J = {j}, not finite"
-                )));
+                return Err(ModelError::NonFiniteCoupling { index, value: j }.into());
             }
             let (i, jj) = if a < b { (a, b) } else { (b, a) };
             if !seen.insert((i, jj)) {
-                return Err(Error::Invalid(format!(
-                    "{name}: couplings[{k}] repeats the pair ({i}, {jj})"
-                )));
+                return Err(ModelError::DuplicatePair { index, i, j: jj }.into());
             }
             edges.push((i, jj, j));
         }

@@ -27,10 +27,13 @@
 
 use super::Pairwise;
 use super::generators::{param_rng, patterns, rademacher};
-use crate::error::{Error, Result};
+use crate::error::{ModelError, Result};
 
 /// Forward offsets of the degree-12 pattern; the neighbourhood is these and their negatives.
 pub const FORWARD_12: [(i64, i64); 6] = [(1, 0), (0, 1), (2, 1), (2, -1), (1, 2), (1, -2)];
+/// Largest side accepted (16.8 million spins).
+pub const MAX_SIDE: usize = 4096;
+
 /// Forward offsets of the degree-4 (nearest-neighbour) pattern.
 pub const FORWARD_4: [(i64, i64); 2] = [(1, 0), (0, 1)];
 
@@ -46,15 +49,15 @@ pub struct TorusParams {
 }
 
 impl Default for TorusParams {
-    /// The DTM-like default: 60×60, degree 12, coupling 0.5, no patterns, β = 1, seed 0 (CLI.md).
+    /// The DTM-like default: 60×60, degree 12, coupling 0.5, no patterns, β = 1, seed 0 (docs/spec.md).
     fn default() -> Self {
         TorusParams {
             side: 60,
             degree: 12,
             coupling: 0.5,
             patterns: 0,
-            beta: 1.0,
-            seed: 0,
+            beta: super::DEFAULT_BETA,
+            seed: super::DEFAULT_SEED,
         }
     }
 }
@@ -73,30 +76,23 @@ impl Torus {
     pub fn new(p: TorusParams) -> Result<Self> {
         let l = p.side;
         if l < 6 || !l.is_multiple_of(2) {
-            return Err(Error::Invalid(format!(
-                "torus: side = {l}; need an even side of at least 6 (a proper 4-colouring and 12 distinct neighbours)"
-            )));
+            return Err(ModelError::TorusSide(l).into());
         }
-        if l > 4096 {
-            return Err(Error::Invalid(format!(
-                "torus: side = {l} exceeds 4096 ({} spins)",
-                l * l
-            )));
+        if l > MAX_SIDE {
+            return Err(ModelError::TorusTooLarge {
+                side: l,
+                max: MAX_SIDE,
+                spins: l * l,
+            }
+            .into());
         }
         let fwd: &[(i64, i64)] = match p.degree {
             12 => &FORWARD_12,
             4 => &FORWARD_4,
-            d => {
-                return Err(Error::Invalid(format!(
-                    "torus: degree = {d}; supported degrees are 12 (nearest + knight moves) and 4"
-                )));
-            }
+            d => return Err(ModelError::TorusDegree(d).into()),
         };
         if !p.coupling.is_finite() {
-            return Err(Error::Invalid(format!(
-                "torus: coupling = {} is not finite",
-                p.coupling
-            )));
+            return Err(ModelError::NonFiniteScale(p.coupling).into());
         }
         let n = l * l;
         let mut rng = param_rng(p.seed);

@@ -1,29 +1,61 @@
-//! Tolerance policy: the one module that says what a tolerance *is*. Checker tolerances are data in
-//! `specs/assumptions.toml` (parsed into [`Tolerance`]); the few tolerances that only tests use are
-//! the named constants at the bottom of this file, each with its kind and its reason.
+//! Tolerance policy: the one module that says what a tolerance *is* and the one place a measured value
+//! is compared with a threshold ([`Tolerance::accepts`]). Checker tolerances are data in
+//! `specs/assumptions.toml` and claim tolerances in `specs/claims.toml` (both parsed into
+//! [`Tolerance`], each stating its [`Direction`]); the numerical method thresholds and the tolerances
+//! that only tests use are the named constants at the bottom of this file, each with its kind and its
+//! reason.
 
 use serde::{Deserialize, Serialize};
 
 use super::U;
 
-/// What a tolerance value means.
+/// What a tolerance value means (how the threshold is formed from it).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
-    /// `|measured| ≤ value`.
+    /// An absolute threshold on the measured value.
     Abs,
-    /// `|measured| ≤ value` for a measured quantity that is already relative.
+    /// A threshold on a measured quantity that is already relative.
     Rel,
-    /// `measured ≤ value` in units in the last place.
+    /// A threshold in units in the last place: `value · ε`.
     Ulps,
-    /// `measured ≤ value · scale`: a derived rounding bound (see [`Scale`]).
+    /// A derived rounding bound: `value · scale` (see [`Scale`]).
     Bound,
-    /// `measured == value` (counts, flags).
+    /// The measured value must equal `value` (counts, flags).
     Exact,
-    /// False-alarm probability of a statistical test: fail when `p < value`.
+    /// False-alarm probability of a statistical test: the p-value must be at least `value`.
     Alpha,
     /// A dimensionless factor the statement explains (e.g. `K ≥ value · τ`).
     Ratio,
+}
+
+/// Which side of the threshold passes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Direction {
+    /// `|measured| ≤ threshold` (residuals, errors, ratios that must stay small).
+    AtMost,
+    /// `|measured| < threshold` (a strict ceiling, e.g. the doubling rule `d < 0.15`).
+    Below,
+    /// `measured ≥ threshold` (floors: p-values, gaps, `K/τ`).
+    AtLeast,
+    /// `measured > threshold` (a strict floor, e.g. `1 − σ₂` above the solver bound).
+    Above,
+    /// `measured == value` (kind `exact`).
+    Equal,
+}
+
+impl Direction {
+    /// The comparison as a symbol (`<=`, `<`, `>=`, `>`, `==`), for messages.
+    pub fn symbol(&self) -> &'static str {
+        match self {
+            Direction::AtMost => "<=",
+            Direction::Below => "<",
+            Direction::AtLeast => ">=",
+            Direction::Above => ">",
+            Direction::Equal => "==",
+        }
+    }
 }
 
 /// The scale a [`Kind::Bound`] tolerance multiplies.
@@ -46,22 +78,68 @@ pub struct Tolerance {
     pub value: f64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scale: Option<Scale>,
+    pub direction: Direction,
 }
 
 impl Tolerance {
+    /// `|measured| ≤ value`.
     pub const fn abs(value: f64) -> Self {
         Tolerance {
             kind: Kind::Abs,
             value,
             scale: None,
+            direction: Direction::AtMost,
         }
     }
+    /// `|measured| ≤ value` for a relative measured quantity.
     pub const fn rel(value: f64) -> Self {
         Tolerance {
             kind: Kind::Rel,
             value,
             scale: None,
+            direction: Direction::AtMost,
         }
+    }
+    /// `|measured| ≤ value · scale`: a derived rounding bound.
+    pub const fn bound(value: f64, scale: Scale) -> Self {
+        Tolerance {
+            kind: Kind::Bound,
+            value,
+            scale: Some(scale),
+            direction: Direction::AtMost,
+        }
+    }
+    /// `|measured| ≤ bound` for a bound derived at run time (a per-pair rounding bound).
+    pub const fn derived(bound: f64) -> Self {
+        Tolerance {
+            kind: Kind::Bound,
+            value: bound,
+            scale: None,
+            direction: Direction::AtMost,
+        }
+    }
+    /// `measured ≥ value`: a floor on a dimensionless factor.
+    pub const fn floor(value: f64) -> Self {
+        Tolerance {
+            kind: Kind::Ratio,
+            value,
+            scale: None,
+            direction: Direction::AtLeast,
+        }
+    }
+
+    /// The same tolerance with its value multiplied by `factor` (a threshold that scales with a
+    /// per-case quantity, such as the Davis–Kahan scale of one eigenspace).
+    pub fn scaled(self, factor: f64) -> Self {
+        Tolerance {
+            value: self.value * factor,
+            ..self
+        }
+    }
+
+    /// The same threshold with another direction (one tolerance bounding a quantity from both sides).
+    pub fn with_direction(self, direction: Direction) -> Self {
+        Tolerance { direction, ..self }
     }
 
     /// The threshold a measured value is compared with, for an operator on `n` states.
@@ -74,12 +152,25 @@ impl Tolerance {
         }
     }
 
-    /// Whether `measured` is within this tolerance (NaN never is).
+    /// Whether `measured` is on the passing side of the threshold for an operator on `n` states: the
+    /// only comparison of a measured value with a threshold in the crate. NaN is never accepted.
     pub fn accepts(&self, measured: f64, n: usize) -> bool {
+        let t = self.threshold(n);
+        match self.direction {
+            Direction::AtMost => measured.abs() <= t,
+            Direction::Below => measured.abs() < t,
+            Direction::AtLeast => measured >= t,
+            Direction::Above => measured > t,
+            Direction::Equal => measured == self.value,
+        }
+    }
+
+    /// Whether kind and direction fit together (`exact` ⇔ `equal`; `alpha` is a floor on a p-value).
+    pub fn is_consistent(&self) -> bool {
         match self.kind {
-            Kind::Exact => measured == self.value,
-            Kind::Alpha => measured >= self.value,
-            _ => measured.abs() <= self.threshold(n),
+            Kind::Exact => self.direction == Direction::Equal,
+            Kind::Alpha => self.direction == Direction::AtLeast,
+            _ => self.direction != Direction::Equal,
         }
     }
 }
@@ -91,6 +182,7 @@ pub fn rel_diff(a: f64, b: f64) -> f64 {
 }
 
 /// Tolerances used only by tests, each named, with its kind and reason.
+#[cfg(any(test, feature = "oracles"))]
 pub mod test {
     /// Bias of the window mean from a stationary start: absolute; it is 0 in exact arithmetic and the
     /// π-weighted sums over ≤ 64 states of |f| ≤ 1 round to well below 1e-15.
@@ -185,7 +277,7 @@ pub mod test {
     /// Overlap of φ_2 with even observables in flip-symmetric cells (issue #3: "≤ 1e-15").
     pub const Z2_OVERLAP: Tolerance = super::PHI2_SYMMETRY_ZERO;
     /// Minimum single-gap over-prediction in flip-symmetric cells (issue #3: "≥ 1e20").
-    pub const MIN_SINGLE_GAP_OVERPREDICTION: f64 = super::SINGLE_GAP_OVERPREDICTION_FLOOR;
+    pub const MIN_SINGLE_GAP_OVERPREDICTION: f64 = super::SINGLE_GAP_OVERPREDICTION_FLOOR.value;
     /// Stationary-start recursion vs the spectral finite-K formula: relative (both exact; the
     /// recursion accumulates K rounding steps, K ≤ 200).
     pub const STATIONARY_WINDOW_VARIANCE: Tolerance = Tolerance::rel(1e-10);
@@ -200,7 +292,13 @@ pub const PHI2_SYMMETRY_ZERO: Tolerance = Tolerance::abs(1e-15);
 
 /// `reproduce` summaries count the cells where the single-gap predictor over-predicts `Q_op` by at
 /// least this factor (issue #3: "≥ 1e20"; a genuine O(1) mismatch is 20 orders below).
-pub const SINGLE_GAP_OVERPREDICTION_FLOOR: f64 = 1e20;
+pub const SINGLE_GAP_OVERPREDICTION_FLOOR: Tolerance = Tolerance::floor(1e20);
+
+/// A full-energy spot check of the local checks disagreeing with the telescoped ΔE by more than
+/// this (relative to `energy_abs_scale`) means the model's local fields do not match its energy: the
+/// check's premise fails. Derived: both evaluations are compensated sums, each within a few `u` of
+/// exact; `64 u` leaves a factor of eight.
+pub const ENERGY_SPOT: Tolerance = Tolerance::bound(64.0, Scale::Unit);
 
 /// Input validation (not a checker): a supplied matrix or π whose rows/total miss 1 by more than this
 /// absolute amount is rejected as bad input (exit 2) rather than audited. Between the `K.stochastic`
@@ -211,19 +309,11 @@ pub const INPUT_ROW_SUM: Tolerance = Tolerance::abs(1e-8);
 /// Eigenvalues of one symmetry sector closer than this are treated as one eigenspace (their
 /// eigenvectors are then arbitrary within it): the dense symmetric solver's eigenvalue error bound,
 /// the same `64 · n · u` as the A3 spectral checks.
-pub const EIGENSPACE_GAP: Tolerance = Tolerance {
-    kind: Kind::Bound,
-    value: 64.0,
-    scale: Some(Scale::NU),
-};
+pub const EIGENSPACE_GAP: Tolerance = Tolerance::bound(64.0, Scale::NU);
 
 /// Resolution of an overlap `c_aj = ⟨f̄_a, φ_j⟩_π` computed by a dense EVD: relative to `‖f̄_a‖_π`,
 /// an overlap below `n · u` cannot be told from zero (backward error of the eigenvectors times the
 /// norm of the observable). Used as (i) the floor under which a mode "carries no observable weight"
 /// (γ_bulk) and (ii) the floor of the single-gap predictor's denominator, which is then reported as
 /// a lower bound.
-pub const OVERLAP_RESOLUTION: Tolerance = Tolerance {
-    kind: Kind::Bound,
-    value: 1.0,
-    scale: Some(Scale::NU),
-};
+pub const OVERLAP_RESOLUTION: Tolerance = Tolerance::bound(1.0, Scale::NU);

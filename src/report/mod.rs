@@ -1,124 +1,94 @@
-//! Renderers for an audit report: an aligned text table for people, JSON for programs, JUnit XML
-//! for CI systems (one testcase per check id, one failure per fail).
+//! Reports: the one assembler of an audit report ([`AuditReport::assemble`]) and every renderer — text
+//! for people, JSON for programs, JUnit XML for CI systems — for `audit` ([`audit`]), `trace`
+//! ([`trace`]), `claims` ([`claims`]) and `reproduce` ([`reproduce`]), with one room for number
+//! formatting ([`format`]). Every JSON report carries [`SCHEMA_VERSION`].
 
-use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+pub mod audit;
+pub mod claims;
+pub mod format;
+pub mod reproduce;
+pub mod trace;
 
-use crate::audit::AuditReport;
-use crate::checks::{Status, Verdict};
+use serde::Serialize;
+use serde_json::{Map, Value};
 
-fn fmt_num(x: Option<f64>) -> String {
-    match x {
-        Some(v) if v == 0.0 || (v.abs() >= 1e-3 && v.abs() < 1e6) => format!("{v:.6}"),
-        Some(v) => format!("{v:.3e}"),
-        None => "null".into(),
-    }
+use crate::checks::{Summary, Verdict};
+use crate::spec::requirements::{self, ReqStatus};
+
+/// The version of every JSON report's shape, raised on any incompatible change (docs/cli.md).
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The tool's name in every report.
+pub const TOOL: &str = "mcmc-audit";
+
+/// The crate version in every report.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// What was audited.
+#[derive(Clone, Debug, Serialize)]
+pub struct Subject {
+    /// `exact` or `sampled`.
+    pub kind: String,
+    /// States of the exact chain (0 for a sampled subject).
+    pub n_states: usize,
+    pub model: String,
+    pub kernel: String,
 }
 
-fn fmt_tol(v: &Verdict) -> String {
-    use crate::numeric::tolerance::{Kind, Scale};
-    let Some(t) = v.tolerance else {
-        return "-".into();
-    };
-    let kind = serde_json::to_value(t.kind)
-        .ok()
-        .and_then(|k| k.as_str().map(String::from))
-        .unwrap_or_default();
-    match (t.kind, t.scale) {
-        (Kind::Bound, Some(Scale::NU)) => format!("{kind}:{}·n·u", t.value),
-        (Kind::Bound, Some(Scale::Unit)) => format!("{kind}:{}·u", t.value),
-        (Kind::Exact | Kind::Ratio, _) => format!("{kind}:{}", t.value),
-        _ => format!("{kind}:{}", fmt_num(Some(t.value))),
-    }
+/// A whole audit, in the shape of docs/cli.md's JSON report.
+#[derive(Clone, Debug, Serialize)]
+pub struct AuditReport {
+    pub schema_version: u32,
+    pub tool: String,
+    pub version: String,
+    pub spec: String,
+    pub subject: Subject,
+    pub verdicts: Vec<Verdict>,
+    pub quantities: Map<String, Value>,
+    pub summary: Summary,
 }
 
-/// The human-readable table: one line per check, status first.
-pub fn text(r: &AuditReport) -> String {
-    let mut out = format!(
-        "mcmc-audit {} — {} ({} states)\n",
-        r.version, r.subject.model, r.subject.n_states
-    );
-    out += &format!("kernel: {}\n\n", r.subject.kernel);
-    let idw = r
-        .verdicts
-        .iter()
-        .map(|v| v.id.len())
-        .max()
-        .unwrap_or(2)
-        .max(2);
-    out += &format!(
-        "{:<14} {:<idw$} {:>12} {:>16} {:>12}  {}\n",
-        "STATUS", "ID", "MEASURED", "TOLERANCE", "BOUND", "CHECK"
-    );
-    for v in &r.verdicts {
-        out += &format!(
-            "{:<14} {:<idw$} {:>12} {:>16} {:>12}  {}\n",
-            v.status.as_str().to_uppercase(),
-            v.id,
-            fmt_num(v.measured),
-            fmt_tol(v),
-            fmt_num(v.bound),
-            v.title
+impl AuditReport {
+    /// Builds the report: the pipeline's verdicts, then the `undefined` ones the sources name but
+    /// never define, filtered by `[checks] only` (a parent id selects its sub-checks too), counted.
+    pub fn assemble(
+        spec: &str,
+        subject: Subject,
+        mut verdicts: Vec<Verdict>,
+        quantities: Map<String, Value>,
+        only: Option<&[String]>,
+    ) -> Self {
+        verdicts.extend(
+            requirements::all()
+                .iter()
+                .filter(|r| r.status == ReqStatus::Undefined)
+                .map(|r| Verdict::undefined(&r.id)),
         );
-        if matches!(
-            v.status,
-            Status::Fail | Status::Inconclusive | Status::NotApplicable
-        ) && let Some(reason) = v.detail.get("reason").and_then(|x| x.as_str())
-        {
-            out += &format!("{:<14} {:<idw$} └ {}\n", "", "", reason);
+        if let Some(ids) = only {
+            verdicts.retain(|v| {
+                ids.iter()
+                    .any(|id| &v.id == id || v.id.starts_with(&format!("{id}.")))
+            });
+        }
+        AuditReport {
+            schema_version: SCHEMA_VERSION,
+            tool: TOOL.into(),
+            version: VERSION.into(),
+            spec: spec.to_string(),
+            subject,
+            summary: Summary::of(&verdicts),
+            quantities,
+            verdicts,
         }
     }
-    let s = &r.summary;
-    out += &format!(
-        "\n{} pass, {} fail, {} inconclusive, {} not-applicable, {} undefined\n",
-        s.pass, s.fail, s.inconclusive, s.not_applicable, s.undefined
-    );
-    for (k, v) in &r.quantities {
-        if k != "eigenvalues" {
-            out += &format!("{k} = {v}\n");
-        }
-    }
-    out
-}
 
-/// The JSON report (CLI.md).
-pub fn json(r: &AuditReport) -> String {
-    serde_json::to_string_pretty(r).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
-}
-
-/// JUnit XML: one testsuite, one testcase per check; fail → failure, inconclusive → error,
-/// not-applicable/undefined → skipped.
-pub fn junit(r: &AuditReport) -> String {
-    let mut suite = TestSuite::new(format!("mcmc-audit: {}", r.subject.model));
-    for v in &r.verdicts {
-        let message = format!(
-            "metric: {}; measured: {}; tolerance: {}",
-            v.metric,
-            fmt_num(v.measured),
-            fmt_tol(v)
-        );
-        let status = match v.status {
-            Status::Pass => TestCaseStatus::success(),
-            Status::Fail => {
-                let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
-                s.set_message(message);
-                s
-            }
-            Status::Inconclusive => {
-                let mut s = TestCaseStatus::non_success(NonSuccessKind::Error);
-                s.set_message(message);
-                s
-            }
-            Status::NotApplicable | Status::Undefined => {
-                let mut s = TestCaseStatus::skipped();
-                s.set_message(v.status.as_str());
-                s
-            }
-        };
-        let mut tc = TestCase::new(v.id.clone(), status);
-        tc.set_classname(v.title.clone());
-        suite.add_test_case(tc);
+    /// docs/cli.md's exit code over the verdicts.
+    pub fn exit_code(&self) -> i32 {
+        crate::checks::exit_code(&self.verdicts)
     }
-    let mut report = Report::new("mcmc-audit");
-    report.add_test_suite(suite);
-    report.to_string().unwrap_or_default()
+
+    /// The verdict with this id, if it was produced.
+    pub fn verdict(&self, id: &str) -> Option<&Verdict> {
+        self.verdicts.iter().find(|v| v.id == id)
+    }
 }

@@ -1,309 +1,573 @@
-//! The audit spec (shared/design/CLI.md, "Audit spec"). Parsing is strict: unknown keys, wrong
-//! types and out-of-range values are errors naming the file and the field.
+//! The typed audit spec (docs/spec.md): what a user's TOML describes, with every default applied
+//! once and every key checked against the chosen family. This is the only layer that names spec
+//! field paths: [`AuditSpec::locate`] maps the typed errors of the layers below onto the key the user
+//! wrote.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use super::raw::{RawChecks, RawGradient, RawModel, RawSampling, RawSpec, parse_error};
+use crate::checks::Tolerances;
+use crate::error::{Error, KernelError, Limit, ModelError, Result, RunError, ShapeError};
+use crate::kernel::build::{Blocks, Rule, Scan};
+use crate::kernel::fast::{Init as ChainInit, SampledRun};
+use crate::model::enumerate::MAX_ENUM_SPINS;
+use crate::model::torus::{Torus, TorusParams};
+use crate::model::{DEFAULT_BETA, DEFAULT_SEED, Pairwise, generators};
+use crate::observables::ObservableSet;
+use crate::spec::requirements;
+use crate::trainability::Gradient;
+use crate::trainability::estimator::Estimator;
 
-use crate::error::{Error, Result};
+/// Planted patterns of `hopfield` and `rbm` when not given.
+pub const DEFAULT_PATTERNS: usize = 1;
 
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AuditSpec {
-    pub model: ModelSpec,
-    #[serde(default)]
-    pub kernel: Option<KernelSpec>,
-    #[serde(default)]
-    pub observables: Option<ObservablesSpec>,
-    #[serde(default)]
-    pub estimator: Option<EstimatorSpec>,
-    #[serde(default)]
-    pub gradient: Option<GradientSpec>,
-    #[serde(default)]
-    pub sampling: Option<SamplingSpec>,
-    #[serde(default)]
-    pub checks: Option<ChecksSpec>,
+/// The largest spec file read (a spec is a few hundred bytes; a ledger-size file is refused).
+pub const MAX_SPEC_BYTES: u64 = 1 << 20;
+
+/// A model family with its parameters, defaults applied.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ModelSpec {
+    /// Mean field: every pair coupled with `1/N`.
+    CurieWeiss { n: usize, beta: f64 },
+    /// Sherrington–Kirkpatrick: Gaussian couplings `g/√N`.
+    Sk { n: usize, beta: f64, seed: u64 },
+    /// Planted Hopfield with Hebbian couplings.
+    Hopfield {
+        n: usize,
+        patterns: usize,
+        beta: f64,
+        seed: u64,
+    },
+    /// An explicit Ising model.
+    Ising {
+        n: usize,
+        beta: f64,
+        couplings: Vec<(usize, usize, f64)>,
+        fields: Option<Vec<f64>>,
+    },
+    /// Bipartite RBM without biases, planted patterns.
+    Rbm {
+        visible: usize,
+        hidden: usize,
+        patterns: usize,
+        beta: f64,
+        seed: u64,
+    },
+    /// The DTM-like sparse torus (sampled audits).
+    Torus(TorusParams),
+    /// A transition matrix from a file (paths resolved against the spec's folder).
+    Matrix {
+        matrix: PathBuf,
+        pi: Option<PathBuf>,
+        observables: Option<PathBuf>,
+    },
 }
 
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ModelSpec {
-    pub family: String,
-    pub n: Option<usize>,
-    pub beta: Option<f64>,
-    pub patterns: Option<usize>,
-    pub seed: Option<u64>,
-    pub visible: Option<usize>,
-    pub hidden: Option<usize>,
-    /// `family = "ising"`: `[[i, j, J_ij], …]`.
-    pub couplings: Option<Vec<(f64, f64, f64)>>,
-    pub fields: Option<Vec<f64>>,
-    /// `family = "torus"`.
-    pub side: Option<usize>,
-    pub degree: Option<usize>,
-    pub coupling: Option<f64>,
-    /// `family = "matrix"`.
-    pub matrix: Option<PathBuf>,
-    pub pi: Option<PathBuf>,
-    pub observables: Option<PathBuf>,
-}
-
-#[derive(Clone, Debug, Deserialize)]
-#[serde(untagged)]
-pub enum BlocksSpec {
-    Named(String),
-    Explicit(Vec<Vec<usize>>),
-}
-
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct KernelSpec {
-    #[serde(default = "default_update")]
-    pub update: String,
-    #[serde(default = "default_scan")]
-    pub scan: String,
-    #[serde(default = "default_blocks")]
-    pub blocks: BlocksSpec,
-}
-
-fn default_update() -> String {
-    "gibbs".into()
-}
-fn default_scan() -> String {
-    "random".into()
-}
-fn default_blocks() -> BlocksSpec {
-    BlocksSpec::Named("sites".into())
-}
-
-impl Default for KernelSpec {
-    fn default() -> Self {
-        KernelSpec {
-            update: default_update(),
-            scan: default_scan(),
-            blocks: default_blocks(),
+impl ModelSpec {
+    /// The family name as written in specs.
+    pub fn family(&self) -> &'static str {
+        match self {
+            ModelSpec::CurieWeiss { .. } => "curie-weiss",
+            ModelSpec::Sk { .. } => "sk",
+            ModelSpec::Hopfield { .. } => "hopfield",
+            ModelSpec::Ising { .. } => "ising",
+            ModelSpec::Rbm { .. } => "rbm",
+            ModelSpec::Torus(_) => "torus",
+            ModelSpec::Matrix { .. } => "matrix",
         }
+    }
+
+    /// The `[model]` keys each family accepts.
+    fn keys(family: &str) -> Option<&'static [&'static str]> {
+        Some(match family {
+            "curie-weiss" => &["n", "beta"],
+            "sk" => &["n", "beta", "seed"],
+            "hopfield" => &["n", "beta", "seed", "patterns"],
+            "ising" => &["n", "beta", "couplings", "fields"],
+            "rbm" => &["n", "visible", "hidden", "beta", "seed", "patterns"],
+            "torus" => &["side", "degree", "coupling", "patterns", "beta", "seed"],
+            "matrix" => &["matrix", "pi", "observables"],
+            _ => return None,
+        })
     }
 }
 
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ObservablesSpec {
-    #[serde(default = "default_set")]
-    pub set: String,
+/// The `[kernel]` section (not used with a matrix).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct KernelSpec {
+    pub update: Rule,
+    pub scan: Scan,
+    pub blocks: Blocks,
 }
 
-fn default_set() -> String {
-    "pairs".into()
-}
-
-#[derive(Clone, Debug, Deserialize)]
-#[serde(untagged)]
-pub enum BurnIn {
-    Steps(u64),
-    Named(String),
-}
-
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct EstimatorSpec {
-    pub burn_in: Option<BurnIn>,
-    pub window: Option<u64>,
-    pub init: Option<String>,
-}
-
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct GradientSpec {
-    pub g: Option<Vec<f64>>,
-    pub teacher_beta: Option<f64>,
-}
-
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SamplingSpec {
-    pub chains: Option<usize>,
-    pub sweeps: Option<u64>,
-    pub burn_in: Option<u64>,
-    pub doubling_from: Option<u64>,
-    pub seed: Option<u64>,
-}
-
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ChecksSpec {
+/// A typed, validated audit spec.
+#[derive(Clone, Debug)]
+pub struct AuditSpec {
+    /// The spec file as named in messages.
+    pub file: String,
+    pub model: ModelSpec,
+    pub kernel: KernelSpec,
+    pub observables: ObservableSet,
+    /// `[estimator]`, when given (A5 and A6 are judged only then).
+    pub estimator: Option<Estimator>,
+    pub gradient: Option<Gradient>,
+    /// `[sampling]`, when given: the subject is sampled, not enumerated.
+    pub sampling: Option<SampledRun>,
+    /// `[checks] only`.
     pub only: Option<Vec<String>>,
-    #[serde(default)]
-    pub tolerance: BTreeMap<String, f64>,
+    pub tolerances: Tolerances,
+    /// The seed of the audit's own random tests (the sampling seed, else 0).
+    pub seed: u64,
+}
+
+/// A model built from a spec.
+#[derive(Clone, Debug)]
+pub enum BuiltModel {
+    /// A pairwise model (every family but torus and matrix).
+    Pairwise(Pairwise),
+    /// A torus, with its geometry (colourings, planted patterns).
+    Torus(Torus),
+}
+
+impl BuiltModel {
+    /// The pairwise model itself.
+    pub fn pairwise(&self) -> &Pairwise {
+        match self {
+            BuiltModel::Pairwise(m) => m,
+            BuiltModel::Torus(t) => &t.model,
+        }
+    }
 }
 
 impl AuditSpec {
-    /// Parses a spec from text; `path` is used in messages and to resolve relative file names.
-    pub fn parse(text: &str, path: &Path) -> Result<Self> {
-        let spec: AuditSpec = toml::from_str(text).map_err(|e| Error::Spec {
-            path: path.to_path_buf(),
-            message: e.to_string().trim_end().replace('\n', " "),
-        })?;
-        spec.validate(path)?;
-        Ok(spec)
-    }
-
-    /// Reads and parses a spec file.
+    /// Reads and parses a spec file (at most [`MAX_SPEC_BYTES`]).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] when the file cannot be read, and every error of [`AuditSpec::parse`].
     pub fn load(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
+        let io = |e| Error::Io {
             path: path.to_path_buf(),
             source: e,
-        })?;
+        };
+        let meta = std::fs::metadata(path).map_err(io)?;
+        if meta.len() > MAX_SPEC_BYTES {
+            return Err(Error::Spec {
+                path: path.to_path_buf(),
+                message: format!(
+                    "{} bytes: a spec is at most {MAX_SPEC_BYTES} bytes",
+                    meta.len()
+                ),
+            });
+        }
+        let text = std::fs::read_to_string(path).map_err(io)?;
         Self::parse(&text, path)
     }
 
-    fn validate(&self, path: &Path) -> Result<()> {
-        let f = path.display().to_string();
-        let m = &self.model;
-        const FAMILIES: [&str; 7] = [
-            "curie-weiss",
-            "sk",
-            "hopfield",
-            "ising",
-            "rbm",
-            "torus",
-            "matrix",
-        ];
-        if !FAMILIES.contains(&m.family.as_str()) {
-            return Err(Error::field(
-                &f,
-                "model.family",
-                format!(
-                    "unknown family `{}` (expected one of {})",
-                    m.family,
-                    FAMILIES.join(", ")
-                ),
+    /// Parses a spec from text; `path` names the file in messages and anchors relative file names.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Field`] naming the key (unknown keys, keys of another family, wrong types, values out
+    /// of range, impossible combinations), or [`Error::Spec`] for a file that is not TOML.
+    pub fn parse(text: &str, path: &Path) -> Result<Self> {
+        let raw: RawSpec = toml::from_str(text).map_err(|e| parse_error(text, path, e))?;
+        let file = path.display().to_string();
+        let err = |field: &str, msg: String| Error::field(&file, field, msg);
+        let model = model_spec(&raw.model, path, &file)?;
+        let is_matrix = matches!(model, ModelSpec::Matrix { .. });
+        if is_matrix && raw.kernel.is_some() {
+            return Err(err(
+                "kernel",
+                "not used with family = \"matrix\" (the matrix is the kernel)".into(),
             ));
         }
-        if let Some(b) = m.beta
-            && !b.is_finite()
-        {
-            return Err(Error::field(&f, "model.beta", format!("{b} is not finite")));
+        if is_matrix && raw.sampling.is_some() {
+            return Err(err(
+                "sampling",
+                "a matrix is audited exactly; [sampling] needs a model".into(),
+            ));
         }
-        if let Some(k) = &self.kernel {
-            if !["gibbs", "metropolis"].contains(&k.update.as_str()) {
+        let kernel = raw
+            .kernel
+            .map(|k| KernelSpec {
+                update: k.update,
+                scan: k.scan,
+                blocks: k.blocks,
+            })
+            .unwrap_or_default();
+        if let Some(e) = &raw.estimator
+            && e.window == 0
+        {
+            return Err(err("estimator.window", "must be at least 1".into()));
+        }
+        let gradient = match &raw.gradient {
+            None => None,
+            Some(g) => Some(gradient(g, is_matrix, &file)?),
+        };
+        let sampling = match &raw.sampling {
+            None => None,
+            Some(s) => Some(sampling(s, &file)?),
+        };
+        let (only, tolerances) = checks(raw.checks.as_ref(), &file)?;
+        Ok(AuditSpec {
+            seed: sampling.as_ref().map_or(0, |s: &SampledRun| s.seed),
+            file,
+            model,
+            kernel,
+            observables: raw.observables.map(|o| o.set).unwrap_or_default(),
+            estimator: raw.estimator,
+            gradient,
+            sampling,
+            only,
+            tolerances,
+        })
+    }
+
+    /// Builds the model of every family but `matrix` (which is read by [`crate::exact::matrix`]).
+    ///
+    /// # Errors
+    ///
+    /// The model's own errors, located at their spec keys; a model too large to enumerate unless the
+    /// spec samples it.
+    pub fn build_model(&self) -> Result<BuiltModel> {
+        let check_n = |n: usize| -> Result<usize> {
+            if n > MAX_ENUM_SPINS {
                 return Err(Error::field(
-                    &f,
-                    "kernel.update",
-                    format!("unknown update `{}` (gibbs | metropolis)", k.update),
-                ));
-            }
-            if !["random", "systematic", "symmetrized"].contains(&k.scan.as_str()) {
-                return Err(Error::field(
-                    &f,
-                    "kernel.scan",
+                    &self.file,
+                    "model.n",
                     format!(
-                        "unknown scan `{}` (random | systematic | symmetrized)",
-                        k.scan
+                        "{n} spins cannot be enumerated (limit {MAX_ENUM_SPINS}): use [sampling] for large models"
                     ),
                 ));
             }
-            if let BlocksSpec::Named(b) = &k.blocks
-                && !["sites", "bipartite", "coloring"].contains(&b.as_str())
-            {
+            Ok(n)
+        };
+        let built = match &self.model {
+            ModelSpec::CurieWeiss { n, beta } => generators::curie_weiss(check_n(*n)?, *beta),
+            ModelSpec::Sk { n, beta, seed } => generators::sk(check_n(*n)?, *beta, *seed),
+            ModelSpec::Hopfield {
+                n,
+                patterns,
+                beta,
+                seed,
+            } => generators::hopfield(check_n(*n)?, *patterns, *beta, *seed),
+            ModelSpec::Rbm {
+                visible,
+                hidden,
+                patterns,
+                beta,
+                seed,
+            } => {
+                check_n(visible + hidden)?;
+                generators::rbm(*visible, *hidden, *patterns, *beta, *seed)
+            }
+            ModelSpec::Ising {
+                n,
+                beta,
+                couplings,
+                fields,
+            } => Pairwise::new(
+                format!("ising(n={n}, beta={beta})"),
+                check_n(*n)?,
+                *beta,
+                couplings,
+                fields.clone(),
+            ),
+            ModelSpec::Torus(p) => {
+                return Torus::new(p.clone())
+                    .map(BuiltModel::Torus)
+                    .map_err(|e| self.locate(e));
+            }
+            ModelSpec::Matrix { .. } => {
                 return Err(Error::field(
-                    &f,
-                    "kernel.blocks",
-                    format!("unknown blocks `{b}` (sites | bipartite | coloring | [[…], …])"),
+                    &self.file,
+                    "model.family",
+                    "`matrix` does not describe a model",
                 ));
             }
-            if m.family == "matrix" {
-                return Err(Error::field(
-                    &f,
-                    "kernel",
-                    "not used with family = \"matrix\" (the matrix is the kernel)",
-                ));
-            }
-        }
-        if let Some(o) = &self.observables
-            && !["pairs", "fields", "magnetization", "energy"].contains(&o.set.as_str())
-        {
-            return Err(Error::field(
-                &f,
-                "observables.set",
-                format!(
-                    "unknown set `{}` (pairs | fields | magnetization | energy)",
-                    o.set
-                ),
-            ));
-        }
-        if let Some(e) = &self.estimator {
-            if let Some(BurnIn::Named(s)) = &e.burn_in
-                && s != "auto"
-            {
-                return Err(Error::field(
-                    &f,
-                    "estimator.burn_in",
-                    format!("`{s}`: expected an integer or \"auto\""),
-                ));
-            }
-            if let Some(i) = &e.init
-                && !["uniform", "stationary"].contains(&i.as_str())
-            {
-                return Err(Error::field(
-                    &f,
-                    "estimator.init",
-                    format!("unknown init `{i}` (uniform | stationary)"),
-                ));
-            }
-            if e.window == Some(0) {
-                return Err(Error::field(&f, "estimator.window", "must be at least 1"));
-            }
-        }
-        if let Some(g) = &self.gradient {
-            if g.g.is_some() && g.teacher_beta.is_some() {
-                return Err(Error::field(
-                    &f,
-                    "gradient",
-                    "give either g or teacher_beta, not both",
-                ));
-            }
-            if let Some(v) = &g.g
-                && let Some(k) = v.iter().position(|x| !x.is_finite())
-            {
-                return Err(Error::field(
-                    &f,
-                    format!("gradient.g[{k}]"),
-                    "is not finite",
-                ));
-            }
-        }
-        if let Some(c) = &self.checks {
-            let known = crate::spec::requirements::all();
-            for id in c.only.iter().flatten().chain(c.tolerance.keys()) {
-                if !known.iter().any(|r| &r.id == id) {
-                    return Err(Error::field(
-                        &f,
-                        "checks",
-                        format!("unknown check id `{id}`"),
-                    ));
-                }
-            }
-            for (id, v) in &c.tolerance {
-                if !v.is_finite() || *v < 0.0 {
-                    return Err(Error::field(
-                        &f,
-                        format!("checks.tolerance.{id}"),
-                        format!("{v} is not a non-negative finite number"),
-                    ));
-                }
-            }
-        }
-        Ok(())
+        };
+        built.map(BuiltModel::Pairwise).map_err(|e| self.locate(e))
     }
 
-    /// Resolves a path given in the spec relative to the spec file's directory.
-    pub fn resolve(&self, spec_path: &Path, p: &Path) -> PathBuf {
-        if p.is_absolute() {
-            p.to_path_buf()
-        } else {
-            spec_path.parent().unwrap_or(Path::new(".")).join(p)
+    /// Checks an explicit gradient against the number of observables it must match.
+    ///
+    /// # Errors
+    ///
+    /// `gradient.g` when its length differs from `observables`.
+    pub fn check_gradient(&self, observables: usize) -> Result<()> {
+        match &self.gradient {
+            Some(Gradient::Explicit(g)) if g.len() != observables => Err(Error::field(
+                &self.file,
+                "gradient.g",
+                format!(
+                    "has {} entries, but the observable set has {observables} (one per observable, report order)",
+                    g.len()
+                ),
+            )),
+            _ => Ok(()),
         }
     }
+
+    /// Locates a typed error of a lower layer at the spec key that caused it (`model.couplings[3]`,
+    /// `kernel.blocks[1]`, `estimator.window`, `sampling.doubling_from`); other errors pass through.
+    pub fn locate(&self, e: Error) -> Error {
+        let field: String = match &e {
+            Error::Model(m) => match m {
+                ModelError::NoSpins | ModelError::TooFewSpins { .. } => "model.n".into(),
+                ModelError::NonFiniteBeta(_) => "model.beta".into(),
+                ModelError::FieldsLength { .. } => "model.fields".into(),
+                ModelError::NonFiniteField { index, .. } => format!("model.fields[{index}]"),
+                ModelError::CouplingOutOfRange { index, .. }
+                | ModelError::SelfCoupling { index, .. }
+                | ModelError::NonFiniteCoupling { index, .. }
+                | ModelError::DuplicatePair { index, .. } => format!("model.couplings[{index}]"),
+                ModelError::NoPatterns { .. } => "model.patterns".into(),
+                ModelError::EmptyLayer { .. } => "model.visible".into(),
+                ModelError::TorusSide(_) | ModelError::TorusTooLarge { .. } => "model.side".into(),
+                ModelError::TorusDegree(_) => "model.degree".into(),
+                ModelError::NonFiniteScale(_) => "model.coupling".into(),
+            },
+            Error::Kernel(k) => match k {
+                KernelError::EmptyBlock { block }
+                | KernelError::SiteOutOfRange { block, .. }
+                | KernelError::SiteTwice { block, .. }
+                | KernelError::JointBlockTooLarge { block, .. }
+                | KernelError::BlockNotIndependent { block, .. } => {
+                    format!("kernel.blocks[{block}]")
+                }
+                KernelError::SiteMissing { .. } | KernelError::NotBipartite { .. } => {
+                    "kernel.blocks".into()
+                }
+                KernelError::MetropolisNeedsSites | KernelError::EngineNeedsGibbs => {
+                    "kernel.update".into()
+                }
+                _ => "kernel".into(),
+            },
+            Error::TooLarge { limit, .. } => match limit {
+                Limit::DenseStates | Limit::EnumeratedSpins => "model.n".into(),
+                Limit::WindowWork => "estimator.window".into(),
+                Limit::BurnInWork => "estimator.burn_in".into(),
+            },
+            Error::Run(r) => match r {
+                RunError::NoChains => "sampling.chains".into(),
+                RunError::NoSweeps => "sampling.sweeps".into(),
+                RunError::NoDoubling | RunError::DoublingBeyondSweeps { .. } => {
+                    "sampling.doubling_from".into()
+                }
+            },
+            Error::Mismatch(ShapeError::Gradient { .. }) => "gradient.g".into(),
+            _ => return e,
+        };
+        Error::field(&self.file, field, e.to_string())
+    }
+}
+
+/// Resolves a path given in the spec relative to the spec file's folder.
+fn resolve(spec_path: &Path, p: &Path) -> PathBuf {
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        spec_path.parent().unwrap_or(Path::new(".")).join(p)
+    }
+}
+
+fn model_spec(m: &RawModel, path: &Path, file: &str) -> Result<ModelSpec> {
+    let fam = m.family.as_str();
+    let err = |field: &str, msg: String| Error::field(file, field, msg);
+    let Some(keys) = ModelSpec::keys(fam) else {
+        return Err(err(
+            "model.family",
+            format!(
+                "unknown family `{fam}` (expected one of curie-weiss, sk, hopfield, ising, rbm, torus, matrix)"
+            ),
+        ));
+    };
+    if let Some(k) = m.present().into_iter().find(|k| !keys.contains(k)) {
+        return Err(err(
+            &format!("model.{k}"),
+            format!(
+                "is not a key of family = \"{fam}\" (its keys: {})",
+                keys.join(", ")
+            ),
+        ));
+    }
+    let beta = m.beta.unwrap_or(DEFAULT_BETA);
+    if !beta.is_finite() {
+        return Err(err("model.beta", format!("{beta} is not finite")));
+    }
+    let seed = m.seed.unwrap_or(DEFAULT_SEED);
+    let n = || {
+        m.n.ok_or_else(|| err("model.n", format!("is required for family = \"{fam}\"")))
+    };
+    Ok(match fam {
+        "curie-weiss" => ModelSpec::CurieWeiss { n: n()?, beta },
+        "sk" => ModelSpec::Sk { n: n()?, beta, seed },
+        "hopfield" => ModelSpec::Hopfield {
+            n: n()?,
+            patterns: m.patterns.unwrap_or(DEFAULT_PATTERNS),
+            beta,
+            seed,
+        },
+        "rbm" => {
+            let (visible, hidden) = match (m.visible, m.hidden, m.n) {
+                (Some(v), Some(h), None) => (v, h),
+                (None, None, Some(n)) if n % 2 == 0 => (n / 2, n / 2),
+                (None, None, Some(n)) => {
+                    return Err(err(
+                        "model.n",
+                        format!("{n} is odd: give visible and hidden"),
+                    ));
+                }
+                _ => {
+                    return Err(err(
+                        "model",
+                        "rbm needs n (even) or both visible and hidden".into(),
+                    ));
+                }
+            };
+            ModelSpec::Rbm {
+                visible,
+                hidden,
+                patterns: m.patterns.unwrap_or(DEFAULT_PATTERNS),
+                beta,
+                seed,
+            }
+        }
+        "ising" => {
+            let n = n()?;
+            let mut couplings = Vec::new();
+            for (k, &(a, b, j)) in m.couplings.iter().flatten().enumerate() {
+                let idx = |v: f64| (v >= 0.0 && v.fract() == 0.0 && v < n as f64).then_some(v as usize);
+                match (idx(a), idx(b)) {
+                    (Some(i), Some(jj)) => couplings.push((i, jj, j)),
+                    _ => {
+                        return Err(err(
+                            &format!("model.couplings[{k}]"),
+                            format!("sites [{a}, {b}] must be integers in 0..{n}"),
+                        ));
+                    }
+                }
+            }
+            ModelSpec::Ising {
+                n,
+                beta,
+                couplings,
+                fields: m.fields.clone(),
+            }
+        }
+        "torus" => {
+            let d = TorusParams::default();
+            ModelSpec::Torus(TorusParams {
+                side: m.side.unwrap_or(d.side),
+                degree: m.degree.unwrap_or(d.degree),
+                coupling: m.coupling.unwrap_or(d.coupling),
+                patterns: m.patterns.unwrap_or(d.patterns),
+                beta,
+                seed,
+            })
+        }
+        _ => {
+            let matrix = m.matrix.as_ref().ok_or_else(|| {
+                err("model.matrix", "is required for family = \"matrix\"".into())
+            })?;
+            ModelSpec::Matrix {
+                matrix: resolve(path, matrix),
+                pi: m.pi.as_ref().map(|p| resolve(path, p)),
+                observables: m.observables.as_ref().map(|p| resolve(path, p)),
+            }
+        }
+    })
+}
+
+fn gradient(g: &RawGradient, is_matrix: bool, file: &str) -> Result<Gradient> {
+    let err = |field: &str, msg: &str| Error::field(file, field, msg);
+    match (&g.g, g.teacher_beta) {
+        (Some(_), Some(_)) => Err(err("gradient", "give either g or teacher_beta, not both")),
+        (Some(v), None) => {
+            if let Some(k) = v.iter().position(|x| !x.is_finite()) {
+                return Err(err(&format!("gradient.g[{k}]"), "is not finite"));
+            }
+            Ok(Gradient::Explicit(v.clone()))
+        }
+        (None, Some(_)) if is_matrix => Err(err(
+            "gradient.teacher_beta",
+            "needs a model family; a matrix has no temperature (give g)",
+        )),
+        (None, Some(b)) if !b.is_finite() => Err(err("gradient.teacher_beta", "is not finite")),
+        (None, Some(b)) => Ok(Gradient::Teacher(b)),
+        (None, None) => Err(err("gradient", "give g or teacher_beta")),
+    }
+}
+
+fn sampling(s: &RawSampling, file: &str) -> Result<SampledRun> {
+    let to_usize = |v: u64, field: &str| {
+        usize::try_from(v)
+            .map_err(|_| Error::field(file, field, format!("{v} is too large for this platform")))
+    };
+    let d = SampledRun::default();
+    let sweeps = match s.sweeps {
+        Some(v) => to_usize(v, "sampling.sweeps")?,
+        None => d.sweeps,
+    };
+    let run = SampledRun {
+        chains: s.chains.unwrap_or(d.chains),
+        sweeps,
+        burn_in: s.burn_in.unwrap_or(d.burn_in),
+        doubling_from: match s.doubling_from {
+            Some(v) => to_usize(v, "sampling.doubling_from")?,
+            None => SampledRun::DEFAULT_DOUBLING_FROM.min(sweeps),
+        },
+        seed: s.seed.unwrap_or(d.seed),
+        init: ChainInit::Uniform,
+    };
+    run.validate().map_err(|e| match e {
+        Error::Run(r) => {
+            let field = match r {
+                RunError::NoChains => "sampling.chains",
+                RunError::NoSweeps => "sampling.sweeps",
+                RunError::NoDoubling | RunError::DoublingBeyondSweeps { .. } => {
+                    "sampling.doubling_from"
+                }
+            };
+            Error::field(file, field, r.to_string())
+        }
+        other => other,
+    })?;
+    Ok(run)
+}
+
+fn checks(c: Option<&RawChecks>, file: &str) -> Result<(Option<Vec<String>>, Tolerances)> {
+    let Some(c) = c else {
+        return Ok((None, Tolerances::registry()));
+    };
+    let known = requirements::all();
+    for id in c.only.iter().flatten().chain(c.tolerance.keys()) {
+        if !known.iter().any(|r| &r.id == id) {
+            return Err(Error::field(
+                file,
+                "checks",
+                format!("unknown check id `{id}`"),
+            ));
+        }
+    }
+    for (id, v) in &c.tolerance {
+        if requirements::get(id).tolerance.is_none() {
+            return Err(Error::field(
+                file,
+                format!("checks.tolerance.{id}"),
+                "this id has no tolerance of its own (override its sub-checks)",
+            ));
+        }
+        if !v.is_finite() || *v < 0.0 {
+            return Err(Error::field(
+                file,
+                format!("checks.tolerance.{id}"),
+                format!("{v} is not a non-negative finite number"),
+            ));
+        }
+    }
+    let overrides: BTreeMap<String, f64> = c.tolerance.clone();
+    Ok((c.only.clone(), Tolerances::with_overrides(overrides)))
 }

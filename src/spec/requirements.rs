@@ -30,6 +30,9 @@ pub struct Requirement {
     pub metric: Option<String>,
     #[serde(default)]
     pub tolerance: Option<Tolerance>,
+    /// Named thresholds that define the metric itself (a band, a self-consistency factor).
+    #[serde(default)]
+    pub bounds: std::collections::BTreeMap<String, Tolerance>,
     pub status: ReqStatus,
     pub required: bool,
     #[serde(default)]
@@ -60,6 +63,16 @@ pub fn parse(text: &str) -> Result<Vec<Requirement>, String> {
         {
             return Err(format!("{}: unknown parent {p}", r.id));
         }
+        for (name, t) in r.tolerance.iter().map(|t| ("tolerance", t)).chain(
+            r.bounds.iter().map(|(k, t)| (k.as_str(), t)),
+        ) {
+            if !t.is_consistent() {
+                return Err(format!(
+                    "{}: {name}: kind {:?} cannot have direction {:?}",
+                    r.id, t.kind, t.direction
+                ));
+            }
+        }
     }
     Ok(f.requirement)
 }
@@ -70,6 +83,15 @@ pub fn all() -> &'static [Requirement] {
     REG.get_or_init(|| {
         parse(ASSUMPTIONS_TOML).unwrap_or_else(|e| panic!("specs/assumptions.toml is invalid: {e}"))
     })
+}
+
+/// The named bound `name` of requirement `id` (both are compile-time constants of the crate,
+/// checked by the tests).
+pub fn bound(id: &str, name: &str) -> Tolerance {
+    *get(id)
+        .bounds
+        .get(name)
+        .unwrap_or_else(|| panic!("no bound {name} of {id} in specs/assumptions.toml"))
 }
 
 /// The requirement with this id (ids used in code are checked by the traceability test).

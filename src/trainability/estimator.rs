@@ -19,24 +19,100 @@
 //! (summed directly when `K(1−σ) < 1`, where the closed form cancels). Tests check the recursion
 //! against it, against brute-force matrix powers, and against Monte Carlo runs of the kernel.
 
-use rand::{Rng, SeedableRng};
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use super::observables::{Observables, centered, mean};
-use super::spectral::Spectrum;
-use crate::error::{Error, Result};
+use crate::error::{Error, Limit, Result};
 use crate::exact::ExactChain;
-use crate::kernel::{ChainRng, Kernel, Law};
+use crate::exact::spectrum::Spectrum;
+use crate::kernel::Kernel;
+use crate::kernel::monte_carlo::{McPlan, run_chains};
 use crate::model::encode;
 use crate::model::symmetry::global_flip;
+use crate::observables::{Observables, centered, mean};
 
-/// The initial law `μ0`.
-#[derive(Clone, Debug, PartialEq)]
+/// Burn-in: a number of steps, or `⌈c/γ_eff⌉` (`"auto"`, c = [`AUTO_BURN_IN_C`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum BurnIn {
+    #[default]
+    Auto,
+    Steps(u64),
+}
+
+impl<'de> Deserialize<'de> for BurnIn {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = BurnIn;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a non-negative integer or \"auto\"")
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> std::result::Result<BurnIn, E> {
+                Ok(BurnIn::Steps(v))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> std::result::Result<BurnIn, E> {
+                u64::try_from(v)
+                    .map(BurnIn::Steps)
+                    .map_err(|_| E::custom(format!("{v}: expected a non-negative integer or \"auto\"")))
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> std::result::Result<BurnIn, E> {
+                match s {
+                    "auto" => Ok(BurnIn::Auto),
+                    other => Err(E::custom(format!(
+                        "`{other}`: expected an integer or \"auto\""
+                    ))),
+                }
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// The constant c of `B = ⌈c/γ⌉` (the source's exact-diagonalization choice, docs/science.md §5 A5).
+pub const AUTO_BURN_IN_C: f64 = 5.0;
+
+/// `⌈c/γ⌉` as a step count (saturating).
+pub fn auto_burn_in(gamma: f64) -> u64 {
+    let b = (AUTO_BURN_IN_C / gamma).ceil();
+    if b.is_finite() && b >= 0.0 {
+        b.min(u64::MAX as f64) as u64
+    } else {
+        u64::MAX
+    }
+}
+
+/// The initial law `μ0` (`estimator.init`: `uniform` or `stationary`; a given law through the library).
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Init {
+    #[default]
     Uniform,
     Stationary,
+    #[serde(skip)]
     Law(Vec<f64>),
+}
+
+/// The window-mean estimator of docs/science.md §1 (`[estimator]`): start from `init`, discard
+/// `burn_in` steps, average over the next `window`. Every default is here.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Estimator {
+    pub burn_in: BurnIn,
+    pub window: u64,
+    pub init: Init,
+}
+
+/// The default window `K`.
+pub const DEFAULT_WINDOW: u64 = 1000;
+
+impl Default for Estimator {
+    fn default() -> Self {
+        Estimator {
+            burn_in: BurnIn::Auto,
+            window: DEFAULT_WINDOW,
+            init: Init::Uniform,
+        }
+    }
 }
 
 impl Init {
@@ -155,9 +231,9 @@ pub fn burned_in_law(
             const MAX_WORK: f64 = 1e11;
             if b as f64 * cols.nnz() as f64 > MAX_WORK {
                 return Err(Error::TooLarge {
-                    what: "estimator.burn_in (non-reversible kernel)".into(),
+                    limit: Limit::BurnInWork,
                     size: b as usize,
-                    limit: (MAX_WORK / cols.nnz() as f64) as usize,
+                    max: (MAX_WORK / cols.nnz() as f64) as usize,
                     why: "without a real spectrum the burn-in law takes one sparse step per burn-in step"
                         .into(),
                 });
@@ -191,9 +267,9 @@ pub fn exact_window_stats(
     let per_step = if dense { n * n } else { nnz } as f64 * (k + 1) as f64;
     if kmax as f64 * per_step > MAX_WINDOW_WORK {
         return Err(Error::TooLarge {
-            what: "estimator.window".into(),
+            limit: Limit::WindowWork,
             size: kmax as usize,
-            limit: (MAX_WINDOW_WORK / per_step) as usize,
+            max: (MAX_WINDOW_WORK / per_step) as usize,
             why: format!(
                 "the exact window recursion takes one step of {per_step:.2e} multiply-adds per window step \
                  ({} P, {k} observables)",
@@ -333,8 +409,7 @@ fn dense_window_recursion(
     kmax: u64,
     emit: &mut Emit,
 ) {
-    use faer::{Accum, Mat, MatRef};
-    crate::exact::spectrum::fix_parallelism();
+    use faer::{Mat, MatRef};
     let n = chain.n_states;
     let k = fc.len();
     let folded_t;
@@ -355,9 +430,8 @@ fn dense_window_recursion(
     let mut next = Mat::<f64>::zeros(m, k + 1);
     let mut m2 = vec![0.0; k];
     let mut m1 = vec![0.0; k];
-    let par = faer::get_global_parallelism();
     for t in 1..=kmax {
-        faer::linalg::matmul::matmul(next.as_mut(), Accum::Replace, pt, cur.as_ref(), 1.0, par);
+        crate::exact::dense::matmul_into(next.as_mut(), pt, cur.as_ref());
         let law: Vec<f64> = (0..m).map(|y| next[(y, k)]).collect();
         for (j, f) in fc.iter().enumerate() {
             let col = next.col_mut(j);
@@ -410,6 +484,7 @@ pub fn stationary_window_variance(spec: &Spectrum, overlap: &[Vec<f64>], window:
         .collect()
 }
 
+#[cfg(feature = "oracles")]
 /// Brute force by dense matrix powers (validation on small chains): `μ_t = μ0 P^t`, `P^m f̄`, and
 /// `E S² = Σ_s μ_s(f̄²) + 2 Σ_{s<t} μ_s(f̄ ⊙ P^{t−s} f̄)` over the window — O((B+K) n² + K² n).
 pub fn brute_force_window_stats(
@@ -486,19 +561,9 @@ pub struct MonteCarlo {
     pub standard_error: f64,
 }
 
-/// The schedule of a Monte Carlo check.
-#[derive(Clone, Copy, Debug)]
-pub struct McPlan {
-    pub burn_in: u64,
-    pub window: u64,
-    pub runs: usize,
-    pub seed: u64,
-}
-
-/// `runs` independent chains of `kernel` on `n_spins` spins from a uniform random state (seed
-/// `seed + r` for run r, Xoshiro256++), B steps of burn-in, K of window; the squared error of the
-/// window mean summed over observables. Deterministic at any thread count (one seed per run, results
-/// reduced in run order).
+/// `plan.chains` independent chains of `kernel` on `n_spins` spins (the Monte Carlo runner:
+/// uniform random start, `plan.burn_in` steps, then a window of `plan.draws`); the squared error of
+/// each chain's window mean summed over observables, averaged over chains with its standard error.
 pub fn monte_carlo_mse(
     kernel: &Kernel,
     n_spins: usize,
@@ -506,43 +571,34 @@ pub fn monte_carlo_mse(
     obs: &Observables,
     plan: McPlan,
 ) -> MonteCarlo {
-    let McPlan {
-        burn_in,
-        window,
-        runs,
-        seed,
-    } = plan;
     let means: Vec<f64> = obs.values.iter().map(|f| mean(pi, f)).collect();
-    let errs: Vec<f64> = (0..runs)
-        .into_par_iter()
-        .map(|r| {
-            let mut rng = ChainRng::seed_from_u64(seed.wrapping_add(r as u64));
-            let mut x: Vec<i8> = (0..n_spins)
-                .map(|_| if rng.next_u64() >> 63 == 1 { 1 } else { -1 })
-                .collect();
-            let mut scratch = Law::default();
-            for _ in 0..burn_in {
-                kernel.step(&mut x, &mut rng, &mut scratch);
+    let window = plan.draws as f64;
+    let sums = run_chains(
+        kernel,
+        n_spins,
+        plan,
+        || vec![0.0; obs.len()],
+        |acc: &mut Vec<f64>, x| {
+            let s = encode(x);
+            for (a, f) in acc.iter_mut().zip(&obs.values) {
+                *a += f[s];
             }
-            let mut sums = vec![0.0; obs.len()];
-            for _ in 0..window {
-                kernel.step(&mut x, &mut rng, &mut scratch);
-                let s = encode(&x);
-                for (acc, f) in sums.iter_mut().zip(&obs.values) {
-                    *acc += f[s];
-                }
-            }
+        },
+    );
+    let errs: Vec<f64> = sums
+        .iter()
+        .map(|sums| {
             sums.iter()
                 .zip(&means)
-                .map(|(s, m)| (s / window as f64 - m).powi(2))
+                .map(|(s, m)| (s / window - m).powi(2))
                 .sum()
         })
         .collect();
-    let r = runs as f64;
+    let r = plan.chains as f64;
     let m = errs.iter().sum::<f64>() / r;
     let var = errs.iter().map(|e| (e - m).powi(2)).sum::<f64>() / (r - 1.0);
     MonteCarlo {
-        runs,
+        runs: plan.chains,
         mean: m,
         standard_error: (var / r).sqrt(),
     }

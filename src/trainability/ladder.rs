@@ -16,15 +16,10 @@
 
 use statrs::function::erf::{erfc, erfc_inv};
 
-use crate::checks::{Tolerances, Verdict};
-use crate::error::{Error, Result};
+use crate::error::{LadderError, Result};
 
 /// The programme's target swap acceptance behind `δ*` (Q-PROGRAM.md §6).
 pub const TARGET_ACCEPTANCE: f64 = 0.234;
-/// Swap acceptance band every adjacent pair should fall in (Q-PROGRAM.md §6).
-pub const SWAP_ACCEPTANCE_BAND: (f64, f64) = (0.15, 0.60);
-/// Round trips required (Q-PROGRAM.md §6).
-pub const MIN_ROUND_TRIPS: u64 = 5;
 
 /// Unbiased sample variance of the energies at one rung (`C(α)`); NaN below two samples.
 pub fn specific_heat(energies: &[f64]) -> f64 {
@@ -57,28 +52,30 @@ pub fn predicted_acceptance(delta: f64) -> f64 {
 
 fn validate_grid(alphas: &[f64], c: &[f64]) -> Result<()> {
     if alphas.len() != c.len() || alphas.len() < 2 {
-        return Err(Error::Invalid(format!(
-            "ladder: need at least two (alpha, C) points of equal count, got {} and {}",
-            alphas.len(),
-            c.len()
-        )));
+        return Err(LadderError::GridLength {
+            alphas: alphas.len(),
+            c: c.len(),
+        }
+        .into());
     }
-    if alphas
+    if let Some(k) = alphas
         .windows(2)
-        .any(|w| w[0].partial_cmp(&w[1]) != Some(std::cmp::Ordering::Less))
+        .position(|w| w[0].partial_cmp(&w[1]) != Some(std::cmp::Ordering::Less))
     {
-        return Err(Error::Invalid(
-            "ladder: alphas must be strictly increasing".into(),
-        ));
+        return Err(LadderError::NotIncreasing {
+            index: k,
+            value: alphas[k],
+            next: k + 1,
+            next_value: alphas[k + 1],
+        }
+        .into());
     }
-    if let Some((k, v)) = c
+    if let Some((index, &value)) = c
         .iter()
         .enumerate()
         .find(|(_, v)| !(v.is_finite() && **v >= 0.0))
     {
-        return Err(Error::Invalid(format!(
-            "ladder: C[{k}] = {v} is not a finite non-negative variance"
-        )));
+        return Err(LadderError::BadVariance { index, value }.into());
     }
     Ok(())
 }
@@ -115,16 +112,12 @@ pub fn equal_acceptance_ladder(
     rungs: usize,
 ) -> Result<Vec<f64>> {
     if rungs < 2 {
-        return Err(Error::Invalid(format!(
-            "ladder: need at least 2 rungs, got {rungs}"
-        )));
+        return Err(LadderError::TooFewRungs(rungs).into());
     }
     let cum = cumulative_length(alphas, c, beta)?;
     let total = cum[cum.len() - 1];
     if total.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
-        return Err(Error::Invalid(
-            "ladder: zero thermodynamic length (C vanishes on the grid)".into(),
-        ));
+        return Err(LadderError::ZeroLength.into());
     }
     let mut out = Vec::with_capacity(rungs);
     out.push(alphas[0]);
@@ -150,38 +143,6 @@ pub fn equal_acceptance_ladder(
     }
     out.push(alphas[alphas.len() - 1]);
     Ok(out)
-}
-
-//= spec:PT.swap-acceptance
-/// Every adjacent pair's mean swap acceptance lies in [`SWAP_ACCEPTANCE_BAND`].
-pub fn check_swap_acceptance(acceptance: &[f64], tol: &Tolerances) -> Verdict {
-    let (lo, hi) = SWAP_ACCEPTANCE_BAND;
-    let outside: Vec<usize> = acceptance
-        .iter()
-        .enumerate()
-        .filter(|(_, a)| !(**a >= lo && **a <= hi))
-        .map(|(k, _)| k)
-        .collect();
-    Verdict::new("PT.swap-acceptance", tol.get("PT.swap-acceptance"))
-        .judge(outside.len() as f64, 1)
-        .detail("band", vec![lo, hi])
-        .detail(
-            "acceptance",
-            acceptance
-                .iter()
-                .map(|&a| crate::checks::verdict::json_num(a))
-                .collect::<Vec<_>>(),
-        )
-        .detail("pairs_outside", outside)
-}
-
-//= spec:PT.round-trips
-/// At least [`MIN_ROUND_TRIPS`] round trips.
-pub fn check_round_trips(round_trips: u64, tol: &Tolerances) -> Verdict {
-    Verdict::new("PT.round-trips", tol.get("PT.round-trips"))
-        .judge(MIN_ROUND_TRIPS.saturating_sub(round_trips) as f64, 1)
-        .detail("round_trips", round_trips)
-        .detail("required", MIN_ROUND_TRIPS)
 }
 
 #[cfg(test)]

@@ -7,10 +7,10 @@
 //! the spectral sum `Σ_{j≥2} c_j² (1+σ_j)/(1−σ_j)` (checked by tests to 1e-10 relative).
 
 use faer::Mat;
-use faer::prelude::Solve;
 
-use super::observables::{Observables, centered};
 use crate::error::{Error, Result};
+use crate::exact::dense::lu_solve;
+use crate::observables::{Observables, centered, variance};
 use crate::exact::ExactChain;
 use crate::numeric::NeumaierSum;
 
@@ -21,10 +21,9 @@ pub fn asymptotic_variance(chain: &ExactChain, obs: &Observables) -> Result<Vec<
         let id = if x == y { 1.0 } else { 0.0 };
         id - chain.p(x, y) + chain.pi[y]
     });
-    let lu = a.partial_piv_lu();
     let fbar: Vec<Vec<f64>> = obs.values.iter().map(|f| centered(&chain.pi, f)).collect();
     let rhs = Mat::from_fn(n, fbar.len(), |x, k| fbar[k][x]);
-    let u = lu.solve(&rhs);
+    let u = lu_solve(a, rhs);
     let mut out = Vec::with_capacity(fbar.len());
     for (k, f) in fbar.iter().enumerate() {
         let (mut fu, mut ff) = (NeumaierSum::new(), NeumaierSum::new());
@@ -51,7 +50,7 @@ pub fn tau(chain: &ExactChain, obs: &Observables) -> Result<Vec<Option<f64>>> {
     Ok(s.iter()
         .zip(&obs.values)
         .map(|(&s, f)| {
-            let v = super::observables::variance(&chain.pi, f);
+            let v = variance(&chain.pi, f);
             (v > 0.0).then(|| s / v)
         })
         .collect())

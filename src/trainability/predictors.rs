@@ -19,8 +19,9 @@
 use serde::Serialize;
 
 use super::estimator::pow_u64;
-use super::spectral::{Projected, Spectrum};
-use crate::numeric::tolerance::OVERLAP_RESOLUTION;
+use super::projection::Projected;
+use crate::exact::spectrum::Spectrum;
+use crate::numeric::tolerance::{Direction, OVERLAP_RESOLUTION, Tolerance};
 
 /// Eigenspace weights relative to `Σ_a Var_π f_a`, indexed by group id (stationary mode excluded).
 fn group_weights(spec: &Spectrum, proj: &Projected) -> Vec<f64> {
@@ -149,7 +150,9 @@ pub fn single_gap(spec: &Spectrum, proj: &Projected, g2: f64, window: u64) -> Si
     let floor2: Vec<f64> = proj.var.iter().map(|v| res * res * v).collect();
     let denom: f64 = c2.iter().sum();
     let floor_total: f64 = floor2.iter().sum();
-    let lower_bound = denom < floor_total;
+    let lower_bound = Tolerance::derived(floor_total)
+        .with_direction(Direction::Below)
+        .accepts(denom, n);
     let d = denom.max(floor_total);
     let kf = window as f64;
     SingleGap {

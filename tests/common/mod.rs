@@ -47,3 +47,27 @@ pub fn verdict_status(r: &Value, id: &str) -> String {
         .unwrap()
         .to_string()
 }
+
+/// The exact checks of one chain, each measured by the exact backend and judged (what the audit
+/// pipeline does, one check at a time).
+#[allow(dead_code)]
+pub mod exact {
+    use mcmc_audit::checks::exact as ck;
+    use mcmc_audit::checks::{Tolerances, Verdict};
+    use mcmc_audit::exact::{ExactChain, residuals};
+
+    pub fn stochastic(c: &ExactChain, tol: &Tolerances) -> Verdict {
+        ck::check_stochastic(&residuals::stochasticity(c), c.row_sum_bound(), c.n_states, tol)
+    }
+    pub fn invariance(c: &ExactChain, tol: &Tolerances) -> Verdict {
+        let l1 = residuals::invariance_l1(c);
+        ck::check_invariance(l1, c.invariance_bound(), c.pi_source, c.n_states, tol)
+    }
+    pub fn detailed_balance(c: &ExactChain, tol: &Tolerances) -> (Verdict, Verdict) {
+        let d = residuals::detailed_balance(c);
+        ck::check_detailed_balance(&d, c.flow_rel_bound(), c.n_states, tol)
+    }
+    pub fn self_adjoint(c: &ExactChain, tol: &Tolerances) -> Verdict {
+        ck::check_self_adjoint(residuals::self_adjointness(c), c.n_states, tol)
+    }
+}

@@ -1,34 +1,36 @@
-//! Sampled chains: diagnostics on trajectories exported by any sampler (chains × draws × variables).
+//! Diagnostics of sampled chains: statistics of trajectories exported by any sampler (chains × draws ×
+//! variables), and the tests that compare observed transitions with exact kernel rows. Data only: the
+//! estimator rules that judge them are [`crate::checks::sampled`].
 //!
 //! Notation: `m` chains of `n` draws, stored chain-major (`x[j·n + i]` = draw `i` of chain `j`).
-//! The formulas follow shared/reference/PEERS.md §4.1–4.10; the conventions (posterior 1.7.1 by
-//! default, ArviZ 0.23 on request) are listed in `specs/conventions.toml`.
+//! The formulas follow docs/peers.md §4.1–4.10; the conventions (posterior 1.7.1 by default, ArviZ
+//! 0.23 on request) are listed in `specs/conventions.toml`.
 //!
 //! - [`acf`]: FFT autocovariance, biased (`γ(t) = (1/n) Σ_{i<n−t} (x_i − x̄)(x_{i+t} − x̄)`, Geyer 1992).
 //! - [`rank`]: average ranks, Blom's rank normalisation `z = Φ⁻¹((r − 3/8)/(S + 1/4))`, type-7 quantiles.
-//! - [`diagnostics`]: Geyer's initial positive + monotone sequence with Stan's antithetic end
-//!   correction and the `S·log10 S` cap; ESS bulk/tail/mean/sd/quantile; R-hat (rank-normalised split,
-//!   basic, split); MCSE of mean, sd and quantiles (Vehtari et al. 2021, *Bayesian Analysis* 16(2)).
+//! - [`ess`]: Geyer's initial positive + monotone sequence with Stan's antithetic end correction and
+//!   the `S·log10 S` cap; ESS bulk/tail/mean/sd/quantile; R-hat (rank-normalised split, basic,
+//!   split); MCSE of mean, sd and quantiles (Vehtari et al. 2021, *Bayesian Analysis* 16(2)).
 //! - [`tau`]: Sokal's automatic-window τ (c = 5, emcee's N/ESS convention `τ = 1 + 2 Σ ρ`, the chains'
 //!   normalised autocorrelations averaged) with the Madras–Sokal error bar; batch means; Geweke z.
-//! - [`doubling`]: the programme's estimator rules on trajectories (Q-PROGRAM.md §5 A5/A6): doubling
-//!   stability, the window gate `K ≥ 50 τ`, the burn-in flag `B ≥ 5 τ`.
-//! - [`mixing`]: `E.mixing`, between-chain agreement by rank-normalised split R-hat < 1.01.
-//! - [`reversibility`]: the sampled reversibility test (time-reversal asymmetry of lag-one cross
-//!   moments) and the G-test of observed transitions against exact kernel rows.
-//! - [`calibration`]: synthetic chains with known τ (AR(1), small exact Gibbs chains).
-//! - [`trace`]: reading `.npy`/`.npz`/`.csv` trajectories; [`report`]: the `trace` report.
+//! - [`doubling`]: the doubling-stability probe of τ (docs/science.md §5 A6).
+//! - [`mixing`]: the R-hat of between-chain agreement.
+//! - [`reversibility`]: the time-reversal asymmetry of lag-one cross moments.
+//! - [`gtest`]: G-tests of observed transitions (a kernel's own step, or trajectories) against exact
+//!   rows.
+//! - [`calibration`] (feature `oracles`): synthetic chains with known τ (AR(1), small exact Gibbs
+//!   chains), the test oracles of the estimators.
 
 pub mod acf;
+#[cfg(feature = "oracles")]
 pub mod calibration;
-pub mod diagnostics;
 pub mod doubling;
+pub mod ess;
+pub mod gtest;
 pub mod mixing;
 pub mod rank;
-pub mod report;
 pub mod reversibility;
 pub mod tau;
-pub mod trace;
 
 use serde::Serialize;
 
@@ -98,10 +100,12 @@ impl Draws {
     /// Wraps chain-major data (`data.len()` must be `chains · draws`).
     pub fn new(chains: usize, draws: usize, data: Vec<f64>) -> crate::Result<Self> {
         if chains.checked_mul(draws) != Some(data.len()) {
-            return Err(crate::Error::Invalid(format!(
-                "draws: {} values do not form {chains} chains of {draws} draws",
-                data.len()
-            )));
+            return Err(crate::error::ShapeError::Draws {
+                values: data.len(),
+                chains,
+                draws,
+            }
+            .into());
         }
         Ok(Draws {
             chains,

@@ -1,4 +1,4 @@
-//! Reading trajectories for `mcmc-audit trace` (shared/design/CLI.md):
+//! Reading trajectories for `mcmc-audit trace` (docs/cli.md):
 //!
 //! - `.npy`: shape `(chains, draws)` (one variable, named `x`) or `(chains, draws, variables)`
 //!   (named `x0, x1, …`); any numeric dtype `io::read_npy` accepts.
@@ -12,9 +12,9 @@
 use std::io::Read;
 use std::path::Path;
 
-use super::Draws;
+use super::{Array, MAX_ELEMENTS, read_npy, read_npy_bytes};
+use crate::diagnostics::Draws;
 use crate::error::{Error, Result};
-use crate::io::{Array, MAX_ELEMENTS, read_npy, read_npy_bytes};
 
 /// A named variable's draws.
 #[derive(Clone, Debug)]
@@ -41,13 +41,15 @@ pub fn read_trace(path: &Path) -> Result<Vec<Variable>> {
             parse_csv(&text, &file)?
         }
         _ => {
-            return Err(Error::Invalid(format!(
-                "{file}: unknown trajectory format (expected .npy, .npz or .csv)"
-            )));
+            return Err(Error::field(
+                &file,
+                "extension",
+                "unknown trajectory format (expected .npy, .npz or .csv)",
+            ));
         }
     };
     if vars.is_empty() {
-        return Err(Error::Invalid(format!("{file}: no variables")));
+        return Err(Error::field(&file, "variables", "the file holds no variable"));
     }
     Ok(vars)
 }
@@ -168,7 +170,7 @@ pub fn parse_csv(text: &str, file: &str) -> Result<Vec<Variable>> {
         .filter(|(_, l)| !l.trim().is_empty());
     let (_, header) = lines
         .next()
-        .ok_or_else(|| Error::Invalid(format!("{file}: empty file (expected a header row)")))?;
+        .ok_or_else(|| Error::field(file, "header", "empty file (expected a header row)"))?;
     let names: Vec<String> = header.split(',').map(|s| unquote(s).to_string()).collect();
     let chain_col = names.iter().position(|n| n == "chain");
     let var_cols: Vec<usize> = (0..names.len()).filter(|&i| Some(i) != chain_col).collect();
@@ -235,7 +237,7 @@ pub fn parse_csv(text: &str, file: &str) -> Result<Vec<Variable>> {
         }
     }
     if cols.is_empty() {
-        return Err(Error::Invalid(format!("{file}: no data rows")));
+        return Err(Error::field(file, "rows", "no data rows"));
     }
     let n = cols[0][0].len();
     for (c, ch) in cols.iter().enumerate() {

@@ -1,5 +1,5 @@
-//! The `trace` report: one summary per variable (JSON fields as shared/design/CLI.md, extras
-//! allowed), the estimator-rule verdicts, and the text/JSON renderers.
+//! `mcmc-audit trace`: trajectories → every diagnostic of each variable (JSON fields as docs/cli.md,
+//! extras allowed) → the estimator-rule verdicts. The renderers are [`crate::report::trace`].
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -7,17 +7,19 @@ use std::path::Path;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::diagnostics::Prepared;
-use super::doubling::{
-    Doubling, check_burn_in, check_doubling, check_window, default_lengths, doubling_probe,
-    lengths_from,
+use crate::checks::sampled::{
+    check_burn_in, check_doubling, check_mixing, check_reversibility, check_window, doubling_rule,
 };
-use super::reversibility::check_reversibility;
-use super::tau::{SOKAL_C, batch_means, geweke, sokal_tau};
-use super::trace::{Variable, read_trace};
-use super::{Convention, Draws, Stat};
-use crate::checks::{Status, Summary, Tolerances, Verdict, exit_code};
+use crate::checks::{Summary, Tolerances, Verdict, exit_code};
+use crate::diagnostics::doubling::{Doubling, default_lengths, doubling_probe, lengths_from};
+use crate::diagnostics::ess::{Prepared, is_constant};
+use crate::diagnostics::mixing::mixing_rhat;
+use crate::diagnostics::reversibility::reversibility_test;
+use crate::diagnostics::tau::{SOKAL_C, batch_means, geweke, sokal_tau};
+use crate::diagnostics::{Convention, Draws, Stat};
 use crate::error::Result;
+use crate::io::trace::{Variable, read_trace};
+use crate::report::{SCHEMA_VERSION, TOOL, VERSION};
 
 /// Options of `mcmc-audit trace`.
 #[derive(Clone, Debug, Default)]
@@ -65,7 +67,7 @@ pub struct VariableSummary {
     pub mcse_mean_batch_means: Option<f64>,
     /// Geweke z per chain (first 10 % against last 50 %).
     pub geweke_z: Option<Vec<f64>>,
-    pub tau_by_length: Vec<super::doubling::LengthTau>,
+    pub tau_by_length: Vec<crate::diagnostics::doubling::LengthTau>,
     pub tau_resolved: Option<f64>,
     /// Field → reason for every statistic reported as `null`.
     pub undefined: BTreeMap<String, String>,
@@ -157,17 +159,12 @@ pub fn summarise(name: &str, d: &Draws, opts: &TraceOptions) -> (VariableSummary
         Some(l0) => lengths_from(l0, d.draws),
         None => default_lengths(d.draws),
     };
-    let threshold = opts
-        .tolerances
-        .get("E.doubling")
-        .map(|t| t.value)
-        .unwrap_or(0.15);
-    let dbl = doubling_probe(d, &lengths, threshold);
+    let dbl = doubling_probe(d, &lengths, &doubling_rule(&opts.tolerances));
     let mut warnings = p.warnings.borrow().clone();
     warnings.dedup();
     if opts.convention == Convention::Arviz
         && finite.is_ok()
-        && super::diagnostics::is_constant(&d.data, opts.convention)
+        && is_constant(&d.data, opts.convention)
     {
         warnings.push("constant draws: the arviz convention reports ESS = S (ArviZ 0.23)".into());
     }
@@ -225,6 +222,7 @@ pub fn summarise(name: &str, d: &Draws, opts: &TraceOptions) -> (VariableSummary
 /// The `trace` report.
 #[derive(Clone, Debug, Serialize)]
 pub struct TraceReport {
+    pub schema_version: u32,
     pub tool: &'static str,
     pub version: &'static str,
     pub file: String,
@@ -235,7 +233,7 @@ pub struct TraceReport {
 }
 
 impl TraceReport {
-    /// CLI.md exit code over the verdicts (used with `--strict`).
+    /// docs/cli.md's exit code over the verdicts.
     pub fn exit_code(&self) -> i32 {
         exit_code(&self.verdicts)
     }
@@ -260,21 +258,20 @@ pub fn trace_report(file: &str, vars: &[Variable], opts: &TraceOptions) -> Trace
     }
     let names: Vec<String> = vars.iter().map(|v| v.name.clone()).collect();
     let refs: Vec<&Draws> = vars.iter().map(|v| &v.draws).collect();
-    let rhats: Vec<(String, crate::sampled::Stat)> = vars
+    let rhats: Vec<(String, Stat)> = vars
         .par_iter()
-        .map(|v| {
-            let r = crate::sampled::mixing::mixing_rhat(&v.draws, opts.convention);
-            (v.name.clone(), r)
-        })
+        .map(|v| (v.name.clone(), mixing_rhat(&v.draws, opts.convention)))
         .collect();
-    verdicts.push(crate::sampled::mixing::check_mixing(
-        &rhats,
+    verdicts.push(check_mixing(&rhats, &opts.tolerances));
+    verdicts.push(check_reversibility(
+        &names,
+        reversibility_test(&refs).as_ref(),
         &opts.tolerances,
     ));
-    verdicts.push(check_reversibility(&names, &refs, &opts.tolerances));
     TraceReport {
-        tool: "mcmc-audit",
-        version: env!("CARGO_PKG_VERSION"),
+        schema_version: SCHEMA_VERSION,
+        tool: TOOL,
+        version: VERSION,
         file: file.to_string(),
         convention: opts.convention,
         summary: Summary::of(&verdicts),
@@ -301,100 +298,6 @@ pub fn run_trace(path: &Path, opts: &TraceOptions) -> Result<TraceReport> {
     }
     let vars = read_trace(path)?;
     Ok(trace_report(&path.display().to_string(), &vars, opts))
-}
-
-/// JSON rendering.
-pub fn json(r: &TraceReport) -> String {
-    serde_json::to_string_pretty(r).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
-}
-
-fn num(x: Option<f64>) -> String {
-    match x {
-        Some(v) if v == 0.0 || (v.abs() >= 1e-3 && v.abs() < 1e6) => format!("{v:.4}"),
-        Some(v) => format!("{v:.3e}"),
-        None => "null".into(),
-    }
-}
-
-/// Text rendering: one aligned line per variable, then the verdicts, then undefined values and warnings.
-pub fn text(r: &TraceReport) -> String {
-    let mut out = format!(
-        "mcmc-audit {} trace — {} (convention: {})\n\n",
-        r.version,
-        r.file,
-        r.convention.as_str()
-    );
-    let w = r
-        .variables
-        .iter()
-        .map(|v| v.name.len())
-        .max()
-        .unwrap_or(4)
-        .max(8);
-    out += &format!(
-        "{:<w$} {:>6} {:>8} {:>11} {:>11} {:>11} {:>11} {:>8} {:>11} {:>11} {:>7} {:>9}\n",
-        "VARIABLE",
-        "CHAINS",
-        "DRAWS",
-        "MEAN",
-        "SD",
-        "ESS_BULK",
-        "ESS_TAIL",
-        "RHAT",
-        "MCSE_MEAN",
-        "TAU",
-        "WINDOW",
-        "TAU/L"
-    );
-    for v in &r.variables {
-        out += &format!(
-            "{:<w$} {:>6} {:>8} {:>11} {:>11} {:>11} {:>11} {:>8} {:>11} {:>11} {:>7} {:>9}\n",
-            v.name,
-            v.n_chains,
-            v.n_draws,
-            num(v.mean),
-            num(v.sd),
-            num(v.ess_bulk),
-            num(v.ess_tail),
-            num(v.rhat),
-            num(v.mcse_mean),
-            num(v.tau),
-            v.tau_window.map(|m| m.to_string()).unwrap_or("null".into()),
-            num(v.tau_over_length),
-        );
-    }
-    out += "\ntau: Sokal automatic window, c = 5, N/ESS convention (1 + 2 sum rho), chains' autocorrelations averaged (emcee integrated_time)\n\n";
-    for v in &r.verdicts {
-        let var = v
-            .detail
-            .get("variable")
-            .and_then(|x| x.as_str())
-            .unwrap_or("");
-        out += &format!(
-            "{:<14} {:<16} {:<w$} {:>12}  {}\n",
-            v.status.as_str().to_uppercase(),
-            v.id,
-            var,
-            num(v.measured),
-            v.title
-        );
-        if matches!(
-            v.status,
-            Status::Fail | Status::Inconclusive | Status::NotApplicable
-        ) && let Some(reason) = v.detail.get("reason").and_then(|x| x.as_str())
-        {
-            out += &format!("{:<14} {reason}\n", "");
-        }
-    }
-    for v in &r.variables {
-        for (f, why) in &v.undefined {
-            out += &format!("{}: {f} = null ({why})\n", v.name);
-        }
-        for wmsg in &v.warnings {
-            out += &format!("{}: warning: {wmsg}\n", v.name);
-        }
-    }
-    out
 }
 
 /// The benchmark's set of statistics for one variable: bulk and tail ESS, R-hat, MCSE of the mean

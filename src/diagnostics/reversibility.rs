@@ -1,4 +1,5 @@
-//! Reversibility and kernel tests on trajectories.
+//! The sampled reversibility test (the statistic `S.reversibility` judges); the transition G-test
+//! of trajectories against exact rows is [`super::gtest::trajectory_gtest`].
 //!
 //! **`S.reversibility`** — a stationary chain is reversible iff `(X_t, X_{t+1})` and `(X_{t+1}, X_t)`
 //! have the same law, so for any observables `f, g`:
@@ -16,15 +17,10 @@
 //! count < 5). Conditionally on the visited states the rows are independent multinomials (Anderson &
 //! Goodman 1957), so `G ~ χ²(Σ (cells − 1))`. Any observed transition of exact probability zero fails.
 
-use std::collections::BTreeMap;
-
-use statrs::distribution::{ChiSquared, ContinuousCDF, StudentsT};
+use statrs::distribution::StudentsT;
+use statrs::distribution::ContinuousCDF;
 
 use super::Draws;
-use crate::checks::step::row_g;
-use crate::checks::verdict::json_num;
-use crate::checks::{Status, Tolerances, Verdict};
-use crate::exact::ExactChain;
 
 /// Batches per chain in the reversibility test.
 pub const BATCHES: usize = 20;
@@ -127,83 +123,3 @@ pub fn reversibility_test(vars: &[&Draws]) -> Option<Reversibility> {
     })
 }
 
-//= spec:S.reversibility
-/// `S.reversibility`: fail when the combined p-value is below the tolerance `alpha`.
-pub fn check_reversibility(names: &[String], vars: &[&Draws], tol: &Tolerances) -> Verdict {
-    let v = Verdict::new("S.reversibility", tol.get("S.reversibility"));
-    let Some(r) = reversibility_test(vars) else {
-        return v.with_status(Status::NotApplicable).reason(
-            "needs 2 to 64 finite observables of equal shape and at least 2 lags per batch (20 batches per chain)",
-        );
-    };
-    let worst = r
-        .pairs
-        .iter()
-        .min_by(|x, y| x.p_value.total_cmp(&y.p_value));
-    let mut v = v
-        .detail("pairs", r.pairs.len())
-        .detail("batches", r.batches)
-        .detail("batch_size", r.batch_size);
-    if let Some(w) = worst {
-        let nm = |i: usize| names.get(i).cloned().unwrap_or_else(|| format!("{i}"));
-        v = v
-            .detail("worst_pair", format!("{} / {}", nm(w.a), nm(w.b)))
-            .detail("worst_asymmetry", json_num(w.asymmetry))
-            .detail("worst_t", json_num(w.t));
-    }
-    v.judge(r.p_value, 1)
-}
-
-//= spec:S.kernel-gtest
-/// `S.kernel-gtest`: G-test of the transitions in state trajectories (one per chain, state indices)
-/// against the exact rows of `chain`.
-pub fn check_transitions(
-    trajectories: &[Vec<usize>],
-    chain: &ExactChain,
-    tol: &Tolerances,
-) -> Verdict {
-    let v = Verdict::new("S.kernel-gtest", tol.get("S.kernel-gtest"));
-    let n = chain.n_states;
-    let mut counts: BTreeMap<usize, BTreeMap<usize, usize>> = BTreeMap::new();
-    for tr in trajectories {
-        for w in tr.windows(2) {
-            if w[0] >= n || w[1] >= n {
-                return v
-                    .with_status(Status::Fail)
-                    .reason(format!("state {} outside 0..{n}", w[0].max(w[1])));
-            }
-            *counts.entry(w[0]).or_default().entry(w[1]).or_default() += 1;
-        }
-    }
-    let (mut g, mut dof) = (0.0, 0usize);
-    let mut transitions = 0usize;
-    for (&x, row) in &counts {
-        let r: usize = row.values().sum();
-        transitions += r;
-        let st = row_g(chain.row(x), row, r, x);
-        if let Some((a, b)) = st.impossible {
-            let mut v = v
-                .detail("transitions", transitions)
-                .with_status(Status::Fail)
-                .reason(format!(
-                    "observed {a} → {b}, a transition of exact probability 0"
-                ));
-            v.measured = Some(0.0);
-            return v;
-        }
-        g += st.g;
-        dof += st.dof;
-    }
-    let p = if dof == 0 {
-        1.0
-    } else {
-        ChiSquared::new(dof as f64)
-            .map(|d| d.sf(g))
-            .unwrap_or(f64::NAN)
-    };
-    v.detail("transitions", transitions)
-        .detail("rows_visited", counts.len())
-        .detail("g_statistic", json_num(g))
-        .detail("dof", dof)
-        .judge(p, n)
-}

@@ -15,15 +15,21 @@ use serde::Serialize;
 
 use super::Draws;
 use super::tau::{SOKAL_C, sokal_tau};
-use crate::checks::verdict::json_num;
-use crate::checks::{Status, Tolerances, Verdict};
+use crate::numeric::tolerance::Tolerance;
 
 /// Shortest prefix the default probe uses.
 pub const MIN_PROBE_LENGTH: usize = 64;
 /// Most doublings the default probe makes.
 pub const MAX_DOUBLINGS: usize = 6;
-/// Self-consistency factor: a length counts only if `L ≥ SELF_CONSISTENT · τ(L)`.
-pub const SELF_CONSISTENT: f64 = 5.0;
+/// The rule the probe resolves τ by (from the registry's `E.doubling`: its tolerance and its
+/// `self_consistent` bound).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct DoublingRule {
+    /// `|τ(2L) − τ(L)| / τ(L)` must meet this (`< 0.15`).
+    pub stability: Tolerance,
+    /// `L / τ(L)` must meet this factor (`L ≥ 5 τ(L)`), applied as `L ≥ value · τ(L)`.
+    pub self_consistent: Tolerance,
+}
 
 /// τ at one prefix length.
 #[derive(Clone, Debug, Serialize)]
@@ -70,8 +76,8 @@ pub fn lengths_from(l0: usize, n: usize) -> Vec<usize> {
     v
 }
 
-/// Runs the probe over `lengths` (ascending) with stability threshold `threshold` (0.15).
-pub fn doubling_probe(d: &Draws, lengths: &[usize], threshold: f64) -> Doubling {
+/// Runs the probe over `lengths` (ascending) under `rule`.
+pub fn doubling_probe(d: &Draws, lengths: &[usize], rule: &DoublingRule) -> Doubling {
     let mut steps: Vec<LengthTau> = Vec::with_capacity(lengths.len());
     for &l in lengths {
         let tau = sokal_tau(&d.prefix(l), SOKAL_C).ok().map(|t| t.tau);
@@ -88,14 +94,14 @@ pub fn doubling_probe(d: &Draws, lengths: &[usize], threshold: f64) -> Doubling 
     }
     let ok = |s: &LengthTau| {
         s.tau
-            .is_some_and(|t| s.length as f64 >= SELF_CONSISTENT * t)
+            .is_some_and(|t| rule.self_consistent.scaled(t).accepts(s.length as f64, 1))
     };
     let good: Vec<bool> = (0..steps.len())
         .map(|k| {
             k >= 1
                 && ok(&steps[k - 1])
                 && ok(&steps[k])
-                && steps[k].rel_change.is_some_and(|r| r < threshold)
+                && steps[k].rel_change.is_some_and(|r| rule.stability.accepts(r, 1))
         })
         .collect();
     // Resolved when the final doubling is good; it became resolved at the start of the final run of
@@ -126,79 +132,3 @@ pub fn doubling_probe(d: &Draws, lengths: &[usize], threshold: f64) -> Doubling 
     }
 }
 
-fn steps_json(d: &Doubling) -> serde_json::Value {
-    serde_json::to_value(&d.tau_by_length).unwrap_or(serde_json::Value::Null)
-}
-
-//= spec:E.doubling
-/// `E.doubling`: pass when the probe resolves τ, inconclusive otherwise (never fail).
-pub fn check_doubling(variable: &str, d: &Doubling, tol: &Tolerances) -> Verdict {
-    let t = tol.get("E.doubling");
-    let threshold = t.map(|t| t.value).unwrap_or(0.15);
-    let mut v = Verdict::new("E.doubling", t)
-        .detail("variable", variable)
-        .detail("threshold", json_num(threshold))
-        .detail("tau_by_length", steps_json(d))
-        .detail("stable", d.stable);
-    v.measured = d.rel_change;
-    match (d.resolved_length, d.tau) {
-        (Some(l), Some(tau)) => {
-            v = v
-                .detail("resolved_length", l)
-                .detail("tau", json_num(tau))
-                .with_status(Status::Pass);
-        }
-        _ => {
-            v = v.with_status(Status::Inconclusive).reason(
-                "tau not resolved: the final doubling (L to 2L = all draws) is not self-consistent (L >= 5 tau) or changes tau by the threshold or more",
-            );
-        }
-    }
-    v
-}
-
-//= spec:A6.sampled
-/// `A6.sampled`: `τ/K ≤ 1/50` with the resolved τ and `K` draws per chain.
-pub fn check_window(variable: &str, d: &Doubling, k: usize, tol: &Tolerances) -> Verdict {
-    let v = Verdict::new("A6.sampled", tol.get("A6.sampled"))
-        .detail("variable", variable)
-        .detail("window", k);
-    match d.tau {
-        Some(tau) => v.detail("tau", json_num(tau)).judge(tau / k as f64, 1),
-        None => v
-            .with_status(Status::Inconclusive)
-            .reason("tau is not resolved by doubling, so K/tau is not known"),
-    }
-}
-
-//= spec:E.burn-in
-/// `E.burn-in`: `τ/B ≤ 1/5` for a burn-in of `B` draws (not applicable when `B` is unknown).
-pub fn check_burn_in(
-    variable: &str,
-    d: &Doubling,
-    burn_in: Option<usize>,
-    tol: &Tolerances,
-) -> Verdict {
-    let v = Verdict::new("E.burn-in", tol.get("E.burn-in")).detail("variable", variable);
-    match (burn_in, d.tau) {
-        (None, _) => v
-            .with_status(Status::NotApplicable)
-            .reason("the burn-in discarded before the trajectory is not known (pass --burn-in)"),
-        (Some(b), Some(tau)) => {
-            let v = v.detail("burn_in", b).detail("tau", json_num(tau));
-            if b == 0 {
-                let mut v = v
-                    .with_status(Status::Fail)
-                    .reason("no burn-in was discarded");
-                v.measured = None;
-                v
-            } else {
-                v.judge(tau / b as f64, 1)
-            }
-        }
-        (Some(b), None) => v
-            .detail("burn_in", b)
-            .with_status(Status::Inconclusive)
-            .reason("tau is not resolved by doubling"),
-    }
-}

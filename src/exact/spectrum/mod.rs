@@ -1,6 +1,7 @@
 //! The spectral engine: eigenpairs of `S = D^{1/2} P D^{−1/2}` (Q-PROGRAM.md §2), optionally
-//! block-diagonalised by the global flip, and the quantities built on them: overlaps
-//! `c_aj = ⟨f_a − E_π f_a, φ_j⟩_π`, exact τ per observable and the asymptotic (CLT) variance.
+//! block-diagonalised by the global flip, the one place the crate decomposes an exact chain (A3's spectrum and the
+//! spectral engine's modes come from here). The quantities built on the modes (overlaps, τ, CLT
+//! variances) are [`crate::trainability::projection`].
 //!
 //! **Flip blocking.** When π is flip-invariant and P flip-equivariant (A9), S commutes with the
 //! permutation F of the flip. In the basis `e_r = (δ_r + δ_{Fr})/√2`, `o_r = (δ_r − δ_{Fr})/√2`
@@ -14,22 +15,17 @@
 //!
 //! **Eigenspaces.** Individual eigenvectors are arbitrary inside a degenerate eigenspace; every
 //! basis-dependent quantity here is summed over an eigenspace ([`Spectrum::groups`]: consecutive
-//! eigenvalues of one sector closer than the solver bound [`crate::numeric::tolerance::EIGENSPACE_GAP`]).
-//!
-//! **τ and the CLT variance** (reversible, spectral route, Sokal 1997 §2; Levin–Peres 2017 §12):
-//! `S_a = Σ_{j≥2} c_aj² (1+σ_j)/(1−σ_j)`, `τ_a = S_a / Var_π f_a` in the N/ESS convention
-//! (`1 + 2Σ_t ρ(t)`, ArviZ/Stan/emcee); Sokal's `τ_int = τ/2` is available as [`TauConvention::Sokal`].
+
+pub mod flip;
 
 use std::sync::OnceLock;
 
-use faer::{Mat, Side};
-use rayon::prelude::*;
+use faer::Mat;
 use serde::Serialize;
 
-use super::observables::{Observables, centered, variance};
-use crate::error::{Error, Result};
-use crate::exact::ExactChain;
-use crate::exact::spectrum::fix_parallelism;
+use super::ExactChain;
+use super::dense::{matmul, sym_eigenvalues, sym_evd};
+use crate::error::Result;
 use crate::model::symmetry::global_flip;
 use crate::numeric::tolerance::EIGENSPACE_GAP;
 
@@ -46,26 +42,6 @@ impl Parity {
         match self {
             Parity::Even => "even",
             Parity::Odd => "odd",
-        }
-    }
-}
-
-/// Which τ convention a number uses.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub enum TauConvention {
-    /// `τ = 1 + 2 Σ_{t≥1} ρ(t)` = N/ESS (ArviZ, Stan, emcee, posterior).
-    #[serde(rename = "N/ESS")]
-    NOverEss,
-    /// Sokal's `τ_int = ½ + Σ_{t≥1} ρ(t)`, half of the above.
-    #[serde(rename = "sokal")]
-    Sokal,
-}
-
-impl TauConvention {
-    pub fn label(&self) -> &'static str {
-        match self {
-            TauConvention::NOverEss => "N/ESS",
-            TauConvention::Sokal => "sokal",
         }
     }
 }
@@ -99,16 +75,6 @@ pub struct Spectrum {
     basis: Basis,
     /// For `Basis::Flip`: `(is_odd, column)` of each global mode.
     order: Vec<(bool, usize)>,
-}
-
-fn evd_desc(m: Mat<f64>) -> Result<(Vec<f64>, Mat<f64>)> {
-    let k = m.nrows();
-    let evd = m
-        .self_adjoint_eigen(Side::Lower)
-        .map_err(|e| Error::Numerical(format!("symmetric eigensolver did not converge: {e:?}")))?;
-    let vals: Vec<f64> = (0..k).rev().map(|i| evd.S()[i]).collect();
-    let u = evd.U();
-    Ok((vals, Mat::from_fn(k, k, |i, j| u[(i, k - 1 - j)])))
 }
 
 /// The symmetric part of S, or its even and odd flip blocks, scattered from the non-zero entries of
@@ -163,6 +129,12 @@ fn build_symmetric(chain: &ExactChain, flip: Option<usize>) -> (Mat<f64>, Option
     }
 }
 
+/// The symmetric part `(S + Sᵀ)/2` of the similarity transform as a dense matrix: the matrix every
+/// unblocked decomposition of this module factorises (for cross-checks against other solvers).
+pub fn symmetric_part(chain: &ExactChain) -> Mat<f64> {
+    build_symmetric(chain, None).0
+}
+
 /// Merges the descending eigenvalues of the even and odd sectors into one descending list, with
 /// each mode's `(is_odd, column)` and parity; ties put the even mode first.
 fn merge_sectors(ve: &[f64], vo: &[f64]) -> (Vec<f64>, Vec<(bool, usize)>, Vec<Parity>) {
@@ -188,30 +160,23 @@ fn merge_sectors(ve: &[f64], vo: &[f64]) -> (Vec<f64>, Vec<(bool, usize)>, Vec<P
     (sigma, order, parity)
 }
 
-/// Eigenvalues only of a symmetric block, descending.
-fn eigenvalues_desc(m: &Mat<f64>) -> Result<Vec<f64>> {
-    let mut v = m
-        .self_adjoint_eigenvalues(Side::Lower)
-        .map_err(|e| Error::Numerical(format!("symmetric eigensolver did not converge: {e:?}")))?;
-    v.reverse();
-    Ok(v)
-}
-
 /// The eigenvalues of [`Spectrum::new`] without any eigenvector (tridiagonalisation and QR only):
 /// descending, with the flip parity of each mode when blocked. For checks that need the spectrum
 /// but not the modes (A3 when no spectral stage follows).
-pub fn eigenvalues_only(
+pub fn eigenvalues(
     chain: &ExactChain,
     flip: Option<usize>,
 ) -> Result<(Vec<f64>, Option<Vec<Parity>>)> {
-    fix_parallelism();
     let n = chain.n_states;
     match flip.filter(|&ns| n >= 2 && n == 1usize << ns) {
-        None => Ok((eigenvalues_desc(&build_symmetric(chain, None).0)?, None)),
+        None => Ok((sym_eigenvalues(build_symmetric(chain, None).0.as_ref())?, None)),
         Some(ns) => {
             let (even, odd) = build_symmetric(chain, Some(ns));
             let odd = odd.unwrap_or_else(|| Mat::zeros(n / 2, n / 2));
-            let (ve, vo) = rayon::join(|| eigenvalues_desc(&even), || eigenvalues_desc(&odd));
+            let (ve, vo) = rayon::join(
+                || sym_eigenvalues(even.as_ref()),
+                || sym_eigenvalues(odd.as_ref()),
+            );
             let (sigma, _, parity) = merge_sectors(&ve?, &vo?);
             Ok((sigma, Some(parity)))
         }
@@ -222,14 +187,13 @@ impl Spectrum {
     /// Decomposes the symmetric part of S; with `flip = Some(n_spins)` block-diagonalises by the
     /// global flip first (the caller has checked A9's π-invariance and equivariance).
     pub fn new(chain: &ExactChain, flip: Option<usize>) -> Result<Self> {
-        fix_parallelism();
-        let n = chain.n_states;
+            let n = chain.n_states;
         let sqrt_pi: Vec<f64> = chain.log_pi.iter().map(|&l| (0.5 * l).exp()).collect();
         let flip = flip.filter(|&ns| n >= 2 && n == 1usize << ns);
         let (sigma, basis, order, parity) = match flip {
             None => {
                 let (s, _) = build_symmetric(chain, None);
-                let (vals, u) = evd_desc(s)?;
+                let (vals, u) = sym_evd(s.as_ref())?;
                 let order = (0..n).map(|j| (false, j)).collect();
                 (vals, Basis::Full(u), order, None)
             }
@@ -240,7 +204,7 @@ impl Spectrum {
                 // The two sectors are independent: decompose them concurrently. Each solve keeps
                 // faer's fixed work split, so the bits do not depend on which thread runs it.
                 let (even_evd, odd_vals) =
-                    rayon::join(|| evd_desc(even), || eigenvalues_desc(&odd));
+                    rayon::join(|| sym_evd(even.as_ref()), || sym_eigenvalues(odd.as_ref()));
                 let (ve, ue) = even_evd?;
                 let vo = odd_vals?;
                 let (sigma, order, parity) = merge_sectors(&ve, &vo);
@@ -258,7 +222,6 @@ impl Spectrum {
             }
         };
         // Eigenspaces: consecutive eigenvalues of one sector within the solver bound.
-        let tol = EIGENSPACE_GAP.threshold(n);
         let mut group = vec![0usize; n];
         let mut next = 0usize;
         let mut last: [Option<(f64, usize)>; 2] = [None, None];
@@ -267,7 +230,7 @@ impl Spectrum {
                 .as_ref()
                 .map_or(0, |p: &Vec<Parity>| usize::from(p[g] == Parity::Odd));
             match last[sec] {
-                Some((v, id)) if (v - sigma[g]).abs() <= tol => group[g] = id,
+                Some((v, id)) if EIGENSPACE_GAP.accepts(v - sigma[g], n) => group[g] = id,
                 _ => {
                     group[g] = next;
                     next += 1;
@@ -292,7 +255,7 @@ impl Spectrum {
         match &self.basis {
             Basis::Flip { odd_block, odd, .. } => odd.get_or_init(|| {
                 let k = odd_block.nrows();
-                evd_desc(odd_block.clone())
+                sym_evd(odd_block.as_ref())
                     .map_or_else(|_| Mat::from_fn(k, k, |_, _| f64::NAN), |r| r.1)
             }),
             Basis::Full(u) => u,
@@ -322,7 +285,7 @@ impl Spectrum {
         match &self.basis {
             Basis::Full(u) => {
                 let w = Mat::from_fn(n, m, |i, j| ws[j][i]);
-                let c = u.transpose() * &w;
+                let c = matmul(u.transpose(), w.as_ref());
                 (0..m)
                     .map(|j| (0..n).map(|g| c[(g, j)]).collect())
                     .collect()
@@ -336,11 +299,11 @@ impl Spectrum {
                 let wo = Mat::from_fn(h, m, |r, j| {
                     s * (ws[j][r] - ws[j][global_flip(r, *n_spins)])
                 });
-                let ce = even.transpose() * &we;
+                let ce = matmul(even.transpose(), we.as_ref());
                 let co = if wo.col_iter().all(|c| c.iter().all(|&v| v == 0.0)) {
                     Mat::zeros(h, m)
                 } else {
-                    self.odd_vectors().transpose() * &wo
+                    matmul(self.odd_vectors().transpose(), wo.as_ref())
                 };
                 (0..m)
                     .map(|j| {
@@ -364,7 +327,7 @@ impl Spectrum {
         match &self.basis {
             Basis::Full(u) => {
                 let c = Mat::from_fn(n, m, |g, j| cs[j][g]);
-                let w = u * &c;
+                let w = matmul(u.as_ref(), c.as_ref());
                 (0..m)
                     .map(|j| (0..n).map(|i| w[(i, j)]).collect())
                     .collect()
@@ -382,11 +345,11 @@ impl Spectrum {
                         }
                     }
                 }
-                let ve = even * &ce;
+                let ve = matmul(even.as_ref(), ce.as_ref());
                 let vo = if co.col_iter().all(|c| c.iter().all(|&v| v == 0.0)) {
                     Mat::zeros(h, m)
                 } else {
-                    self.odd_vectors() * &co
+                    matmul(self.odd_vectors().as_ref(), co.as_ref())
                 };
                 let s = std::f64::consts::FRAC_1_SQRT_2;
                 (0..m)
@@ -416,110 +379,3 @@ impl Spectrum {
     }
 }
 
-/// Observables projected on the spectrum: overlaps, variances, τ and CLT variances.
-#[derive(Clone, Debug)]
-pub struct Projected {
-    /// `overlap[a][j] = c_aj = ⟨f_a − E_π f_a, φ_j⟩_π` (j in the global mode order; j = 0 is σ_1).
-    pub overlap: Vec<Vec<f64>>,
-    /// `Var_π f_a`.
-    pub var: Vec<f64>,
-    /// Parseval residual `|Σ_{j≥2} c_aj² − Var_π f_a| / Var_π f_a` (0 for a constant observable).
-    pub parseval_rel: Vec<f64>,
-}
-
-impl Projected {
-    /// Projects every observable: `c_a = Uᵀ (√π ⊙ f̄_a)` in one matrix product.
-    pub fn new(spec: &Spectrum, pi: &[f64], obs: &Observables) -> Self {
-        let ws: Vec<Vec<f64>> = obs
-            .values
-            .iter()
-            .map(|f| {
-                centered(pi, f)
-                    .iter()
-                    .zip(&spec.sqrt_pi)
-                    .map(|(c, s)| c * s)
-                    .collect()
-            })
-            .collect();
-        let overlap = spec.analyze(&ws);
-        let var: Vec<f64> = obs.values.iter().map(|f| variance(pi, f)).collect();
-        let parseval_rel = overlap
-            .iter()
-            .zip(&var)
-            .map(|(c, &v)| {
-                let s: f64 = c[1..].iter().map(|x| x * x).sum();
-                if v > 0.0 { (s - v).abs() / v } else { s }
-            })
-            .collect();
-        Projected {
-            overlap,
-            var,
-            parseval_rel,
-        }
-    }
-
-    /// Number of observables.
-    pub fn len(&self) -> usize {
-        self.var.len()
-    }
-    pub fn is_empty(&self) -> bool {
-        self.var.is_empty()
-    }
-
-    /// Asymptotic (CLT) variance `S_a = Σ_{j≥2} c_aj² (1+σ_j)/(1−σ_j)` of each observable.
-    pub fn asymptotic_variance(&self, spec: &Spectrum) -> Vec<f64> {
-        self.overlap
-            .iter()
-            .map(|c| {
-                (1..spec.n)
-                    .map(|j| c[j] * c[j] * (1.0 + spec.sigma[j]) / (1.0 - spec.sigma[j]))
-                    .sum()
-            })
-            .collect()
-    }
-
-    /// Exact τ of each observable in the given convention (`None` for a constant observable).
-    pub fn tau(&self, spec: &Spectrum, conv: TauConvention) -> Vec<Option<f64>> {
-        let half = match conv {
-            TauConvention::NOverEss => 1.0,
-            TauConvention::Sokal => 0.5,
-        };
-        self.asymptotic_variance(spec)
-            .iter()
-            .zip(&self.var)
-            .map(|(&s, &v)| (v > 0.0).then(|| half * s / v))
-            .collect()
-    }
-
-    /// Total observable weight `Σ_a c_aj²` of each mode.
-    pub fn mode_weight(&self) -> Vec<f64> {
-        let n = self.overlap.first().map_or(0, |c| c.len());
-        (0..n)
-            .map(|j| self.overlap.iter().map(|c| c[j] * c[j]).sum())
-            .collect()
-    }
-}
-
-/// Flip-symmetry residuals of a chain on `n_spins` spins (A9): `max_x |π(Fx) − π(x)| / π(x)`
-/// (from log π) and `max_xy |P(Fx, Fy) − P(x, y)|`.
-pub fn flip_residuals(chain: &ExactChain, n_spins: usize) -> (f64, f64) {
-    let n = chain.n_states;
-    let pi_rel = (0..n)
-        .map(|x| {
-            (chain.log_pi[global_flip(x, n_spins)] - chain.log_pi[x])
-                .exp_m1()
-                .abs()
-        })
-        .fold(0.0, f64::max);
-    let p_abs = (0..n)
-        .into_par_iter()
-        .map(|x| {
-            let fx = global_flip(x, n_spins);
-            let (r, rf) = (chain.row(x), chain.row(fx));
-            (0..n)
-                .map(|y| (rf[global_flip(y, n_spins)] - r[y]).abs())
-                .fold(0.0, f64::max)
-        })
-        .reduce(|| 0.0, f64::max);
-    (pi_rel, p_abs)
-}

@@ -7,8 +7,10 @@
 //!   `c_j = u_jᵀ D^{1/2} f̃` (PEERS.md §4.11). This helper is private to calibration; the full version
 //!   (non-reversible chains included) belongs to the spectral engine.
 //!
-//! Replicates are deterministic: replicate `r` uses its own Xoshiro256++ stream seeded from `(seed, r)`,
-//! and replicates are reduced in index order, so results do not depend on the thread count.
+//! Replicates are deterministic: replicate `r` is generated from the seed drawn first from stream `r`
+//! of the calibration seed ([`crate::kernel::streams`]), simulated chains use the Monte Carlo
+//! runner's streams ([`crate::kernel::monte_carlo`]), and replicates are reduced in index order, so
+//! results do not depend on the thread count.
 //!
 //! **Measured calibration** (`cargo test --test sampled_calibration -- --ignored --nocapture`; 400
 //! replicates per row, seeds fixed; bias and RMSE relative to the exact τ (N/ESS convention); `cover` =
@@ -34,35 +36,37 @@
 //! at `M = 1`, so τ̂ ≈ 0 (true 1/3); Geyer's pair sums handle it. The quick tests pin the coverage band
 //! (`tolerance::test::SOKAL_COVERAGE_BAND`) on AR(1) φ = 0.9 and on the Curie–Weiss chain.
 
-use rand::SeedableRng;
+use rand::Rng;
 use rayon::prelude::*;
 use serde::Serialize;
 
 use super::Convention;
 use super::Draws;
-use super::diagnostics::geyer;
+use super::ess::geyer;
 use super::tau::{SOKAL_C, batch_means, sokal_tau};
 use crate::error::Result;
 use crate::exact::ExactChain;
-use crate::exact::spectrum::eigen;
-use crate::kernel::{ChainRng, Kernel, Law};
-use crate::model::decode;
+use crate::exact::spectrum::Spectrum;
+use crate::kernel::monte_carlo::{McPlan, run_chains};
+use crate::kernel::{Kernel, stream};
+use crate::model::encode;
 use crate::model::generators::std_normal;
-use crate::numeric::unit_f64;
+use crate::observables::Observables;
+use crate::trainability::projection::{Projected, TauConvention};
 
 /// Exact τ (N/ESS convention) of an AR(1) with coefficient `phi`.
 pub fn ar1_tau(phi: f64) -> f64 {
     (1.0 + phi) / (1.0 - phi)
 }
 
-/// The per-replicate seed.
+/// The seed of replicate `r`: the first draw of stream `r` of `seed`.
 pub fn replicate_seed(seed: u64, r: u64) -> u64 {
-    seed ^ (0x9e37_79b9_7f4a_7c15u64.wrapping_mul(r + 1))
+    stream(seed, r as usize).next_u64()
 }
 
 /// `chains` AR(1) chains of `n` draws with unit stationary variance, started stationary.
 pub fn ar1(phi: f64, chains: usize, n: usize, seed: u64) -> Draws {
-    let mut rng = ChainRng::seed_from_u64(seed);
+    let mut rng = stream(seed, 0);
     let s = (1.0 - phi * phi).sqrt();
     let mut data = Vec::with_capacity(chains * n);
     for _ in 0..chains {
@@ -79,8 +83,8 @@ pub fn ar1(phi: f64, chains: usize, n: usize, seed: u64) -> Draws {
     }
 }
 
-/// Runs `kernel` for `burn_in + draws` steps from a uniform random start in each chain and records
-/// the state index after every step past the burn-in.
+/// Runs `chains` chains of `kernel` (the Monte Carlo runner: uniform random start, `burn_in`
+/// discarded steps) and records the state index after every one of `draws` steps.
 pub fn simulate(
     kernel: &Kernel,
     n_spins: usize,
@@ -89,25 +93,19 @@ pub fn simulate(
     burn_in: usize,
     seed: u64,
 ) -> Vec<Vec<usize>> {
-    (0..chains)
-        .into_par_iter()
-        .map(|c| {
-            let mut rng = ChainRng::seed_from_u64(replicate_seed(seed, c as u64));
-            let start =
-                (unit_f64(rand::Rng::next_u64(&mut rng)) * (1u64 << n_spins) as f64) as usize;
-            let mut x = vec![0i8; n_spins];
-            decode(start.min((1 << n_spins) - 1), &mut x);
-            let mut law = Law::default();
-            let mut out = Vec::with_capacity(draws);
-            for t in 0..burn_in + draws {
-                kernel.step(&mut x, &mut rng, &mut law);
-                if t >= burn_in {
-                    out.push(crate::model::encode(&x));
-                }
-            }
-            out
-        })
-        .collect()
+    let plan = McPlan {
+        chains,
+        burn_in: burn_in as u64,
+        draws: draws as u64,
+        seed,
+    };
+    run_chains(
+        kernel,
+        n_spins,
+        plan,
+        || Vec::with_capacity(draws),
+        |out: &mut Vec<usize>, x| out.push(encode(x)),
+    )
 }
 
 /// Observable values along state trajectories, as [`Draws`].
@@ -124,19 +122,13 @@ pub fn observe(states: &[Vec<usize>], f: &[f64]) -> Draws {
     }
 }
 
-/// Exact τ (N/ESS convention) of observable `f` (one value per state) for a reversible chain.
+/// Exact τ (N/ESS convention) of observable `f` (one value per state) for a reversible chain, by
+/// the spectral engine.
 pub fn exact_tau_reversible(chain: &ExactChain, f: &[f64]) -> Result<f64> {
-    let (vals, u) = eigen(chain)?;
-    let n = chain.n_states;
-    let mean: f64 = chain.pi.iter().zip(f).map(|(p, v)| p * v).sum();
-    let g: Vec<f64> = (0..n).map(|x| chain.pi[x].sqrt() * (f[x] - mean)).collect();
-    let var: f64 = g.iter().map(|v| v * v).sum();
-    let mut tau = 0.0;
-    for (j, &s) in vals.iter().enumerate().skip(1) {
-        let c: f64 = (0..n).map(|x| u[(x, j)] * g[x]).sum();
-        tau += c * c / var * (1.0 + s) / (1.0 - s);
-    }
-    Ok(tau)
+    let spec = Spectrum::new(chain, None)?;
+    let obs = Observables::from_columns(vec!["f".into()], vec![f.to_vec()])?;
+    let proj = Projected::new(&spec, &chain.pi, &obs);
+    Ok(proj.tau(&spec, TauConvention::NOverEss)[0].unwrap_or(f64::NAN))
 }
 
 /// Bias, RMSE (relative to the truth) and the Madras–Sokal coverage of one estimator.

@@ -17,20 +17,21 @@
 //! A sweep is one `step` for systematic and symmetrized scans and `B` steps (B = number of blocks) for
 //! random scan. The tests hold the engine to this (`tests/large_engine.rs`).
 //!
-//! **Chains and streams.** Chain `c` uses Xoshiro256++ seeded by `seed_from_u64(seed)` and advanced
-//! by `c` jumps of `2^128` ([`stream`]): a named, non-overlapping stream per chain. Chains run in
-//! parallel (rayon) on disjoint state slices and write disjoint output rows, so results are
-//! bit-identical at any thread count.
+//! **Chains and streams.** Chain `c` uses stream `c` of the run's seed ([`crate::kernel::streams`]):
+//! a named, non-overlapping stream per chain. Chains run in parallel (rayon) on disjoint state slices
+//! and write disjoint output rows, so results are bit-identical at any thread count ([`chains`]).
+
+pub mod chains;
+
+pub use chains::{Chains, Init, SampledRun, Trajectories, sample_trajectories};
 
 use std::sync::Arc;
-use std::time::Instant;
 
-use rand::{Rng, SeedableRng};
-use rayon::prelude::*;
+use rand::Rng;
 
 use super::build::Scan;
-use super::{ChainRng, Law, Update};
-use crate::error::{Error, Result};
+use super::{Law, Update};
+use crate::error::{KernelError, Result};
 use crate::model::{Model, Pairwise};
 use crate::numeric::{gamma, unit_f64};
 
@@ -164,9 +165,7 @@ impl FastGibbs {
     pub fn new(model: &Pairwise, blocks: Vec<Vec<usize>>, scan: Scan) -> Result<Self> {
         let n = model.n_spins();
         if n >= u32::MAX as usize {
-            return Err(Error::Invalid(format!(
-                "fast engine: {n} spins exceed the u32 index range"
-            )));
+            return Err(KernelError::TooManySpins(n).into());
         }
         let mut row = Vec::with_capacity(n + 1);
         let mut nbr = Vec::new();
@@ -182,26 +181,25 @@ impl FastGibbs {
         let mut site_block = vec![u32::MAX; n];
         for (b, block) in blocks.iter().enumerate() {
             if block.is_empty() {
-                return Err(Error::Invalid(format!("fast engine: block {b} is empty")));
+                return Err(KernelError::EmptyBlock { block: b }.into());
             }
             for &i in block {
                 if i >= n {
-                    return Err(Error::Invalid(format!(
-                        "fast engine: block {b} names site {i} outside 0..{n}"
-                    )));
+                    return Err(KernelError::SiteOutOfRange {
+                        block: b,
+                        site: i,
+                        n,
+                    }
+                    .into());
                 }
                 if site_block[i] != u32::MAX {
-                    return Err(Error::Invalid(format!(
-                        "fast engine: site {i} is in two blocks"
-                    )));
+                    return Err(KernelError::SiteTwice { block: b, site: i }.into());
                 }
                 site_block[i] = b as u32;
             }
         }
-        if let Some(i) = site_block.iter().position(|&b| b == u32::MAX) {
-            return Err(Error::Invalid(format!(
-                "fast engine: site {i} is in no block"
-            )));
+        if let Some(site) = site_block.iter().position(|&b| b == u32::MAX) {
+            return Err(KernelError::SiteMissing { site }.into());
         }
         for (b, block) in blocks.iter().enumerate() {
             for &i in block {
@@ -209,10 +207,7 @@ impl FastGibbs {
                     .iter()
                     .find(|&&(j, _)| site_block[j] == b as u32)
                 {
-                    return Err(Error::Invalid(format!(
-                        "fast engine: block {b} contains the interacting sites {i} and {j}; \
-                         the engine samples blocks with no internal edge"
-                    )));
+                    return Err(KernelError::BlockNotIndependent { block: b, i, j }.into());
                 }
             }
         }
@@ -225,11 +220,6 @@ impl FastGibbs {
                 acc
             })
             .collect();
-        let scan_name = match scan {
-            Scan::Random => "random",
-            Scan::Systematic => "systematic",
-            Scan::Symmetrized => "symmetrized",
-        };
         let mut g = FastGibbs {
             n,
             beta: model.beta(),
@@ -245,7 +235,7 @@ impl FastGibbs {
             site_block,
             scan,
             cum,
-            name: format!("fast-gibbs/{scan_name}/{nb} blocks"),
+            name: format!("fast-gibbs/{}/{nb} blocks", scan.name()),
             lanes: Vec::new(),
         };
         g.build_lanes();
@@ -310,6 +300,7 @@ impl FastGibbs {
     }
 
     /// Fault injection for checker tests: block `b` samples at `beta` instead of the model's β.
+    #[cfg(feature = "oracles")]
     pub fn with_block_beta(mut self, b: usize, beta: f64) -> Self {
         if let Some(v) = self.block_beta.get_mut(b) {
             *v = beta;
@@ -319,6 +310,7 @@ impl FastGibbs {
     }
 
     /// Fault injection for checker tests: the `slot`-th neighbour of site `i` is replaced by `j`.
+    #[cfg(feature = "oracles")]
     pub fn with_wrong_neighbor(mut self, i: usize, slot: usize, j: usize) -> Self {
         let k = self.row[i] as usize + slot;
         if k < self.row[i + 1] as usize && j < self.n {
@@ -359,7 +351,13 @@ impl FastGibbs {
     /// no edge inside the block, so none depends on another site of the block), then the
     /// probabilities (a vectorizable loop), then one uniform per site in block order.
     #[inline]
-    pub fn update_block<S: Spin>(&self, x: &mut [S], b: usize, rng: &mut ChainRng, alpha: f64) {
+    pub fn update_block<S: Spin, R: Rng + ?Sized>(
+        &self,
+        x: &mut [S],
+        b: usize,
+        rng: &mut R,
+        alpha: f64,
+    ) {
         let nb = -2.0 * self.block_beta[b] * alpha;
         let lanes = &self.lanes[b];
         let block = &self.blocks[b];
@@ -401,7 +399,7 @@ impl FastGibbs {
 
     /// One sweep at inverse temperature `β · alpha`: one systematic or symmetrized pass over the
     /// blocks, or `B` random-scan block picks.
-    pub fn sweep<S: Spin>(&self, x: &mut [S], rng: &mut ChainRng, alpha: f64) {
+    pub fn sweep<S: Spin, R: Rng + ?Sized>(&self, x: &mut [S], rng: &mut R, alpha: f64) {
         let nb = self.blocks.len();
         match self.scan {
             Scan::Systematic => {
@@ -487,7 +485,7 @@ impl Update for FastSite {
             self.engine.p_down(x, i, 1.0),
         );
     }
-    fn sample(&self, x: &mut [i8], rng: &mut ChainRng, _scratch: &mut Law) {
+    fn sample(&self, x: &mut [i8], rng: &mut dyn Rng, _scratch: &mut Law) {
         let p = self.engine.p_up(x, self.site, 1.0);
         x[self.site] = if unit_f64(rng.next_u64()) < p { 1 } else { -1 };
     }
@@ -516,7 +514,7 @@ impl Update for FastBlock {
             );
         }
     }
-    fn sample(&self, x: &mut [i8], rng: &mut ChainRng, _scratch: &mut Law) {
+    fn sample(&self, x: &mut [i8], rng: &mut dyn Rng, _scratch: &mut Law) {
         self.engine.update_block(x, self.block, rng, 1.0);
     }
     fn rel_err_bound(&self) -> f64 {
@@ -524,303 +522,3 @@ impl Update for FastBlock {
     }
 }
 
-/// The named stream of chain `c`: Xoshiro256++ from `seed_from_u64(seed)`, advanced by `c` jumps.
-pub fn stream(seed: u64, c: usize) -> ChainRng {
-    let mut r = ChainRng::seed_from_u64(seed);
-    for _ in 0..c {
-        r.jump();
-    }
-    r
-}
-
-/// The streams of chains `0..k` (each from the previous by one jump).
-pub fn streams(seed: u64, k: usize) -> Vec<ChainRng> {
-    let mut r = ChainRng::seed_from_u64(seed);
-    (0..k)
-        .map(|_| {
-            let cur = r.clone();
-            r.jump();
-            cur
-        })
-        .collect()
-}
-
-/// A recorded observable of a sampled chain.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Observable {
-    /// `Σ_i x_i` (CLI.md "magnetization").
-    Magnetization,
-    /// `E(x)`.
-    Energy,
-    /// `(1/N) Σ_i ξ_i x_i` for planted pattern `μ` (named `overlap{μ}`).
-    Overlap(usize, Vec<i8>),
-    /// `f_ij = −x_i x_j` (the gradient of E in `J_ij`, CLI.md).
-    Pair(usize, usize),
-}
-
-impl Observable {
-    pub fn name(&self) -> String {
-        match self {
-            Observable::Magnetization => "magnetization".into(),
-            Observable::Energy => "energy".into(),
-            Observable::Overlap(mu, _) => format!("overlap{mu}"),
-            Observable::Pair(i, j) => format!("x{i}x{j}"),
-        }
-    }
-    fn eval(&self, x: &[i8], engine: &FastGibbs) -> f64 {
-        match self {
-            Observable::Magnetization => x.iter().map(|&v| i64::from(v)).sum::<i64>() as f64,
-            Observable::Energy => engine.energy(x),
-            Observable::Overlap(_, xi) => {
-                xi.iter()
-                    .zip(x)
-                    .map(|(&a, &b)| i64::from(a * b))
-                    .sum::<i64>() as f64
-                    / x.len() as f64
-            }
-            Observable::Pair(i, j) => -f64::from(x[*i] * x[*j]),
-        }
-    }
-}
-
-/// Initial states.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Init {
-    /// Uniform random spins drawn from the chain's own stream.
-    Uniform,
-    /// The same given state for every chain.
-    State(Vec<i8>),
-}
-
-/// Many independent chains of one engine.
-#[derive(Clone, Debug)]
-pub struct Chains {
-    n: usize,
-    /// Row-major states, chain `c` at `states[c·N..(c+1)·N]`.
-    pub states: Vec<i8>,
-    pub rngs: Vec<ChainRng>,
-}
-
-impl Chains {
-    /// `k` chains of `n` spins with streams from `seed`, initialised per `init`.
-    pub fn new(n: usize, k: usize, seed: u64, init: &Init) -> Result<Self> {
-        let mut rngs = streams(seed, k);
-        let mut states = vec![1i8; n * k];
-        match init {
-            Init::Uniform => {
-                for (x, r) in states.chunks_mut(n).zip(rngs.iter_mut()) {
-                    for v in x.iter_mut() {
-                        *v = if r.next_u64() >> 63 == 1 { 1 } else { -1 };
-                    }
-                }
-            }
-            Init::State(s) => {
-                if s.len() != n || s.iter().any(|&v| v != 1 && v != -1) {
-                    return Err(Error::Invalid(format!(
-                        "initial state: need {n} spins of ±1, got {} values",
-                        s.len()
-                    )));
-                }
-                for x in states.chunks_mut(n) {
-                    x.copy_from_slice(s);
-                }
-            }
-        }
-        Ok(Chains { n, states, rngs })
-    }
-
-    pub fn n_chains(&self) -> usize {
-        self.rngs.len()
-    }
-
-    /// Chain `c`'s state.
-    pub fn state(&self, c: usize) -> &[i8] {
-        &self.states[c * self.n..(c + 1) * self.n]
-    }
-
-    /// `sweeps` sweeps of every chain at `β·alpha`, chains in parallel (each on an `f64` copy of
-    /// its state, written back at the end).
-    pub fn run(&mut self, engine: &FastGibbs, sweeps: u64, alpha: f64) {
-        let n = self.n;
-        self.states
-            .par_chunks_mut(n)
-            .zip(self.rngs.par_iter_mut())
-            .for_each(|(x, r)| {
-                let mut xf: Vec<f64> = x.iter().map(|&v| f64::from(v)).collect();
-                for _ in 0..sweeps {
-                    engine.sweep(&mut xf, r, alpha);
-                }
-                for (v, &f) in x.iter_mut().zip(&xf) {
-                    *v = if f > 0.0 { 1 } else { -1 };
-                }
-            });
-    }
-
-    /// `draws` sweeps of every chain, recording the observables after each sweep into a row-major
-    /// `(chains, draws, observables)` array.
-    pub fn record(&mut self, engine: &FastGibbs, draws: usize, obs: &[Observable]) -> Vec<f64> {
-        let n = self.n;
-        let k = obs.len();
-        let mut out = vec![0.0; self.rngs.len() * draws * k];
-        if draws == 0 || k == 0 {
-            self.run(engine, draws as u64, 1.0);
-            return out;
-        }
-        self.states
-            .par_chunks_mut(n)
-            .zip(self.rngs.par_iter_mut())
-            .zip(out.par_chunks_mut(draws * k))
-            .for_each(|((x, r), o)| {
-                let mut xf: Vec<f64> = x.iter().map(|&v| f64::from(v)).collect();
-                for row in o.chunks_mut(k) {
-                    engine.sweep(&mut xf, r, 1.0);
-                    for (v, &f) in x.iter_mut().zip(&xf) {
-                        *v = if f > 0.0 { 1 } else { -1 };
-                    }
-                    for (v, f) in row.iter_mut().zip(obs) {
-                        *v = f.eval(x, engine);
-                    }
-                }
-            });
-        out
-    }
-}
-
-/// Per-chain observable trajectories of a sampled run (CLI.md trajectory layout).
-#[derive(Clone, Debug)]
-pub struct Trajectories {
-    pub names: Vec<String>,
-    pub n_chains: usize,
-    pub n_draws: usize,
-    /// Row-major `(chains, draws, variables)`.
-    pub data: Vec<f64>,
-    /// The doubling lengths `L, 2L, 4L, … ≤ n_draws`; the trajectory at length `L` is the prefix of
-    /// the first `L` draws of every chain.
-    pub lengths: Vec<usize>,
-    /// Spin updates per second over burn-in and recording (wall clock; informational).
-    pub updates_per_second: f64,
-    pub burn_in: u64,
-    pub kernel: String,
-}
-
-impl Trajectories {
-    /// Variable `v` of chain `c`, draws `0..len`.
-    pub fn series(&self, c: usize, v: usize, len: usize) -> Vec<f64> {
-        let k = self.names.len();
-        let base = c * self.n_draws * k;
-        (0..len.min(self.n_draws))
-            .map(|t| self.data[base + t * k + v])
-            .collect()
-    }
-}
-
-/// How a sampled run is set up (`[sampling]` of the audit spec).
-#[derive(Clone, Debug)]
-pub struct SampledRun {
-    pub chains: usize,
-    pub sweeps: usize,
-    pub burn_in: u64,
-    pub doubling_from: usize,
-    pub seed: u64,
-    pub init: Init,
-}
-
-impl SampledRun {
-    /// The run a `[sampling]` section describes, with CLI.md's defaults (32 chains, 32000 sweeps,
-    /// burn-in 1000, doubling from 1000, seed 0) and uniform random initial states.
-    pub fn from_spec(s: &crate::spec::audit::SamplingSpec, file: &str) -> Result<Self> {
-        let sweeps = s.sweeps.unwrap_or(32_000);
-        let doubling_from = s.doubling_from.unwrap_or(1_000.min(sweeps));
-        let to_usize = |v: u64, field: &str| {
-            usize::try_from(v).map_err(|_| {
-                Error::field(file, field, format!("{v} is too large for this platform"))
-            })
-        };
-        let run = SampledRun {
-            chains: s.chains.unwrap_or(32),
-            sweeps: to_usize(sweeps, "sampling.sweeps")?,
-            burn_in: s.burn_in.unwrap_or(1_000),
-            doubling_from: to_usize(doubling_from, "sampling.doubling_from")?,
-            seed: s.seed.unwrap_or(0),
-            init: Init::Uniform,
-        };
-        for (v, field) in [
-            (run.chains, "sampling.chains"),
-            (run.sweeps, "sampling.sweeps"),
-            (run.doubling_from, "sampling.doubling_from"),
-        ] {
-            if v == 0 {
-                return Err(Error::field(file, field, "must be positive"));
-            }
-        }
-        if run.doubling_from > run.sweeps {
-            return Err(Error::field(
-                file,
-                "sampling.doubling_from",
-                format!(
-                    "{} exceeds sampling.sweeps = {}",
-                    run.doubling_from, run.sweeps
-                ),
-            ));
-        }
-        Ok(run)
-    }
-}
-
-/// The default observables of a sampled torus audit: magnetization, energy, the overlap with each
-/// planted pattern, and the pair observables of site 0's first three edges.
-pub fn torus_observables(t: &crate::model::torus::Torus) -> Vec<Observable> {
-    let mut obs = vec![Observable::Magnetization, Observable::Energy];
-    for (mu, xi) in t.patterns.iter().enumerate() {
-        obs.push(Observable::Overlap(mu, xi.clone()));
-    }
-    for &(i, j, _) in t.model.edges().iter().take(3) {
-        obs.push(Observable::Pair(i, j));
-    }
-    obs
-}
-
-/// Runs `run.chains` chains of `engine` (burn-in, then `run.sweeps` recorded sweeps) and returns the
-/// observables' trajectories with the doubling lengths and the measured update rate.
-// TODO(lead, issue #6 item 4): feed `Trajectories` to the τ estimators and the doubling probe of
-// `src/sampled/` (E.doubling) and put `tau_by_length` / `updates_per_second` into the audit JSON.
-pub fn sample_trajectories(
-    engine: &FastGibbs,
-    obs: &[Observable],
-    run: &SampledRun,
-) -> Result<Trajectories> {
-    if run.chains == 0 || run.sweeps == 0 || run.doubling_from == 0 {
-        return Err(Error::Invalid(format!(
-            "sampling: chains = {}, sweeps = {}, doubling_from = {}; each must be positive",
-            run.chains, run.sweeps, run.doubling_from
-        )));
-    }
-    if run.doubling_from > run.sweeps {
-        return Err(Error::Invalid(format!(
-            "sampling: doubling_from = {} exceeds sweeps = {}",
-            run.doubling_from, run.sweeps
-        )));
-    }
-    let mut chains = Chains::new(engine.n_spins(), run.chains, run.seed, &run.init)?;
-    let t0 = Instant::now();
-    chains.run(engine, run.burn_in, 1.0);
-    let data = chains.record(engine, run.sweeps, obs);
-    let secs = t0.elapsed().as_secs_f64();
-    let updates = (run.burn_in as f64 + run.sweeps as f64) * (run.chains * engine.n_spins()) as f64;
-    let mut lengths = Vec::new();
-    let mut l = run.doubling_from;
-    while l <= run.sweeps {
-        lengths.push(l);
-        l = l.saturating_mul(2);
-    }
-    Ok(Trajectories {
-        names: obs.iter().map(Observable::name).collect(),
-        n_chains: run.chains,
-        n_draws: run.sweeps,
-        data,
-        lengths,
-        updates_per_second: if secs > 0.0 { updates / secs } else { f64::NAN },
-        burn_in: run.burn_in,
-        kernel: engine.name().to_string(),
-    })
-}

@@ -1,0 +1,424 @@
+//! The exact audit: model + kernel (or a matrix) → exact chain → residuals, structure, spectrum and
+//! the step test → their checks → the spectral stage (analysis → evidence → checks) → one report.
+//! Library users call [`audit_kernel`] (or [`crate::gate`]) with their own model and kernel.
+
+use serde_json::{Map, Value};
+
+use crate::checks::exact::{
+    ExactEvidence, SpectrumOutcome, check_fixed_parameters, check_step_consistency, judge_a2,
+    judge_a3,
+};
+use crate::checks::spectral::{SpectralEvidence, check_a4, flip_blocking};
+use crate::checks::verdict::json_num;
+use crate::checks::{Status, Tolerances, Verdict};
+use crate::diagnostics::gtest::step_gtest;
+use crate::error::{Error, Result, ShapeError};
+use crate::exact::spectrum::flip::FlipResiduals;
+use crate::exact::spectrum::{Spectrum, eigenvalues};
+use crate::exact::structure::Structure;
+use crate::exact::{ExactChain, residuals};
+use crate::kernel::Kernel;
+use crate::model::{Fingerprint, Model};
+use crate::observables::{L2Defects, ObservableSet, Observables};
+use crate::report::{AuditReport, Subject};
+use crate::trainability::analysis::{Analysis, AnalysisConfig, Gradient, analyze_with};
+use crate::trainability::estimator::Estimator;
+use crate::trainability::projection::{cluster_projection_residuals, conditioning_flows};
+use crate::trainability::teacher_gradient;
+
+/// Options of an exact audit.
+#[derive(Clone, Debug)]
+pub struct AuditOptions {
+    /// What the report names as its spec (the spec file, or empty for a library call).
+    pub label: String,
+    pub tolerances: Tolerances,
+    /// `[checks] only`: ids (a parent id selects its sub-checks too).
+    pub only: Option<Vec<String>>,
+    /// Seed of the audit's own random tests (the step-consistency G-test, the local checks).
+    pub seed: u64,
+    /// How many eigenvalues to list (`None` = all).
+    pub eigenvalues: Option<usize>,
+    /// The spectral stage (A4–A9, O1); `None` skips it.
+    pub spectral: Option<SpectralSettings>,
+}
+
+impl Default for AuditOptions {
+    fn default() -> Self {
+        AuditOptions {
+            label: String::new(),
+            tolerances: Tolerances::registry(),
+            only: None,
+            seed: 0,
+            eigenvalues: Some(32),
+            spectral: None,
+        }
+    }
+}
+
+/// Settings of the spectral stage, from `[observables]`, `[estimator]` and `[gradient]`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SpectralSettings {
+    pub observables: ObservableSet,
+    /// The estimator; `Some` when `[estimator]` was given (A5 and A6 are judged only then).
+    pub estimator: Option<Estimator>,
+    pub gradient: Option<Gradient>,
+}
+
+/// What the exact checks computed and hand on: the verdicts and quantities, and the decomposition the
+/// spectral stage reuses (so an audit runs one dense eigendecomposition).
+struct ExactStage {
+    verdicts: Vec<Verdict>,
+    quantities: Map<String, Value>,
+    spectrum: Option<Spectrum>,
+    structure: Structure,
+}
+
+/// Every exact check of a chain, in report order (sub-checks before their parents). `flip` blocks the
+/// spectrum by parity; `vectors` keeps the eigenvectors for the spectral stage.
+fn exact_stage(
+    chain: &ExactChain,
+    flip: Option<usize>,
+    vectors: bool,
+    tol: &Tolerances,
+    eigenvalue_limit: Option<usize>,
+) -> ExactStage {
+    let n = chain.n_states;
+    let stoch = residuals::stochasticity(chain);
+    let l1 = residuals::invariance_l1(chain);
+    let db = residuals::detailed_balance(chain);
+    let asym = residuals::self_adjointness(chain);
+    let structure = Structure::of(chain);
+
+    let evidence = ExactEvidence {
+        n_states: n,
+        stochasticity: &stoch,
+        row_sum_bound: chain.row_sum_bound(),
+        invariance_l1: l1,
+        invariance_bound: chain.invariance_bound(),
+        pi_source: chain.pi_source,
+        detailed_balance: &db,
+        flow_rel_bound: chain.flow_rel_bound(),
+        self_asymmetry: asym,
+        structure: &structure,
+    };
+    let mut verdicts = judge_a2(&evidence, tol);
+    let reversible = verdicts.iter().any(|v| v.id == "A2" && v.status == Status::Pass);
+
+    let mut quantities = Map::new();
+    let mut spectrum = None;
+    let computed = if !reversible {
+        None
+    } else if vectors {
+        Some(Spectrum::new(chain, flip).map(|s| {
+            let v = s.sigma.clone();
+            spectrum = Some(s);
+            v
+        }))
+    } else {
+        Some(eigenvalues(chain, flip).map(|(v, _)| v))
+    };
+    let failure;
+    let outcome = match &computed {
+        None => SpectrumOutcome::NotReversible,
+        Some(Err(e)) => {
+            failure = e.to_string();
+            SpectrumOutcome::Failed(&failure)
+        }
+        Some(Ok(v)) => SpectrumOutcome::Eigenvalues(v),
+    };
+    verdicts.extend(judge_a3(&evidence, outcome, tol));
+    if let Some(Ok(vals)) = &computed {
+        let k = eigenvalue_limit.unwrap_or(vals.len()).min(vals.len());
+        quantities.insert(
+            "eigenvalues".into(),
+            vals[..k].iter().map(|&v| json_num(v)).collect::<Vec<_>>().into(),
+        );
+        let s2 = vals.get(1).copied().unwrap_or(f64::NAN);
+        let smin = *vals.last().unwrap_or(&f64::NAN);
+        quantities.insert("sigma2".into(), json_num(s2));
+        quantities.insert("gamma".into(), json_num(1.0 - s2));
+        quantities.insert("min_eigenvalue".into(), json_num(smin));
+    }
+    quantities.insert("stationary_l1_residual".into(), json_num(l1));
+    ExactStage {
+        verdicts,
+        quantities,
+        spectrum,
+        structure,
+    }
+}
+
+/// What the spectral stage works on.
+struct SpectralJob<'a> {
+    chain: &'a ExactChain,
+    obs: &'a Observables,
+    /// The model (absent for a matrix: no temperature, no spin structure).
+    model: Option<&'a dyn Model>,
+    settings: &'a SpectralSettings,
+    /// The flip residuals, measured once per audit, and the blocking decision made from them.
+    flip_residuals: Option<&'a FlipResiduals>,
+    flip: Option<usize>,
+    spectrum: Option<Spectrum>,
+    structure: &'a Structure,
+}
+
+/// Runs the spectral stage and merges its verdicts and quantities. An estimator size beyond what the
+/// exact recursion can run is bad input (the caller locates it at its spec key); any other failure
+/// makes every spectral check inconclusive, with the failure as the reason.
+fn spectral_stage(
+    job: SpectralJob,
+    verdicts: &mut Vec<Verdict>,
+    quantities: &mut Map<String, Value>,
+    tol: &Tolerances,
+) -> Result<()> {
+    match spectral_stage_inner(job, verdicts, tol) {
+        Ok(q) => {
+            quantities.extend(q);
+            Ok(())
+        }
+        Err(e @ Error::TooLarge { .. }) => Err(e),
+        Err(e) => {
+            verdicts.extend(crate::checks::spectral::inconclusive(&e.to_string(), tol));
+            Ok(())
+        }
+    }
+}
+
+fn spectral_stage_inner(
+    job: SpectralJob,
+    verdicts: &mut Vec<Verdict>,
+    tol: &Tolerances,
+) -> Result<Map<String, Value>> {
+    let SpectralJob {
+        chain,
+        obs,
+        model,
+        settings,
+        flip_residuals,
+        flip,
+        spectrum,
+        structure,
+    } = job;
+    let n = chain.n_states;
+    let passed = |id: &str| {
+        verdicts
+            .iter()
+            .any(|v| v.id == id && v.status == Status::Pass)
+    };
+    let (reversible, irreducible) = (passed("A2"), passed("A3.irreducible"));
+    let gradient = match (&settings.gradient, model) {
+        (None, _) => None,
+        (Some(Gradient::Explicit(g)), _) => Some(g.clone()),
+        (Some(Gradient::Teacher(b)), Some(m)) => Some(teacher_gradient(m, obs, &chain.pi, *b)?),
+        (Some(Gradient::Teacher(_)), None) => {
+            return Err(ShapeError::NoSpins("gradient.teacher_beta").into());
+        }
+    };
+    let cfg = AnalysisConfig {
+        estimator: settings.estimator.clone().unwrap_or_default(),
+        estimate: settings.estimator.is_some() || gradient.is_some(),
+        gradient,
+        ..AnalysisConfig::default()
+    };
+    let a4 = L2Defects::of(obs, &chain.pi);
+    let a4_ok = check_a4(&a4, n, tol).status == Status::Pass;
+    let analysis = if irreducible && a4_ok {
+        Some(analyze_with(chain, obs, spectrum, flip, reversible, &cfg)?)
+    } else {
+        None
+    };
+    let modes = analysis
+        .as_ref()
+        .and_then(|a| a.spectrum.as_ref().zip(a.cluster.as_ref()));
+    let evidence = SpectralEvidence {
+        n_states: n,
+        names: &obs.names,
+        a4,
+        flip: flip_residuals.map(|r| (r.clone(), r.observables_abs(obs))),
+        irreducible,
+        judge_estimator: settings.estimator.is_some(),
+        analysis: analysis.as_ref(),
+        projection: modes.map(|(s, c)| cluster_projection_residuals(s, c, obs, &chain.pi)),
+        components: structure.components,
+        flows: conditioning_flows(chain, modes, model.is_some()),
+    };
+    verdicts.extend(crate::checks::spectral::judge(&evidence, tol));
+    Ok(analysis
+        .as_ref()
+        .map(|a| spectral_quantities(a, obs, &cfg))
+        .unwrap_or_default())
+}
+
+/// The spectral stage's quantities (docs/cli.md names).
+fn spectral_quantities(a: &Analysis, obs: &Observables, cfg: &AnalysisConfig) -> Map<String, Value> {
+    let mut q = Map::new();
+    let opt = |x: Option<f64>| x.map_or(Value::Null, json_num);
+    if let Some(c) = &a.cluster {
+        q.insert("gamma_eff".into(), opt(c.gamma_eff));
+        q.insert("gamma_bulk".into(), opt(c.gamma_bulk));
+        q.insert("cluster_size".into(), c.cluster_size.into());
+        q.insert("ordering_gap".into(), opt(c.ordering_gap));
+        q.insert("t_o".into(), json_num(c.t_o));
+        q.insert("epsilon".into(), json_num(c.epsilon));
+    }
+    let tau: Map<String, Value> = obs
+        .names
+        .iter()
+        .zip(&a.tau)
+        .map(|(nm, t)| (nm.clone(), opt(*t)))
+        .collect();
+    q.insert("tau".into(), Value::Object(tau));
+    q.insert("tau_convention".into(), "N/ESS".into());
+    q.insert("tau_route".into(), a.tau_route.into());
+    if let Some(st) = &a.stats {
+        q.insert("burn_in".into(), st.burn_in.into());
+        q.insert("window".into(), st.window.into());
+        q.insert("init".into(), cfg.estimator.init.label().into());
+        q.insert("exact_mse".into(), json_num(st.total_mse()));
+    }
+    if cfg.gradient.is_some() {
+        q.insert("q_op".into(), opt(a.q_op));
+        q.insert("q_struct_perp".into(), opt(a.q_struct_perp));
+        q.insert(
+            "q_single_gap".into(),
+            opt(a.single_gap.as_ref().map(|s| s.q)),
+        );
+        q.insert(
+            "q_single_gap_is_lower_bound".into(),
+            a.single_gap
+                .as_ref()
+                .map_or(Value::Null, |s| s.lower_bound.into()),
+        );
+        q.insert("q_single_relevant_gap".into(), opt(a.q_single_relevant_gap));
+        if let Some(tf) = &a.three_factor {
+            q.insert(
+                "three_factor".into(),
+                serde_json::to_value(tf).unwrap_or(Value::Null),
+            );
+        }
+    }
+    q
+}
+
+/// Audits a model and kernel exactly: builds the operator from the kernel's own rows, runs every
+/// exact check, the step-consistency G-test, A1 and (when `opts.spectral` is set) the spectral stage.
+///
+/// # Errors
+///
+/// A model too large for the dense operator, a model whose `log Z` is not finite, or an estimator
+/// size beyond what the exact recursion can run ([`Error::TooLarge`]).
+pub fn audit_kernel(model: &dyn Model, kernel: &Kernel, opts: &AuditOptions) -> Result<AuditReport> {
+    let tol = &opts.tolerances;
+    let f0 = model.fingerprint();
+    let chain = ExactChain::from_kernel(model, kernel)?;
+    let f1 = model.fingerprint();
+    let flip_residuals = FlipResiduals::measure(&chain);
+    let flip = flip_blocking(flip_residuals.as_ref(), chain.n_states);
+    let st = exact_stage(
+        &chain,
+        flip,
+        opts.spectral.is_some(),
+        tol,
+        opts.eigenvalues,
+    );
+    let (mut verdicts, mut quantities) = (st.verdicts, st.quantities);
+    let f2 = model.fingerprint();
+    let step = step_gtest(kernel, &chain, model.n_spins(), opts.seed);
+    verdicts.push(check_step_consistency(&step, chain.n_states, tol));
+    let f3 = model.fingerprint();
+    if let Some(ss) = &opts.spectral {
+        let obs = Observables::for_model(model, ss.observables);
+        let job = SpectralJob {
+            chain: &chain,
+            obs: &obs,
+            model: Some(model),
+            settings: ss,
+            flip_residuals: flip_residuals.as_ref(),
+            flip,
+            spectrum: st.spectrum,
+            structure: &st.structure,
+        };
+        spectral_stage(job, &mut verdicts, &mut quantities, tol)?;
+    }
+    let f4 = model.fingerprint();
+    verdicts.insert(0, check_fixed_parameters(f0, &[f1, f2, f3, f4], tol));
+    let subject = Subject {
+        kind: "exact".into(),
+        n_states: chain.n_states,
+        model: model.describe(),
+        kernel: kernel.name(),
+    };
+    Ok(AuditReport::assemble(
+        &opts.label,
+        subject,
+        verdicts,
+        quantities,
+        opts.only.as_deref(),
+    ))
+}
+
+/// Audits a chain read from a matrix (no kernel code, so no step-consistency check; A1 fingerprints
+/// the matrix itself).
+///
+/// # Errors
+///
+/// As [`audit_chain_with`].
+pub fn audit_chain(chain: &ExactChain, opts: &AuditOptions) -> Result<AuditReport> {
+    audit_chain_with(chain, None, opts)
+}
+
+/// [`audit_chain`] with the observables of an `F.npy` (the spectral stage runs when they are given
+/// and `opts.spectral` is set).
+///
+/// # Errors
+///
+/// An estimator size beyond what the exact recursion can run ([`Error::TooLarge`]).
+pub fn audit_chain_with(
+    chain: &ExactChain,
+    obs: Option<&Observables>,
+    opts: &AuditOptions,
+) -> Result<AuditReport> {
+    let tol = &opts.tolerances;
+    let fp = |c: &ExactChain| {
+        let mut f = Fingerprint::default();
+        c.p.iter().chain(&c.pi).for_each(|&x| f.f64(x));
+        f.finish()
+    };
+    let f0 = fp(chain);
+    // A matrix has no spin structure: no flip blocking.
+    let st = exact_stage(
+        chain,
+        None,
+        opts.spectral.is_some() && obs.is_some(),
+        tol,
+        opts.eigenvalues,
+    );
+    let (mut verdicts, mut quantities) = (st.verdicts, st.quantities);
+    if let (Some(ss), Some(obs)) = (&opts.spectral, obs) {
+        let job = SpectralJob {
+            chain,
+            obs,
+            model: None,
+            settings: ss,
+            flip_residuals: None,
+            flip: None,
+            spectrum: st.spectrum,
+            structure: &st.structure,
+        };
+        spectral_stage(job, &mut verdicts, &mut quantities, tol)?;
+    }
+    verdicts.insert(0, check_fixed_parameters(f0, &[fp(chain)], tol));
+    let subject = Subject {
+        kind: "exact".into(),
+        n_states: chain.n_states,
+        model: chain.description.clone(),
+        kernel: "matrix".into(),
+    };
+    Ok(AuditReport::assemble(
+        &opts.label,
+        subject,
+        verdicts,
+        quantities,
+        opts.only.as_deref(),
+    ))
+}

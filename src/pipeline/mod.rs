@@ -1,0 +1,82 @@
+//! Pipelines: each command's data flow from its input to one report, in one direction —
+//! spec → model → kernel → chain → checks → verdicts → report.
+//!
+//! - [`audit`]: the exact audit of a model and kernel, or of a matrix;
+//! - [`sampled`]: the sampled audit of a large model by the fast engine;
+//! - [`trace`]: the diagnostics of trajectories from any sampler;
+//! - [`reproduce`]: this project's frozen experiment grids.
+//!
+//! [`run_spec`] reads an audit spec and dispatches to the exact or sampled audit.
+
+pub mod audit;
+pub mod reproduce;
+pub mod sampled;
+pub mod trace;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use audit::{AuditOptions, SpectralSettings, audit_chain_with, audit_kernel};
+
+use crate::error::Result;
+use crate::exact::matrix;
+use crate::kernel::build::build_kernel;
+use crate::model::Model;
+use crate::report::AuditReport;
+use crate::spec::{AuditSpec, ModelSpec};
+
+/// The audit options a spec describes (`eigenvalues`: how many to list, `None` = all).
+pub fn options(spec: &AuditSpec, eigenvalues: Option<usize>) -> AuditOptions {
+    AuditOptions {
+        label: spec.file.clone(),
+        tolerances: spec.tolerances.clone(),
+        only: spec.only.clone(),
+        seed: spec.seed,
+        eigenvalues,
+        spectral: Some(SpectralSettings {
+            observables: spec.observables,
+            estimator: spec.estimator.clone(),
+            gradient: spec.gradient.clone(),
+        }),
+    }
+}
+
+/// Runs the audit a spec file describes.
+///
+/// # Errors
+///
+/// Every input error, located at the file and the field (docs/cli.md: exit 2).
+pub fn run_spec(path: &Path, eigenvalues: Option<usize>) -> Result<AuditReport> {
+    let spec = AuditSpec::load(path)?;
+    run(&spec, eigenvalues)
+}
+
+/// Runs the audit of a parsed spec.
+///
+/// # Errors
+///
+/// As [`run_spec`].
+pub fn run(spec: &AuditSpec, eigenvalues: Option<usize>) -> Result<AuditReport> {
+    let opts = options(spec, eigenvalues);
+    let locate = |e| spec.locate(e);
+    match &spec.model {
+        ModelSpec::Matrix {
+            matrix,
+            pi,
+            observables,
+        } => {
+            let (chain, obs) = matrix::load(matrix, pi.as_deref(), observables.as_deref())?;
+            spec.check_gradient(obs.as_ref().map_or(0, |o| o.len()))?;
+            audit_chain_with(&chain, obs.as_ref(), &opts).map_err(locate)
+        }
+        _ if spec.sampling.is_some() => sampled::run(spec, &opts),
+        _ => {
+            let built = spec.build_model()?;
+            let model: Arc<dyn Model> = Arc::new(built.pairwise().clone());
+            spec.check_gradient(spec.observables.list(model.n_spins()).len())?;
+            let k = &spec.kernel;
+            let kernel = build_kernel(model.clone(), k.update, &k.blocks, k.scan).map_err(locate)?;
+            audit_kernel(model.as_ref(), &kernel, &opts).map_err(locate)
+        }
+    }
+}

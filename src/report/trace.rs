@@ -1,0 +1,97 @@
+//! Renderers of the `trace` report: one aligned line per variable, then the verdicts, then
+//! undefined values and warnings (text); the report itself (JSON).
+
+use super::format::{TRACE, opt};
+use crate::checks::Status;
+use crate::pipeline::trace::TraceReport;
+
+/// JSON rendering.
+pub fn json(r: &TraceReport) -> String {
+    serde_json::to_string_pretty(r).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+}
+
+fn num(x: Option<f64>) -> String {
+    opt(x, TRACE)
+}
+
+/// Text rendering: one aligned line per variable, then the verdicts, then undefined values and warnings.
+pub fn text(r: &TraceReport) -> String {
+    let mut out = format!(
+        "mcmc-audit {} trace — {} (convention: {})\n\n",
+        r.version,
+        r.file,
+        r.convention.as_str()
+    );
+    let w = r
+        .variables
+        .iter()
+        .map(|v| v.name.len())
+        .max()
+        .unwrap_or(4)
+        .max(8);
+    out += &format!(
+        "{:<w$} {:>6} {:>8} {:>11} {:>11} {:>11} {:>11} {:>8} {:>11} {:>11} {:>7} {:>9}\n",
+        "VARIABLE",
+        "CHAINS",
+        "DRAWS",
+        "MEAN",
+        "SD",
+        "ESS_BULK",
+        "ESS_TAIL",
+        "RHAT",
+        "MCSE_MEAN",
+        "TAU",
+        "WINDOW",
+        "TAU/L"
+    );
+    for v in &r.variables {
+        out += &format!(
+            "{:<w$} {:>6} {:>8} {:>11} {:>11} {:>11} {:>11} {:>8} {:>11} {:>11} {:>7} {:>9}\n",
+            v.name,
+            v.n_chains,
+            v.n_draws,
+            num(v.mean),
+            num(v.sd),
+            num(v.ess_bulk),
+            num(v.ess_tail),
+            num(v.rhat),
+            num(v.mcse_mean),
+            num(v.tau),
+            v.tau_window.map(|m| m.to_string()).unwrap_or("null".into()),
+            num(v.tau_over_length),
+        );
+    }
+    out += "\ntau: Sokal automatic window, c = 5, N/ESS convention (1 + 2 sum rho), chains' autocorrelations averaged (emcee integrated_time)\n\n";
+    for v in &r.verdicts {
+        let var = v
+            .detail
+            .get("variable")
+            .and_then(|x| x.as_str())
+            .unwrap_or("");
+        out += &format!(
+            "{:<14} {:<16} {:<w$} {:>12}  {}\n",
+            v.status.as_str().to_uppercase(),
+            v.id,
+            var,
+            num(v.measured),
+            v.title
+        );
+        if matches!(
+            v.status,
+            Status::Fail | Status::Inconclusive | Status::NotApplicable
+        ) && let Some(reason) = v.detail.get("reason").and_then(|x| x.as_str())
+        {
+            out += &format!("{:<14} {reason}\n", "");
+        }
+    }
+    for v in &r.variables {
+        for (f, why) in &v.undefined {
+            out += &format!("{}: {f} = null ({why})\n", v.name);
+        }
+        for wmsg in &v.warnings {
+            out += &format!("{}: warning: {wmsg}\n", v.name);
+        }
+    }
+    out
+}
+
