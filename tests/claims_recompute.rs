@@ -37,13 +37,7 @@ fn sk_with_fields() -> Pairwise {
 
 fn systematic_sites(m: &Pairwise) -> ExactChain {
     let a: Arc<dyn Model> = Arc::new(m.clone());
-    let k = build_kernel(
-        a.clone(),
-        Rule::Gibbs,
-        &Blocks::Sites,
-        Scan::Systematic,
-    )
-    .unwrap();
+    let k = build_kernel(a.clone(), Rule::Gibbs, &Blocks::Sites, Scan::Systematic).unwrap();
     ExactChain::from_kernel(a.as_ref(), &k).unwrap()
 }
 
@@ -253,7 +247,12 @@ fn exact_mse_matches_monte_carlo_and_an_ignored_burn_in_is_caught() {
         ..cold
     };
     assert!(
-        !mse_judge(std::slice::from_ref(&mixed), tol("exact.mse-vs-mc"), (0.7, 3.3)).pass,
+        !mse_judge(
+            std::slice::from_ref(&mixed),
+            tol("exact.mse-vs-mc"),
+            (0.7, 3.3)
+        )
+        .pass,
         "{mixed:?}"
     );
 }

@@ -3,7 +3,6 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use mcmc_audit::pipeline::audit::{AuditOptions, audit_chain, audit_kernel};
 use mcmc_audit::checks::Status;
 use mcmc_audit::exact::ExactChain;
 use mcmc_audit::kernel::build::{Blocks, Rule, Scan, build_kernel};
@@ -11,6 +10,7 @@ use mcmc_audit::kernel::updates::HeatBathSite;
 use mcmc_audit::kernel::{Kernel, Law, Update};
 use mcmc_audit::model::{Model, Pairwise, Spins, generators};
 use mcmc_audit::numeric::{logistic_neg, unit_f64};
+use mcmc_audit::pipeline::audit::{AuditOptions, audit_chain, audit_kernel};
 
 fn status(r: &mcmc_audit::report::AuditReport, id: &str) -> Status {
     r.verdict(id)
@@ -121,13 +121,7 @@ fn periodic_chain_fails_aperiodicity_and_nonnegativity() {
 fn metropolis_can_fail_nonnegativity() {
     // Single-site Metropolis at beta = 0 flips with probability 1: the chain has eigenvalue −1.
     let m: Arc<dyn Model> = Arc::new(generators::curie_weiss(3, 0.0).unwrap());
-    let k = build_kernel(
-        m.clone(),
-        Rule::Metropolis,
-        &Blocks::Sites,
-        Scan::Random,
-    )
-    .unwrap();
+    let k = build_kernel(m.clone(), Rule::Metropolis, &Blocks::Sites, Scan::Random).unwrap();
     let r = audit_kernel(m.as_ref(), &k, &AuditOptions::default()).unwrap();
     assert_eq!(status(&r, "A3.nonnegative"), Status::Fail);
     assert_eq!(status(&r, "A2"), Status::Pass);

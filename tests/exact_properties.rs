@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 mod common;
 
-use common::exact::{detailed_balance as check_detailed_balance, invariance, self_adjoint as check_self_adjoint};
+use common::exact::{
+    detailed_balance as check_detailed_balance, invariance, self_adjoint as check_self_adjoint,
+};
 use mcmc_audit::checks::{Status, Tolerances};
 use mcmc_audit::exact::ExactChain;
 use mcmc_audit::kernel::Kernel;

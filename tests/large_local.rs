@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use mcmc_audit::checks::Status;
 use mcmc_audit::checks::Tolerances;
-use mcmc_audit::checks::local::{judge, thresholds};
 use mcmc_audit::checks::Verdict;
+use mcmc_audit::checks::local::{judge, thresholds};
 use mcmc_audit::exact::local::{LocalResiduals, local_residuals};
 use mcmc_audit::kernel::Update;
 use mcmc_audit::kernel::build::Scan;
@@ -166,9 +166,9 @@ impl Update for AlwaysSwap {
     }
     fn law(&self, x: &[i8], law: &mut mcmc_audit::kernel::Law) {
         self.0.law(x, law);
-        if let mcmc_audit::kernel::Law::Joint { probs, .. } = law {
-            probs[0] = 0.0;
-            probs[1] = 1.0;
+        if let mcmc_audit::kernel::Law::Joint(j) = law {
+            j.probs[0] = 0.0;
+            j.probs[1] = 1.0;
         }
     }
 }

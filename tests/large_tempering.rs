@@ -17,8 +17,8 @@ use mcmc_audit::model::enumerate::enumerate;
 use mcmc_audit::model::{Model, Pairwise, decode};
 use mcmc_audit::numeric::tolerance::{rel_diff, test as tt};
 use mcmc_audit::trainability::ladder::{
-    cumulative_length, delta_star,
-    equal_acceptance_ladder, r_star, specific_heat, thermodynamic_length,
+    cumulative_length, delta_star, equal_acceptance_ladder, r_star, specific_heat,
+    thermodynamic_length,
 };
 
 fn two_spin() -> Pairwise {

@@ -5,13 +5,13 @@
 
 use std::sync::Arc;
 
+use mcmc_audit::diagnostics::calibration::{
+    Calibration, ar1, ar1_tau, calibrate, exact_tau_reversible, observe, simulate,
+};
 use mcmc_audit::exact::ExactChain;
 use mcmc_audit::kernel::build::{Blocks, Rule, Scan, build_kernel};
 use mcmc_audit::model::{Model, generators::curie_weiss, spin_of};
 use mcmc_audit::numeric::tolerance::test::{SOKAL_COVERAGE_BAND, SOKAL_REL_BIAS};
-use mcmc_audit::diagnostics::calibration::{
-    Calibration, ar1, ar1_tau, calibrate, exact_tau_reversible, observe, simulate,
-};
 
 fn row(label: &str, c: &Calibration) -> String {
     format!(
@@ -44,13 +44,7 @@ fn sokal_error_bar_coverage_on_ar1_is_in_band() {
 /// Curie–Weiss n = 5, β = 0.6, random-scan single-site Gibbs; observable: magnetization.
 fn cw_gibbs() -> (Arc<dyn Model>, mcmc_audit::kernel::Kernel, Vec<f64>, f64) {
     let model: Arc<dyn Model> = Arc::new(curie_weiss(5, 0.6).unwrap());
-    let k = build_kernel(
-        model.clone(),
-        Rule::Gibbs,
-        &Blocks::Sites,
-        Scan::Random,
-    )
-    .unwrap();
+    let k = build_kernel(model.clone(), Rule::Gibbs, &Blocks::Sites, Scan::Random).unwrap();
     let chain = ExactChain::from_kernel(model.as_ref(), &k).unwrap();
     let f: Vec<f64> = (0..32)
         .map(|s| (0..5).map(|i| f64::from(spin_of(s, i))).sum())

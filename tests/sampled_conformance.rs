@@ -3,11 +3,11 @@
 
 use std::path::Path;
 
-use mcmc_audit::numeric::tolerance::{rel_diff, test::PEER_CONFORMANCE};
 use mcmc_audit::diagnostics::ess::Prepared;
 use mcmc_audit::diagnostics::tau::{SOKAL_C, sokal_tau};
-use mcmc_audit::io::trace::read_trace;
 use mcmc_audit::diagnostics::{Convention, Stat};
+use mcmc_audit::io::trace::read_trace;
+use mcmc_audit::numeric::tolerance::{rel_diff, test::PEER_CONFORMANCE};
 use serde_json::Value;
 
 fn data() -> (Vec<mcmc_audit::io::trace::Variable>, Value) {

@@ -1,7 +1,6 @@
 //! ESS / R-hat / MCSE / τ building blocks and the documented convention differences
 //! (specs/conventions.toml): each difference between `posterior` and `arviz` is exercised here.
 
-use mcmc_audit::numeric::tolerance::test::FFT_VS_DIRECT;
 use mcmc_audit::diagnostics::acf::{autocov_direct, autocov_each, fast_len};
 use mcmc_audit::diagnostics::calibration::ar1;
 use mcmc_audit::diagnostics::ess::{Prepared, geyer, rhat_matrix, split};
@@ -10,6 +9,7 @@ use mcmc_audit::diagnostics::rank::{
 };
 use mcmc_audit::diagnostics::tau::{SOKAL_C, batch_means, geweke, sokal_tau};
 use mcmc_audit::diagnostics::{Convention, Draws, Undefined};
+use mcmc_audit::numeric::tolerance::test::FFT_VS_DIRECT;
 
 fn draws(m: usize, n: usize, f: impl Fn(usize, usize) -> f64) -> Draws {
     let data = (0..m)

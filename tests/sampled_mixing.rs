@@ -7,8 +7,8 @@ use mcmc_audit::checks::{Status, Tolerances};
 
 mod common;
 use common::verdict_status;
-use mcmc_audit::diagnostics::calibration::ar1;
 use mcmc_audit::checks::sampled::check_mixing;
+use mcmc_audit::diagnostics::calibration::ar1;
 use mcmc_audit::diagnostics::mixing::mixing_rhat;
 use mcmc_audit::diagnostics::{Convention, Draws};
 

@@ -3,9 +3,9 @@
 //! invariant under strictly increasing transformations.
 
 use mcmc_audit::diagnostics::ess::Prepared;
-use mcmc_audit::pipeline::trace::{TraceOptions, summarise};
-use mcmc_audit::io::trace::parse_csv;
 use mcmc_audit::diagnostics::{Convention, Draws};
+use mcmc_audit::io::trace::parse_csv;
+use mcmc_audit::pipeline::trace::{TraceOptions, summarise};
 use proptest::prelude::*;
 
 fn value() -> impl Strategy<Value = f64> {

@@ -3,16 +3,16 @@
 
 use std::sync::Arc;
 
+use mcmc_audit::checks::sampled::{check_reversibility, check_transitions};
 use mcmc_audit::checks::{Status, Tolerances};
+use mcmc_audit::diagnostics::Draws;
+use mcmc_audit::diagnostics::calibration::{observe, simulate};
+use mcmc_audit::diagnostics::gtest::trajectory_gtest;
+use mcmc_audit::diagnostics::reversibility::reversibility_test;
 use mcmc_audit::exact::ExactChain;
 use mcmc_audit::kernel::Kernel;
 use mcmc_audit::kernel::build::{Blocks, Rule, Scan, build_kernel};
 use mcmc_audit::model::{Model, Pairwise, spin_of};
-use mcmc_audit::diagnostics::Draws;
-use mcmc_audit::diagnostics::calibration::{observe, simulate};
-use mcmc_audit::checks::sampled::{check_reversibility, check_transitions};
-use mcmc_audit::diagnostics::gtest::trajectory_gtest;
-use mcmc_audit::diagnostics::reversibility::reversibility_test;
 
 const N: usize = 4;
 
@@ -96,13 +96,21 @@ fn trajectory_transitions_match_their_own_kernel_and_not_another() {
     // The same trajectories against the kernel at another temperature.
     let other = kernel(0.7, Scan::Systematic);
     let exact_other = ExactChain::from_kernel(frustrated(0.7).as_ref(), &other).unwrap();
-    let v = check_transitions(&trajectory_gtest(&states, &exact_other), exact_other.n_states, &tol);
+    let v = check_transitions(
+        &trajectory_gtest(&states, &exact_other),
+        exact_other.n_states,
+        &tol,
+    );
     assert_eq!(v.status, Status::Fail, "{v:?}");
     // A systematic sweep can change several spins per step; random-scan single-site Gibbs never
     // changes two, so against its rows those transitions are impossible and fail outright.
     let rnd = kernel(1.0, Scan::Random);
     let rnd_exact = ExactChain::from_kernel(frustrated(1.0).as_ref(), &rnd).unwrap();
-    let v = check_transitions(&trajectory_gtest(&states, &rnd_exact), rnd_exact.n_states, &tol);
+    let v = check_transitions(
+        &trajectory_gtest(&states, &rnd_exact),
+        rnd_exact.n_states,
+        &tol,
+    );
     assert_eq!(v.status, Status::Fail);
     assert!(
         v.detail["reason"]
@@ -115,9 +123,9 @@ fn trajectory_transitions_match_their_own_kernel_and_not_another() {
 
 #[test]
 fn false_alarm_rate_is_at_most_nominal_on_reversible_chains() {
-    use mcmc_audit::numeric::tolerance::test::REVERSIBILITY_FALSE_ALARM;
     use mcmc_audit::diagnostics::calibration::{ar1, replicate_seed};
     use mcmc_audit::diagnostics::reversibility::reversibility_test;
+    use mcmc_audit::numeric::tolerance::test::REVERSIBILITY_FALSE_ALARM;
     // Functions of three independent AR(1) chains (a reversible joint chain), correlated with each
     // other: time-symmetric cross moments, so every rejection is a false alarm.
     let (reps, level) = (200u64, 0.05);

@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use mcmc_audit::pipeline::run_spec;
 use mcmc_audit::checks::Status;
+use mcmc_audit::pipeline::run_spec;
 
 fn spec_file(name: &str, text: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("mcmc-audit-spectral-{}", std::process::id()));
@@ -119,11 +119,11 @@ fn listed_eigenvalues(r: &mcmc_audit::report::AuditReport) -> Vec<f64> {
 #[test]
 fn audit_takes_a3_and_the_spectral_stage_from_one_flip_blocked_decomposition() {
     use mcmc_audit::checks::spectral::flip_blocking;
-    use mcmc_audit::exact::spectrum::flip::FlipResiduals;
     use mcmc_audit::exact::spectrum;
+    use mcmc_audit::exact::spectrum::Spectrum;
+    use mcmc_audit::exact::spectrum::flip::FlipResiduals;
     use mcmc_audit::model::generators;
     use mcmc_audit::numeric::tolerance::test as tt;
-    use mcmc_audit::exact::spectrum::Spectrum;
     let p = spec_file(
         "cw8.toml",
         "[model]\nfamily = \"curie-weiss\"\nn = 8\nbeta = 1.3\n",
@@ -149,9 +149,9 @@ fn audit_takes_a3_and_the_spectral_stage_from_one_flip_blocked_decomposition() {
 #[test]
 fn a_loosened_a9_tolerance_never_switches_on_flip_blocking() {
     use mcmc_audit::checks::spectral::flip_blocking;
+    use mcmc_audit::exact::spectrum::Spectrum;
     use mcmc_audit::exact::spectrum::flip::FlipResiduals;
     use mcmc_audit::model::Pairwise;
-    use mcmc_audit::exact::spectrum::Spectrum;
     // A field breaks π's flip invariance by far more than the registry's A9.pi tolerance.
     let couplings: Vec<(usize, usize, f64)> = (0..5)
         .flat_map(|i| ((i + 1)..5).map(move |j| (i, j, 0.2)))

@@ -3,25 +3,24 @@
 use std::sync::Arc;
 
 use mcmc_audit::checks::spectral::{
-    FlipEvidence, check_a4, check_a5, check_a6, check_a7, check_a8, check_a9, check_o1a,
-    check_o1b,
-};
-use mcmc_audit::exact::spectrum::flip::FlipResiduals;
-use mcmc_audit::exact::structure::{Structure, boundary_flow};
-use mcmc_audit::observables::L2Defects;
-use mcmc_audit::trainability::estimator::Estimator;
-use mcmc_audit::trainability::projection::{
-    cluster_projection_residuals, conditioning_flows, projection_residuals,
+    FlipEvidence, check_a4, check_a5, check_a6, check_a7, check_a8, check_a9, check_o1a, check_o1b,
 };
 use mcmc_audit::checks::{Status, Tolerances};
 use mcmc_audit::exact::ExactChain;
+use mcmc_audit::exact::spectrum::Spectrum;
+use mcmc_audit::exact::spectrum::flip::FlipResiduals;
+use mcmc_audit::exact::structure::{Structure, boundary_flow};
 use mcmc_audit::kernel::build::{Blocks, Rule, Scan, build_kernel};
 use mcmc_audit::model::{Model, Pairwise, generators};
-use mcmc_audit::trainability::estimator::Init;
+use mcmc_audit::observables::L2Defects;
 use mcmc_audit::observables::Observables;
+use mcmc_audit::trainability::estimator::Estimator;
+use mcmc_audit::trainability::estimator::Init;
 use mcmc_audit::trainability::predictors::{cluster, threshold_sweep};
 use mcmc_audit::trainability::projection::Projected;
-use mcmc_audit::exact::spectrum::Spectrum;
+use mcmc_audit::trainability::projection::{
+    cluster_projection_residuals, conditioning_flows, projection_residuals,
+};
 use mcmc_audit::trainability::{AnalysisConfig, BurnIn, DEFAULT_EPSILON, analyze, default_sweep};
 
 fn chain(m: Pairwise) -> ExactChain {
@@ -51,7 +50,12 @@ fn weakly_broken() -> Pairwise {
 fn a4_passes_finite_observables_and_fails_non_finite_ones() {
     let c = chain(generators::curie_weiss(4, 1.0).unwrap());
     assert_eq!(
-        check_a4(&L2Defects::of(&Observables::pairs(4), &c.pi), c.n_states, &tol()).status,
+        check_a4(
+            &L2Defects::of(&Observables::pairs(4), &c.pi),
+            c.n_states,
+            &tol()
+        )
+        .status,
         Status::Pass
     );
     let mut bad = Observables::fields(4).values;

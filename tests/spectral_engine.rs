@@ -4,12 +4,12 @@
 use std::sync::Arc;
 
 use mcmc_audit::exact::ExactChain;
+use mcmc_audit::exact::spectrum::{Parity, Spectrum};
 use mcmc_audit::kernel::build::{Blocks, Rule, Scan, build_kernel};
 use mcmc_audit::model::{Model, Pairwise, generators};
 use mcmc_audit::numeric::tolerance::{rel_diff, test as tt};
 use mcmc_audit::observables::Observables;
 use mcmc_audit::trainability::poisson;
-use mcmc_audit::exact::spectrum::{Parity, Spectrum};
 use mcmc_audit::trainability::projection::{Projected, TauConvention};
 use mcmc_audit::trainability::z2_overlap;
 

@@ -4,18 +4,18 @@
 use std::sync::Arc;
 
 use mcmc_audit::exact::ExactChain;
+use mcmc_audit::exact::spectrum::Spectrum;
 use mcmc_audit::kernel::Kernel;
-use mcmc_audit::kernel::monte_carlo::McPlan;
 use mcmc_audit::kernel::build::{Blocks, Rule, Scan, build_kernel};
+use mcmc_audit::kernel::monte_carlo::McPlan;
 use mcmc_audit::model::{Model, Pairwise, generators};
 use mcmc_audit::numeric::tolerance::{rel_diff, test as tt};
-use mcmc_audit::trainability::estimator::{
-    Columns, Init, brute_force_window_stats, burned_in_law, exact_window_stats,
-    finite_k_weight, monte_carlo_mse, stationary_window_variance,
-};
 use mcmc_audit::observables::Observables;
+use mcmc_audit::trainability::estimator::{
+    Columns, Init, brute_force_window_stats, burned_in_law, exact_window_stats, finite_k_weight,
+    monte_carlo_mse, stationary_window_variance,
+};
 use mcmc_audit::trainability::projection::Projected;
-use mcmc_audit::exact::spectrum::Spectrum;
 use mcmc_audit::trainability::{auto_burn_in, exact_mse};
 
 fn build(m: Pairwise, scan: Scan) -> (ExactChain, Kernel) {

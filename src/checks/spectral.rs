@@ -10,11 +10,11 @@ use super::{Status, Tolerances, Verdict};
 use crate::checks::verdict::json_num;
 use crate::exact::spectrum::Parity;
 use crate::exact::spectrum::flip::FlipResiduals;
+use crate::numeric::tolerance::{Direction, Tolerance};
 use crate::observables::L2Defects;
 use crate::trainability::analysis::Analysis;
 use crate::trainability::estimator::WindowStats;
 use crate::trainability::predictors::{Cluster, SweepPoint};
-use crate::numeric::tolerance::{Direction, Tolerance};
 use crate::trainability::projection::ProjectionResiduals;
 
 //= spec:A4
@@ -180,10 +180,9 @@ pub fn check_a8(sweep: &[SweepPoint], working: &Cluster, tol: &Tolerances) -> Ve
     }
     let span = tol.bound("A8", "sweep_decades");
     if !span.accepts(decades, 1) {
-        v = v.with_status(Status::Inconclusive).reason(format!(
-            "the sweep spans fewer than {} decades",
-            span.value
-        ));
+        v = v
+            .with_status(Status::Inconclusive)
+            .reason(format!("the sweep spans fewer than {} decades", span.value));
     }
     v
 }
@@ -246,7 +245,12 @@ pub fn check_o1a(r: &ProjectionResiduals, n: usize, tol: &Tolerances) -> Verdict
 /// No non-trivial P-invariant set (one strongly connected component) and, for the candidate sets a
 /// conditioning reading would use, multiplication by the indicator does not commute with P
 /// (positive boundary flow; [`crate::trainability::projection::conditioning_flows`]).
-pub fn check_o1b(components: usize, flows: &[(String, f64)], n: usize, tol: &Tolerances) -> Verdict {
+pub fn check_o1b(
+    components: usize,
+    flows: &[(String, f64)],
+    n: usize,
+    tol: &Tolerances,
+) -> Verdict {
     let min_flow = flows.iter().map(|f| f.1).fold(f64::INFINITY, f64::min);
     let mut v = Verdict::new("O1.b", tol)
         .judge(components as f64, n)
@@ -257,7 +261,11 @@ pub fn check_o1b(components: usize, flows: &[(String, f64)], n: usize, tol: &Tol
                 .map(|(nm, f)| serde_json::json!({"set": nm, "flow": json_num(*f)}))
                 .collect::<Vec<_>>(),
         );
-    if !flows.is_empty() && !Tolerance::floor(0.0).with_direction(Direction::Above).accepts(min_flow, n) {
+    if !flows.is_empty()
+        && !Tolerance::floor(0.0)
+            .with_direction(Direction::Above)
+            .accepts(min_flow, n)
+    {
         v = v.with_status(Status::Fail).reason(
             "multiplication by an indicator commutes with P: a non-trivial P-invariant set exists",
         );
@@ -297,7 +305,11 @@ pub struct SpectralEvidence<'a> {
     pub flows: Vec<(String, f64)>,
 }
 
-fn flip_verdicts(e: &SpectralEvidence, parity: Option<&[Parity]>, tol: &Tolerances) -> Vec<Verdict> {
+fn flip_verdicts(
+    e: &SpectralEvidence,
+    parity: Option<&[Parity]>,
+    tol: &Tolerances,
+) -> Vec<Verdict> {
     match &e.flip {
         Some((r, obs)) => check_a9(
             FlipEvidence {
@@ -338,11 +350,15 @@ pub fn judge(e: &SpectralEvidence, tol: &Tolerances) -> Vec<Verdict> {
     };
     if e.judge_estimator {
         match (&a.cluster, a.burn_in) {
-            (Some(c), Some(b)) => out.extend(check_a5(b, c.gamma_eff, a.stats.as_ref(), e.names, tol)),
+            (Some(c), Some(b)) => {
+                out.extend(check_a5(b, c.gamma_eff, a.stats.as_ref(), e.names, tol))
+            }
             _ => {
                 let burn = na("A5.burn-in", "A2 fails: gamma_eff needs a real spectrum");
                 let bias = match (&a.stats, a.burn_in) {
-                    (Some(_), Some(b)) => check_a5(b, None, a.stats.as_ref(), e.names, tol).remove(1),
+                    (Some(_), Some(b)) => {
+                        check_a5(b, None, a.stats.as_ref(), e.names, tol).remove(1)
+                    }
                     _ => na(
                         "A5.bias",
                         "burn_in = \"auto\" needs gamma_eff (a real spectrum)",

@@ -22,10 +22,7 @@ pub fn check_swap_acceptance(acceptance: &[f64], tol: &Tolerances) -> Verdict {
         .detail("band", vec![lo.value, hi.value])
         .detail(
             "acceptance",
-            acceptance
-                .iter()
-                .map(|&a| json_num(a))
-                .collect::<Vec<_>>(),
+            acceptance.iter().map(|&a| json_num(a)).collect::<Vec<_>>(),
         )
         .detail("pairs_outside", outside)
 }
@@ -37,4 +34,3 @@ pub fn check_round_trips(round_trips: u64, tol: &Tolerances) -> Verdict {
         .judge(round_trips as f64, 1)
         .detail("round_trips", round_trips)
 }
-

@@ -16,7 +16,7 @@ use statrs::function::erf::erfc_inv;
 use super::checks::Outcome;
 use super::{Claim, Ledger};
 use crate::error::{Error, Result};
-use crate::numeric::tolerance::{Kind as TolKind, Tolerance};
+use crate::numeric::tolerance::{Direction, Kind as TolKind, Tolerance};
 
 /// Half a unit in the last decimal of `x` as published (from its shortest round-trip decimal form).
 pub fn half_unit_last_digit(x: f64) -> f64 {
@@ -27,6 +27,12 @@ pub fn half_unit_last_digit(x: f64) -> f64 {
 
 fn accepts(t: Tolerance, measured: f64) -> bool {
     t.accepts(measured, 0)
+}
+
+/// A published decision rule (a bar, a gate, a budget) as a tolerance, so the re-derivation compares
+/// the way every check does.
+fn rule(threshold: f64, direction: Direction) -> Tolerance {
+    Tolerance::floor(threshold).with_direction(direction)
 }
 
 fn exact_zero(c: &Claim) -> Result<Tolerance> {
@@ -166,7 +172,11 @@ pub fn doubling_count(ledger: &Ledger, c: &Claim) -> Result<Outcome> {
 pub fn p1_verdict(ledger: &Ledger, c: &Claim) -> Result<Outcome> {
     let p = ledger.get("exp2.p1")?;
     let (median, bar) = (p.num("median_rel_err")?, p.num("bar")?);
-    let derived = if median < bar { "PASS" } else { "FAIL" };
+    let derived = if rule(bar, Direction::Below).accepts(median, 0) {
+        "PASS"
+    } else {
+        "FAIL"
+    };
     let mismatch = f64::from(u8::from(derived != c.value_str()?));
     Ok(Outcome {
         pass: accepts(exact_zero(c)?, mismatch),
@@ -196,7 +206,8 @@ pub fn exp15r_band(ledger: &Ledger, c: &Claim) -> Result<Outcome> {
     let acc = r.num("max_acceptance")?;
     let trips = r.num("round_trips")?;
     let (lo, need) = (band.num("band_low")?, band.num("round_trips")?);
-    let adequate = acc >= lo && trips >= need;
+    let adequate = rule(lo, Direction::AtLeast).accepts(acc, 0)
+        && rule(need, Direction::AtLeast).accepts(trips, 0);
     let derived = if adequate { "adequate" } else { "inadequate" };
     let mismatch = f64::from(u8::from(derived != c.value_str()?));
     Ok(Outcome {
@@ -257,7 +268,7 @@ pub fn alpha_top_target(ledger: &Ledger, c: &Claim) -> Result<Outcome> {
     let meets: Vec<f64> = a
         .iter()
         .zip(&t)
-        .filter(|(_, t)| **t <= target)
+        .filter(|(_, t)| rule(target, Direction::AtMost).accepts(**t, 0))
         .map(|(a, _)| *a)
         .collect();
     let largest = meets.iter().copied().fold(f64::NAN, f64::max);
@@ -281,7 +292,8 @@ pub fn rung_count(_ledger: &Ledger, c: &Claim) -> Result<Outcome> {
         c.num("r_max")?,
     );
     let r = 1.0 + (len / d).round();
-    let mismatches = f64::from(u8::from(r != r_pub)) + f64::from(u8::from(r <= r_max));
+    let over_budget = rule(r_max, Direction::Above).accepts(r, 0);
+    let mismatches = f64::from(u8::from(r != r_pub)) + f64::from(u8::from(!over_budget));
     let r025 = c.num("r_star_025")?;
     // 1 + round(ℓ/δ*) = R  ⇔  ℓ ∈ [(R − 1.5) δ*, (R − 0.5) δ*).
     let implied = [(r025 - 1.5) * d, (r025 - 0.5) * d];
@@ -290,7 +302,7 @@ pub fn rung_count(_ledger: &Ledger, c: &Claim) -> Result<Outcome> {
         recomputed: json!({
             "length_over_delta_star": len / d,
             "r_star": r,
-            "exceeds_budget": r > r_max,
+            "exceeds_budget": over_budget,
             "implied_length_for_r_star_025": implied,
         }),
         note: String::new(),
@@ -318,11 +330,14 @@ pub fn exp11_eligibility(ledger: &Ledger, c: &Claim) -> Result<Outcome> {
         ));
     }
     let eligible: Vec<usize> = (0..lambda.len())
-        .filter(|&k| guard[k] / of >= min / of)
+        .filter(|&k| rule(min / of, Direction::AtLeast).accepts(guard[k] / of, 0))
         .collect();
     let eligible_lambda: Vec<f64> = eligible.iter().map(|&k| lambda[k]).collect();
-    let leg1 = eligible.iter().all(|&k| ratio[k].is_some_and(|r| r >= bar)) && !eligible.is_empty();
-    let g_gamma = g_obs <= gate;
+    let leg1 = eligible
+        .iter()
+        .all(|&k| ratio[k].is_some_and(|r| rule(bar, Direction::AtLeast).accepts(r, 0)))
+        && !eligible.is_empty();
+    let g_gamma = rule(gate, Direction::AtMost).accepts(g_obs, 0);
     let published = c.nums("eligible_lambda")?;
     let mismatches = f64::from(u8::from(published != eligible_lambda))
         + f64::from(u8::from(leg1 != c.flag("eligible_passes_leg1")?))

@@ -122,4 +122,3 @@ impl ClaimsReport {
         self.claims.iter().find(|c| c.id == id)
     }
 }
-

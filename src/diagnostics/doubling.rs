@@ -101,7 +101,9 @@ pub fn doubling_probe(d: &Draws, lengths: &[usize], rule: &DoublingRule) -> Doub
             k >= 1
                 && ok(&steps[k - 1])
                 && ok(&steps[k])
-                && steps[k].rel_change.is_some_and(|r| rule.stability.accepts(r, 1))
+                && steps[k]
+                    .rel_change
+                    .is_some_and(|r| rule.stability.accepts(r, 1))
         })
         .collect();
     // Resolved when the final doubling is good; it became resolved at the start of the final run of
@@ -131,4 +133,3 @@ pub fn doubling_probe(d: &Draws, lengths: &[usize], rule: &DoublingRule) -> Doub
         stable,
     }
 }
-

@@ -148,12 +148,7 @@ pub fn trajectory_gtest(trajectories: &[Vec<usize>], chain: &ExactChain) -> Resu
 
 /// G-test of one row's observed outcome counts (`r` draws from state `s`) against `r·row`, pooling
 /// cells with expected count below 5.
-pub fn row_g(
-    row: &[f64],
-    counts: &BTreeMap<usize, usize>,
-    r: usize,
-    s: usize,
-) -> RowStats {
+pub fn row_g(row: &[f64], counts: &BTreeMap<usize, usize>, r: usize, s: usize) -> RowStats {
     for (&y, _) in counts.iter() {
         if row[y] <= 0.0 {
             return RowStats {

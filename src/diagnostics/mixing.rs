@@ -20,4 +20,3 @@ pub fn mixing_rhat(d: &Draws, conv: Convention) -> Stat {
     let p = Prepared::new(d, conv);
     p.rhat().or_else(|e| p.rhat_split().map_err(|_| e))
 }
-

@@ -17,8 +17,8 @@
 //! count < 5). Conditionally on the visited states the rows are independent multinomials (Anderson &
 //! Goodman 1957), so `G ~ χ²(Σ (cells − 1))`. Any observed transition of exact probability zero fails.
 
-use statrs::distribution::StudentsT;
 use statrs::distribution::ContinuousCDF;
+use statrs::distribution::StudentsT;
 
 use super::Draws;
 
@@ -122,4 +122,3 @@ pub fn reversibility_test(vars: &[&Draws]) -> Option<Reversibility> {
         batch_size: bs,
     })
 }
-

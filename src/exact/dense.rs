@@ -32,12 +32,8 @@ pub fn sym_evd(m: MatRef<'_, f64>) -> Result<(Vec<f64>, Mat<f64>)> {
     let par = par();
     let mut u = Mat::<f64>::zeros(n, n);
     let mut s = faer::diag::Diag::<f64>::zeros(n);
-    let scratch = evd::self_adjoint_evd_scratch::<f64>(
-        n,
-        ComputeEigenvectors::Yes,
-        par,
-        Default::default(),
-    );
+    let scratch =
+        evd::self_adjoint_evd_scratch::<f64>(n, ComputeEigenvectors::Yes, par, Default::default());
     evd::self_adjoint_evd(
         m,
         s.as_mut(),

@@ -95,43 +95,31 @@ fn telescoped_de(model: &dyn Model, x: &mut [i8], y: &[i8], sites: &[usize]) -> 
 /// `log P(x→y)` under `law` (stated at `x`), with its first-order rounding bound.
 fn log_prob(law: &Law, y: &[i8]) -> (f64, f64) {
     match law {
-        Law::Independent {
-            sites,
-            p_up,
-            p_down,
-        } => {
-        let mut s = NeumaierSum::new();
-        let mut bound = 0.0;
-        for (k, (&i, &p)) in sites.iter().zip(p_up).enumerate() {
-            let down = p_down[k];
-            let (lp, extra) = match (y[i] > 0, down) {
-                (true, _) => (p.ln(), 0.0),
-                // The law states P(−1) itself: as accurate as p_up.
-                (false, Some(q)) => (q.ln(), 0.0),
-                // Only p_up is stated: 1 − p inherits u/q relative error.
-                (false, None) => ((-p).ln_1p(), U / (1.0 - p).max(f64::MIN_POSITIVE)),
-            };
-            s.add(lp);
-            // Each stated probability carries ~2u relative error from its own evaluation.
-            bound += U * (2.0 + lp.abs()) + extra;
-        }
-        (s.value(), bound)
-        }
-        Law::Joint {
-            sites,
-            outcomes,
-            probs,
-        } => {
-        let k = sites.len();
-        let mut tot = NeumaierSum::new();
-        for (o, &p) in probs.iter().enumerate() {
-            let row = &outcomes[o * k..(o + 1) * k];
-            if sites.iter().zip(row).all(|(&i, &v)| y[i] == v) {
-                tot.add(p);
+        Law::Independent(l) => {
+            let mut s = NeumaierSum::new();
+            let mut bound = 0.0;
+            for (k, (&i, &p)) in l.sites.iter().zip(&l.p_up).enumerate() {
+                let (lp, extra) = match (y[i] > 0, l.p_down[k]) {
+                    (true, _) => (p.ln(), 0.0),
+                    // The law states P(−1) itself: as accurate as p_up.
+                    (false, Some(q)) => (q.ln(), 0.0),
+                    // Only p_up is stated: 1 − p inherits u/q relative error.
+                    (false, None) => ((-p).ln_1p(), U / (1.0 - p).max(f64::MIN_POSITIVE)),
+                };
+                s.add(lp);
+                // Each stated probability carries ~2u relative error from its own evaluation.
+                bound += U * (2.0 + lp.abs()) + extra;
             }
+            (s.value(), bound)
         }
-        let p = tot.value();
-        (p.ln(), U * (4.0 + k as f64))
+        Law::Joint(j) => {
+            let mut tot = NeumaierSum::new();
+            for (row, p) in j.rows() {
+                if j.sites.iter().zip(row).all(|(&i, &v)| y[i] == v) {
+                    tot.add(p);
+                }
+            }
+            (tot.value().ln(), U * (4.0 + j.sites.len() as f64))
         }
     }
 }
@@ -328,4 +316,3 @@ pub fn local_residuals(
     }
     Ok(r)
 }
-

@@ -7,8 +7,8 @@ use super::ExactChain;
 use crate::error::{Error, Result};
 use crate::exact::MAX_DENSE_STATES;
 use crate::io::read_npy;
-use crate::observables::Observables;
 use crate::numeric::tolerance::INPUT_ROW_SUM;
+use crate::observables::Observables;
 
 fn check_finite_nonneg(file: &str, field: &str, data: &[f64], cols: usize) -> Result<()> {
     for (k, &v) in data.iter().enumerate() {

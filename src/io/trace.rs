@@ -49,7 +49,11 @@ pub fn read_trace(path: &Path) -> Result<Vec<Variable>> {
         }
     };
     if vars.is_empty() {
-        return Err(Error::field(&file, "variables", "the file holds no variable"));
+        return Err(Error::field(
+            &file,
+            "variables",
+            "the file holds no variable",
+        ));
     }
     Ok(vars)
 }

@@ -22,7 +22,13 @@ pub struct McPlan {
 
 /// Runs the chains of `plan` on `n_spins` spins; `start()` makes each chain's accumulator and
 /// `visit(acc, x)` sees the state after every recorded step. Returns the accumulators in chain order.
-pub fn run_chains<A, S, V>(kernel: &Kernel, n_spins: usize, plan: McPlan, start: S, visit: V) -> Vec<A>
+pub fn run_chains<A, S, V>(
+    kernel: &Kernel,
+    n_spins: usize,
+    plan: McPlan,
+    start: S,
+    visit: V,
+) -> Vec<A>
 where
     A: Send,
     S: Fn() -> A + Sync,

@@ -233,7 +233,9 @@ pub fn run_tempering(
     let r = alphas.len();
     let beta = engine.beta();
     let mut rngs = streams(seed, r + 1);
-    let mut ctl: ChainRng = rngs.pop().unwrap_or_else(|| super::streams::stream(seed, r));
+    let mut ctl: ChainRng = rngs
+        .pop()
+        .unwrap_or_else(|| super::streams::stream(seed, r));
     let mut states: Vec<Vec<i8>> = rngs
         .iter_mut()
         .map(|g| {

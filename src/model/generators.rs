@@ -9,16 +9,17 @@
 //! - Planted RBM, m visible + m hidden: `E = −vᵀ W h`, `W_ij = (1/m) Σ_μ ξ_i^μ η_j^μ` (visible spins are
 //!   sites `0..m`, hidden `m..2m`).
 
-use rand::{Rng, SeedableRng};
+use rand::Rng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use super::Pairwise;
 use crate::error::{ModelError, Result};
 use crate::numeric::unit_f64;
 
-/// The seeded generator used for model parameters.
+/// The seeded generator used for model parameters: stream 0 of the seed
+/// ([`crate::kernel::streams`]).
 pub fn param_rng(seed: u64) -> Xoshiro256PlusPlus {
-    Xoshiro256PlusPlus::seed_from_u64(seed)
+    crate::kernel::stream(seed, 0)
 }
 
 /// A standard normal draw by Box–Muller (the cosine branch), from two 53-bit uniforms.

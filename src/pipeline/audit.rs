@@ -42,6 +42,24 @@ pub struct AuditOptions {
     pub spectral: Option<SpectralSettings>,
 }
 
+impl AuditOptions {
+    /// The report of an audit run with these options.
+    pub fn report(
+        &self,
+        subject: Subject,
+        verdicts: Vec<Verdict>,
+        quantities: Map<String, Value>,
+    ) -> AuditReport {
+        AuditReport::assemble(
+            &self.label,
+            subject,
+            verdicts,
+            quantities,
+            self.only.as_deref(),
+        )
+    }
+}
+
 impl Default for AuditOptions {
     fn default() -> Self {
         AuditOptions {
@@ -102,7 +120,9 @@ fn exact_stage(
         structure: &structure,
     };
     let mut verdicts = judge_a2(&evidence, tol);
-    let reversible = verdicts.iter().any(|v| v.id == "A2" && v.status == Status::Pass);
+    let reversible = verdicts
+        .iter()
+        .any(|v| v.id == "A2" && v.status == Status::Pass);
 
     let mut quantities = Map::new();
     let mut spectrum = None;
@@ -131,7 +151,11 @@ fn exact_stage(
         let k = eigenvalue_limit.unwrap_or(vals.len()).min(vals.len());
         quantities.insert(
             "eigenvalues".into(),
-            vals[..k].iter().map(|&v| json_num(v)).collect::<Vec<_>>().into(),
+            vals[..k]
+                .iter()
+                .map(|&v| json_num(v))
+                .collect::<Vec<_>>()
+                .into(),
         );
         let s2 = vals.get(1).copied().unwrap_or(f64::NAN);
         let smin = *vals.last().unwrap_or(&f64::NAN);
@@ -250,7 +274,11 @@ fn spectral_stage_inner(
 }
 
 /// The spectral stage's quantities (docs/cli.md names).
-fn spectral_quantities(a: &Analysis, obs: &Observables, cfg: &AnalysisConfig) -> Map<String, Value> {
+fn spectral_quantities(
+    a: &Analysis,
+    obs: &Observables,
+    cfg: &AnalysisConfig,
+) -> Map<String, Value> {
     let mut q = Map::new();
     let opt = |x: Option<f64>| x.map_or(Value::Null, json_num);
     if let Some(c) = &a.cluster {
@@ -307,20 +335,18 @@ fn spectral_quantities(a: &Analysis, obs: &Observables, cfg: &AnalysisConfig) ->
 ///
 /// A model too large for the dense operator, a model whose `log Z` is not finite, or an estimator
 /// size beyond what the exact recursion can run ([`Error::TooLarge`]).
-pub fn audit_kernel(model: &dyn Model, kernel: &Kernel, opts: &AuditOptions) -> Result<AuditReport> {
+pub fn audit_kernel(
+    model: &dyn Model,
+    kernel: &Kernel,
+    opts: &AuditOptions,
+) -> Result<AuditReport> {
     let tol = &opts.tolerances;
     let f0 = model.fingerprint();
     let chain = ExactChain::from_kernel(model, kernel)?;
     let f1 = model.fingerprint();
     let flip_residuals = FlipResiduals::measure(&chain);
     let flip = flip_blocking(flip_residuals.as_ref(), chain.n_states);
-    let st = exact_stage(
-        &chain,
-        flip,
-        opts.spectral.is_some(),
-        tol,
-        opts.eigenvalues,
-    );
+    let st = exact_stage(&chain, flip, opts.spectral.is_some(), tol, opts.eigenvalues);
     let (mut verdicts, mut quantities) = (st.verdicts, st.quantities);
     let f2 = model.fingerprint();
     let step = step_gtest(kernel, &chain, model.n_spins(), opts.seed);
@@ -342,19 +368,8 @@ pub fn audit_kernel(model: &dyn Model, kernel: &Kernel, opts: &AuditOptions) -> 
     }
     let f4 = model.fingerprint();
     verdicts.insert(0, check_fixed_parameters(f0, &[f1, f2, f3, f4], tol));
-    let subject = Subject {
-        kind: "exact".into(),
-        n_states: chain.n_states,
-        model: model.describe(),
-        kernel: kernel.name(),
-    };
-    Ok(AuditReport::assemble(
-        &opts.label,
-        subject,
-        verdicts,
-        quantities,
-        opts.only.as_deref(),
-    ))
+    let subject = exact_subject(&chain, model.describe(), kernel.name());
+    Ok(opts.report(subject, verdicts, quantities))
 }
 
 /// Audits a chain read from a matrix (no kernel code, so no step-consistency check; A1 fingerprints
@@ -408,17 +423,16 @@ pub fn audit_chain_with(
         spectral_stage(job, &mut verdicts, &mut quantities, tol)?;
     }
     verdicts.insert(0, check_fixed_parameters(f0, &[fp(chain)], tol));
-    let subject = Subject {
+    let subject = exact_subject(chain, chain.description.clone(), "matrix".into());
+    Ok(opts.report(subject, verdicts, quantities))
+}
+
+/// The subject of an exact audit.
+fn exact_subject(chain: &ExactChain, model: String, kernel: String) -> Subject {
+    Subject {
         kind: "exact".into(),
         n_states: chain.n_states,
-        model: chain.description.clone(),
-        kernel: "matrix".into(),
-    };
-    Ok(AuditReport::assemble(
-        &opts.label,
-        subject,
-        verdicts,
-        quantities,
-        opts.only.as_deref(),
-    ))
+        model,
+        kernel,
+    }
 }

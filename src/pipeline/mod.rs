@@ -75,7 +75,8 @@ pub fn run(spec: &AuditSpec, eigenvalues: Option<usize>) -> Result<AuditReport> 
             let model: Arc<dyn Model> = Arc::new(built.pairwise().clone());
             spec.check_gradient(spec.observables.list(model.n_spins()).len())?;
             let k = &spec.kernel;
-            let kernel = build_kernel(model.clone(), k.update, &k.blocks, k.scan).map_err(locate)?;
+            let kernel =
+                build_kernel(model.clone(), k.update, &k.blocks, k.scan).map_err(locate)?;
             audit_kernel(model.as_ref(), &kernel, &opts).map_err(locate)
         }
     }

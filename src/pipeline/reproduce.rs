@@ -26,7 +26,9 @@ use crate::numeric::tolerance::{
 };
 use crate::observables::Observables;
 use crate::trainability::estimator::{Init, auto_burn_in, exact_window_stats, q_op};
-use crate::trainability::predictors::{cluster, norm2, q_struct_perp, single_gap, single_relevant_gap};
+use crate::trainability::predictors::{
+    cluster, norm2, q_struct_perp, single_gap, single_relevant_gap,
+};
 use crate::trainability::projection::Projected;
 use crate::trainability::{teacher_gradient, z2_overlap};
 
@@ -321,7 +323,8 @@ pub fn run_exp1_with(spec: &Exp1Spec) -> Result<ReproduceReport> {
         for &n in &spec.n {
             for &beta in &spec.beta {
                 let model = Arc::new(family_model(spec, fam, n, beta)?);
-                let kernel = build_kernel(model.clone(), Rule::Gibbs, &Blocks::Sites, Scan::Random)?;
+                let kernel =
+                    build_kernel(model.clone(), Rule::Gibbs, &Blocks::Sites, Scan::Random)?;
                 let setup = CellSetup {
                     family: fam,
                     patterns: None,
@@ -447,4 +450,3 @@ pub fn run(experiment: &str) -> Result<ReproduceReport> {
         )),
     }
 }
-

@@ -14,7 +14,9 @@ use serde_json::{Map, Value};
 
 use super::audit::AuditOptions;
 use crate::checks::exact::check_fixed_parameters;
-use crate::checks::sampled::{check_burn_in, check_doubling, check_mixing, check_window, doubling_rule};
+use crate::checks::sampled::{
+    check_burn_in, check_doubling, check_mixing, check_window, doubling_rule,
+};
 use crate::checks::verdict::json_num;
 use crate::diagnostics::doubling::{Doubling, doubling_probe};
 use crate::diagnostics::mixing::mixing_rhat;
@@ -181,11 +183,5 @@ pub fn run(spec: &AuditSpec, opts: &AuditOptions) -> Result<AuditReport> {
         model: model.describe(),
         kernel: traj.kernel.clone(),
     };
-    Ok(AuditReport::assemble(
-        &opts.label,
-        subject,
-        verdicts,
-        q,
-        opts.only.as_deref(),
-    ))
+    Ok(opts.report(subject, verdicts, q))
 }

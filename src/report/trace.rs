@@ -94,4 +94,3 @@ pub fn text(r: &TraceReport) -> String {
     }
     out
 }
-

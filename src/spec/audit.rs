@@ -403,7 +403,11 @@ fn model_spec(m: &RawModel, path: &Path, file: &str) -> Result<ModelSpec> {
     };
     Ok(match fam {
         "curie-weiss" => ModelSpec::CurieWeiss { n: n()?, beta },
-        "sk" => ModelSpec::Sk { n: n()?, beta, seed },
+        "sk" => ModelSpec::Sk {
+            n: n()?,
+            beta,
+            seed,
+        },
         "hopfield" => ModelSpec::Hopfield {
             n: n()?,
             patterns: m.patterns.unwrap_or(DEFAULT_PATTERNS),
@@ -439,7 +443,8 @@ fn model_spec(m: &RawModel, path: &Path, file: &str) -> Result<ModelSpec> {
             let n = n()?;
             let mut couplings = Vec::new();
             for (k, &(a, b, j)) in m.couplings.iter().flatten().enumerate() {
-                let idx = |v: f64| (v >= 0.0 && v.fract() == 0.0 && v < n as f64).then_some(v as usize);
+                let idx =
+                    |v: f64| (v >= 0.0 && v.fract() == 0.0 && v < n as f64).then_some(v as usize);
                 match (idx(a), idx(b)) {
                     (Some(i), Some(jj)) => couplings.push((i, jj, j)),
                     _ => {
@@ -469,9 +474,10 @@ fn model_spec(m: &RawModel, path: &Path, file: &str) -> Result<ModelSpec> {
             })
         }
         _ => {
-            let matrix = m.matrix.as_ref().ok_or_else(|| {
-                err("model.matrix", "is required for family = \"matrix\"".into())
-            })?;
+            let matrix = m
+                .matrix
+                .as_ref()
+                .ok_or_else(|| err("model.matrix", "is required for family = \"matrix\"".into()))?;
             ModelSpec::Matrix {
                 matrix: resolve(path, matrix),
                 pi: m.pi.as_ref().map(|p| resolve(path, p)),

@@ -207,12 +207,21 @@ mod tests {
     fn errors_are_located_by_table_and_key() {
         let t = "[model]\nfamily = \"sk\"\nn = \"ten\"\n[kernel]\nupdate = \"hmc\"\n";
         let at = |needle: &str| t.find(needle).unwrap();
-        assert_eq!(field_at(t, at("\"ten\""), "invalid type").unwrap(), "model.n");
-        assert_eq!(field_at(t, at("\"hmc\""), "unknown variant").unwrap(), "kernel.update");
+        assert_eq!(
+            field_at(t, at("\"ten\""), "invalid type").unwrap(),
+            "model.n"
+        );
+        assert_eq!(
+            field_at(t, at("\"hmc\""), "unknown variant").unwrap(),
+            "kernel.update"
+        );
         assert_eq!(
             field_at(t, 0, "unknown field `bogus`, expected").unwrap(),
             "model.bogus"
         );
-        assert_eq!(field_at("[extra]\nx = 1\n", 0, "unknown field `extra`").unwrap(), "extra");
+        assert_eq!(
+            field_at("[extra]\nx = 1\n", 0, "unknown field `extra`").unwrap(),
+            "extra"
+        );
     }
 }

@@ -63,9 +63,12 @@ pub fn parse(text: &str) -> Result<Vec<Requirement>, String> {
         {
             return Err(format!("{}: unknown parent {p}", r.id));
         }
-        for (name, t) in r.tolerance.iter().map(|t| ("tolerance", t)).chain(
-            r.bounds.iter().map(|(k, t)| (k.as_str(), t)),
-        ) {
+        for (name, t) in r
+            .tolerance
+            .iter()
+            .map(|t| ("tolerance", t))
+            .chain(r.bounds.iter().map(|(k, t)| (k.as_str(), t)))
+        {
             if !t.is_consistent() {
                 return Err(format!(
                     "{}: {name}: kind {:?} cannot have direction {:?}",

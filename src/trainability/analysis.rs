@@ -131,9 +131,17 @@ pub fn analyze_with(
             BurnIn::Auto => None,
         };
         let stats = match burn_in.filter(|_| cfg.estimate) {
-            Some(b) => {
-                Some(exact_window_stats(chain, None, obs, &cfg.estimator.init, b, &[cfg.estimator.window])?.remove(0))
-            }
+            Some(b) => Some(
+                exact_window_stats(
+                    chain,
+                    None,
+                    obs,
+                    &cfg.estimator.init,
+                    b,
+                    &[cfg.estimator.window],
+                )?
+                .remove(0),
+            ),
             None => None,
         };
         let q_op = match (&cfg.gradient, &stats) {
@@ -173,7 +181,15 @@ pub fn analyze_with(
     };
     let stats = match burn_in.filter(|_| cfg.estimate) {
         Some(b) => Some(
-            exact_window_stats(chain, Some(&spec), obs, &cfg.estimator.init, b, &[cfg.estimator.window])?.remove(0),
+            exact_window_stats(
+                chain,
+                Some(&spec),
+                obs,
+                &cfg.estimator.init,
+                b,
+                &[cfg.estimator.window],
+            )?
+            .remove(0),
         ),
         None => None,
     };
@@ -181,7 +197,12 @@ pub fn analyze_with(
     if let (Some(g), Some(g2)) = (&cfg.gradient, g2) {
         q_op = stats.as_ref().map(|s| super::estimator::q_op(g, s));
         qs = Some(predictors::q_struct_perp(g2, cfg.estimator.window, cl.t_o));
-        sg = Some(predictors::single_gap(&spec, &proj, g2, cfg.estimator.window));
+        sg = Some(predictors::single_gap(
+            &spec,
+            &proj,
+            g2,
+            cfg.estimator.window,
+        ));
         srg = predictors::single_relevant_gap(&spec, &proj, &cl, g2, cfg.estimator.window);
         tf = predictors::three_factor(&cl, g2, cfg.estimator.window, burn_in.unwrap_or(0), q_op);
     }
@@ -249,8 +270,9 @@ pub fn z2_overlap(spec: &Spectrum, proj: &Projected) -> Z2Overlap {
     let parity = spec.parity.as_ref().map(|p| p[1]);
     let gap = crate::numeric::tolerance::EIGENSPACE_GAP;
     let opposite_parity_degenerate = match (&spec.parity, parity) {
-        (Some(p), Some(p2)) => (2..spec.n)
-            .any(|j| p[j] != p2 && gap.accepts(spec.sigma[j] - spec.sigma[1], spec.n)),
+        (Some(p), Some(p2)) => {
+            (2..spec.n).any(|j| p[j] != p2 && gap.accepts(spec.sigma[j] - spec.sigma[1], spec.n))
+        }
         _ => false,
     };
     let modes: Vec<usize> = spec

@@ -51,9 +51,9 @@ impl<'de> Deserialize<'de> for BurnIn {
                 Ok(BurnIn::Steps(v))
             }
             fn visit_i64<E: serde::de::Error>(self, v: i64) -> std::result::Result<BurnIn, E> {
-                u64::try_from(v)
-                    .map(BurnIn::Steps)
-                    .map_err(|_| E::custom(format!("{v}: expected a non-negative integer or \"auto\"")))
+                u64::try_from(v).map(BurnIn::Steps).map_err(|_| {
+                    E::custom(format!("{v}: expected a non-negative integer or \"auto\""))
+                })
             }
             fn visit_str<E: serde::de::Error>(self, s: &str) -> std::result::Result<BurnIn, E> {
                 match s {

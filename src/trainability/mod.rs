@@ -13,7 +13,7 @@ pub mod predictors;
 pub mod projection;
 
 pub use analysis::{
-    Analysis, AnalysisConfig, DEFAULT_EPSILON, Gradient, Z2Overlap, analyze, analyze_with, default_sweep,
-    exact_mse, single_gap_overprediction, teacher_gradient, z2_overlap,
+    Analysis, AnalysisConfig, DEFAULT_EPSILON, Gradient, Z2Overlap, analyze, analyze_with,
+    default_sweep, exact_mse, single_gap_overprediction, teacher_gradient, z2_overlap,
 };
 pub use estimator::{BurnIn, Estimator, Init, auto_burn_in};

@@ -9,10 +9,10 @@
 use faer::Mat;
 
 use crate::error::{Error, Result};
-use crate::exact::dense::lu_solve;
-use crate::observables::{Observables, centered, variance};
 use crate::exact::ExactChain;
+use crate::exact::dense::lu_solve;
 use crate::numeric::NeumaierSum;
+use crate::observables::{Observables, centered, variance};
 
 /// CLT variance `S_a` of each observable by the fundamental matrix.
 pub fn asymptotic_variance(chain: &ExactChain, obs: &Observables) -> Result<Vec<f64>> {

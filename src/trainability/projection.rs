@@ -118,7 +118,6 @@ impl Projected {
     }
 }
 
-
 /// The three residuals of `Π_C` on a set of test vectors (O1.a's data).
 #[derive(Clone, Debug, PartialEq)]
 pub struct ProjectionResiduals {
@@ -134,7 +133,9 @@ pub struct ProjectionResiduals {
 impl ProjectionResiduals {
     /// The largest of the three.
     pub fn max(&self) -> f64 {
-        self.idempotence.max(self.self_adjointness).max(self.parseval)
+        self.idempotence
+            .max(self.self_adjointness)
+            .max(self.parseval)
     }
 }
 

@@ -57,7 +57,12 @@ pub mod exact {
     use mcmc_audit::exact::{ExactChain, residuals};
 
     pub fn stochastic(c: &ExactChain, tol: &Tolerances) -> Verdict {
-        ck::check_stochastic(&residuals::stochasticity(c), c.row_sum_bound(), c.n_states, tol)
+        ck::check_stochastic(
+            &residuals::stochasticity(c),
+            c.row_sum_bound(),
+            c.n_states,
+            tol,
+        )
     }
     pub fn invariance(c: &ExactChain, tol: &Tolerances) -> Verdict {
         let l1 = residuals::invariance_l1(c);

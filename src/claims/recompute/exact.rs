@@ -31,9 +31,7 @@ pub struct Z2Cell {
 
 /// `‖Π_{E_2} f̄_a‖_π` maximized over all pair observables `f_ij = −x_i x_j` of one chain.
 pub fn z2_cell(chain: &ExactChain, degeneracy_abs: f64) -> Result<Z2Cell> {
-    let n_spins = chain
-        .n_spins
-        .ok_or(ShapeError::NoSpins("z2 overlap"))?;
+    let n_spins = chain.n_spins.ok_or(ShapeError::NoSpins("z2 overlap"))?;
     let n = chain.n_states;
     if n < 3 {
         return Err(ShapeError::TooFewStates {

@@ -111,7 +111,6 @@ pub fn block_updates(model: &Arc<dyn Model>, blocks: &[Vec<usize>]) -> Vec<Kerne
         .collect()
 }
 
-
 /// "Our max residual … is within/above the published level …".
 pub(super) fn level_note(worst: f64, published: f64) -> String {
     let side = if worst <= published {

@@ -40,7 +40,9 @@ pub fn tau_case(
         .first()
         .copied()
         .flatten()
-        .ok_or_else(|| Error::Numerical(format!("exp2.p1: no exact tau on {}", chain.description)))?;
+        .ok_or_else(|| {
+            Error::Numerical(format!("exp2.p1: no exact tau on {}", chain.description))
+        })?;
     let f = &obs.values[0];
     let plan = McPlan {
         chains,

@@ -20,12 +20,9 @@ use crate::kernel::monte_carlo::McPlan;
 use crate::model::{Model, Pairwise};
 use crate::numeric::tolerance::Tolerance;
 use crate::observables::Observables;
-use crate::pipeline::reproduce::{
-    Exp1Report, exp1_spec, rbm1_spec, run_exp1_with, run_rbm1_with,
-};
+use crate::pipeline::reproduce::{Exp1Report, exp1_spec, rbm1_spec, run_exp1_with, run_rbm1_with};
 use crate::trainability::estimator::{Init, monte_carlo_mse};
 use crate::trainability::{auto_burn_in, exact_mse};
-
 
 /// Our exp1 grid restricted to `n ≤ max_n` (one run per process and `max_n`: three claims share it).
 pub fn exp1_subset(max_n: usize) -> Result<Exp1Report> {
@@ -283,9 +280,7 @@ pub fn mse_judge(cells: &[MseCell], tol: Tolerance, published: (f64, f64)) -> Ou
         note: format!(
             "Our MC-vs-exact relative errors {lo:.1}..{hi:.1} % (published {}..{} %); pass iff every \
              |MC - exact| <= {} standard errors of the MC mean (max observed {zmax:.2}).",
-            published.0,
-            published.1,
-            tol.value
+            published.0, published.1, tol.value
         ),
     }
 }

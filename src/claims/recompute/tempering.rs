@@ -19,7 +19,11 @@ pub fn pt_base(c: &Claim) -> Result<(Pairwise, Vec<f64>, Vec<Vec<usize>>)> {
     let r = c.param_usize("replicas")?;
     let top = c.param("alpha_min")?;
     if r < 2 {
-        return Err(claim_error(c, "parameters.replicas", "need at least 2 replicas"));
+        return Err(claim_error(
+            c,
+            "parameters.replicas",
+            "need at least 2 replicas",
+        ));
     }
     let alphas = (0..r)
         .map(|k| top + (1.0 - top) * k as f64 / (r - 1) as f64)

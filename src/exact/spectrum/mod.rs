@@ -169,7 +169,10 @@ pub fn eigenvalues(
 ) -> Result<(Vec<f64>, Option<Vec<Parity>>)> {
     let n = chain.n_states;
     match flip.filter(|&ns| n >= 2 && n == 1usize << ns) {
-        None => Ok((sym_eigenvalues(build_symmetric(chain, None).0.as_ref())?, None)),
+        None => Ok((
+            sym_eigenvalues(build_symmetric(chain, None).0.as_ref())?,
+            None,
+        )),
         Some(ns) => {
             let (even, odd) = build_symmetric(chain, Some(ns));
             let odd = odd.unwrap_or_else(|| Mat::zeros(n / 2, n / 2));
@@ -187,7 +190,7 @@ impl Spectrum {
     /// Decomposes the symmetric part of S; with `flip = Some(n_spins)` block-diagonalises by the
     /// global flip first (the caller has checked A9's π-invariance and equivariance).
     pub fn new(chain: &ExactChain, flip: Option<usize>) -> Result<Self> {
-            let n = chain.n_states;
+        let n = chain.n_states;
         let sqrt_pi: Vec<f64> = chain.log_pi.iter().map(|&l| (0.5 * l).exp()).collect();
         let flip = flip.filter(|&ns| n >= 2 && n == 1usize << ns);
         let (sigma, basis, order, parity) = match flip {
@@ -378,4 +381,3 @@ impl Spectrum {
         (0..self.n).filter(|&g| self.group[g] == id).collect()
     }
 }
-

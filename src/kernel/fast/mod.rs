@@ -521,4 +521,3 @@ impl Update for FastBlock {
         gamma(8) * self.engine.blocks[self.block].len() as f64
     }
 }
-
