@@ -1,4 +1,4 @@
-//! The `claims` subcommand's contract (CLI.md): formats, `--id`, JSON field names, exit codes.
+//! The `claims` subcommand's contract (docs/cli.md): formats, `--id`, JSON field names, exit codes.
 
 use std::process::Command;
 

@@ -1,4 +1,4 @@
-//! The command-line contract (shared/design/CLI.md), pinned: `--help` texts, the JSON report of every
+//! The command-line contract (docs/cli.md), pinned: `--help` texts, the JSON report of every
 //! built-in example (numbers rounded to 3 significant digits before snapshotting), exit codes, and
 //! the JUnit rendering.
 

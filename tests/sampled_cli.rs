@@ -1,4 +1,4 @@
-//! `mcmc-audit trace`: the CLI contract (shared/design/CLI.md) — JSON field names, formats,
+//! `mcmc-audit trace`: the CLI contract (docs/cli.md) — JSON field names, formats,
 //! conventions, exit codes, and one-line errors naming the file and the field for bad input.
 
 use std::path::{Path, PathBuf};
@@ -110,7 +110,7 @@ fn help_snapshot() {
 
 #[test]
 fn exit_codes_follow_the_verdicts_unless_report_only() {
-    // 60 draws per chain: tau cannot be resolved by doubling (inconclusive → 3, CLI.md's table).
+    // 60 draws per chain: tau cannot be resolved by doubling (inconclusive → 3, docs/cli.md's table).
     let f = data("small_2x60.csv");
     let (code, _, _) = run(&["trace", f.to_str().unwrap()]);
     assert_eq!(code, 3);

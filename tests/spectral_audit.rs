@@ -1,4 +1,4 @@
-//! The audit report gains the spectral verdicts and the CLI.md quantities; the CLI's `reproduce`
+//! The audit report gains the spectral verdicts and the docs/cli.md quantities; the CLI's `reproduce`
 //! rejects unknown experiments with exit 2.
 
 use std::path::PathBuf;

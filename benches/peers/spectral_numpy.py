@@ -1,7 +1,7 @@
 """NumPy/SciPy peer of benches/benches/spectral.rs: T_O and Q_struct_perp for the 66 pair
 observables of Curie-Weiss N = 12, beta = 1 (4096 states), random-scan single-site heat bath.
 
-Same chain and formulas as the crate (Q-PROGRAM.md §2-§4, inferred T_O definition):
+Same chain and formulas as the crate (docs/science.md §2-§4, inferred T_O definition):
   S = D^1/2 P D^-1/2 (symmetric part), c_aj = <f_a - E f_a, phi_j>_pi = u_j . (sqrt(pi) * fbar_a),
   C* = eigenspaces with sum_a c_aj^2 / sum_a Var f_a >= eps, T_O = 1/2 sum_a sum_{j in C*} c_aj^2 (1+s)/(1-s),
   Q_struct_perp / ||g||^2 = (K/2) / T_O.

@@ -198,7 +198,7 @@ fn main() -> ExitCode {
                 TraceFormat::Text => print!("{}", report::trace::text(&r)),
                 TraceFormat::Json => println!("{}", report::trace::json(&r)),
             }
-            // CLI.md's exit table holds for every command; --report-only opts out explicitly.
+            // docs/cli.md's exit table holds for every command; --report-only opts out explicitly.
             ExitCode::from(if report_only { 0 } else { r.exit_code() as u8 })
         }
         Command::Reproduce { experiment, format } => {

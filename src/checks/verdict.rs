@@ -1,4 +1,4 @@
-//! Verdicts: what a checker returns, in the shape of the JSON report (CLI.md).
+//! Verdicts: what a checker returns, in the shape of the JSON report (docs/cli.md).
 
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -175,7 +175,7 @@ impl Summary {
     }
 }
 
-/// Exit code per CLI.md: 1 if a required check fails, else 3 if a required check is inconclusive, else 0.
+/// Exit code per docs/cli.md: 1 if a required check fails, else 3 if a required check is inconclusive, else 0.
 pub fn exit_code(verdicts: &[Verdict]) -> i32 {
     if verdicts
         .iter()

@@ -100,7 +100,7 @@ fn join(a: &str, b: &str) -> String {
     }
 }
 
-/// The status a check outcome may produce under the claim's tag (Q-PROGRAM.md §8):
+/// The status a check outcome may produce under the claim's tag (docs/science.md §8):
 /// withdrawn claims and hypothesis checks on MEASURE-ONLY claims never get pass/fail.
 pub fn disciplined(c: &Claim, pass: bool) -> (ClaimStatus, Option<String>) {
     if c.tag == Tag::Withdrawn {

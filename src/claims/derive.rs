@@ -1,5 +1,5 @@
 //! Derive checks: arithmetic that the published numbers must satisfy among themselves
-//! (Q-PROGRAM.md §5, §6, §9). Every check reads its inputs from the ledger, recomputes, and compares
+//! (docs/science.md §5, §6, §9). Every check reads its inputs from the ledger, recomputes, and compares
 //! with the tolerance stated in `specs/claims.toml`; a disagreement is reported as `fail`, i.e. an
 //! inconsistency in the published record, never smoothed over.
 //!

@@ -1,14 +1,14 @@
 //! The claims ledger: every number the programme published (docs/science.md §9 and the
-//! numbers stated in §§1–8), with its tag and one of three kinds of check (ARCHITECTURE.md job 3,
+//! numbers stated in §§1–8), with its tag and one of three kinds of check (docs/architecture.md job 3,
 //! "regression-checking published numbers"):
 //!
 //! - **recompute** ([`recompute`]): the crate rebuilds the number from first principles on models it
 //!   builds itself (exact chains on N ≤ 10 spins) and compares it with the published level;
-//! - **derive** ([`derive`]): the number follows arithmetically from other published numbers, so the
+//! - **derive** ([`derive`](mod@derive)): the number follows arithmetically from other published numbers, so the
 //!   crate re-derives it and reports any inconsistency in the published record instead of hiding it;
 //! - **record**: it needs the trained DTM or GPU runs, so it is kept with tag and provenance only.
 //!
-//! Tag discipline (Q-PROGRAM.md §8), enforced here in code, not by convention:
+//! Tag discipline (docs/science.md §8), enforced here in code, not by convention:
 //! - a `record` claim is `recorded`, never `pass`/`fail`;
 //! - a `MEASURE-ONLY` claim never receives `pass`/`fail` from a check whose scope is a programme
 //!   hypothesis (it is shown as `recorded` with what was computed); consistency checks of the published

@@ -1,4 +1,4 @@
-//! The claims report in the shape of CLI.md (`claims`): one entry per claim with
+//! The claims report in the shape of docs/cli.md (`claims`): one entry per claim with
 //! `id, tag, kind, status, published, recomputed, tolerance, source, note` (plus descriptive extras),
 //! and a summary by status. Text is an aligned table for people; JSON is for programs.
 

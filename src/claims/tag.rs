@@ -1,4 +1,4 @@
-//! Claim-status tags (Q-PROGRAM.md §8) as a closed enum.
+//! Claim-status tags (docs/science.md §8) as a closed enum.
 //!
 //! `validated` — "an operational claim validated empirically" — is conferred **only by the researcher,
 //! never by code**. It is therefore not a variant of [`Tag`], cannot be registered as an outcome token

@@ -1,4 +1,4 @@
-//! Autocovariance by FFT (PEERS.md §4.1): for each chain, centre, zero-pad to a fast length
+//! Autocovariance by FFT (docs/peers.md §4.1): for each chain, centre, zero-pad to a fast length
 //! `L ≥ 2n` (factors 2, 3, 5; padding changes rounding only), `|FFT|²`, inverse FFT, and divide by
 //! `L·n`. The result is the biased estimator `γ(t) = (1/n) Σ_{i=0}^{n−1−t} (x_i − x̄)(x_{i+t} − x̄)`
 //! recommended by Geyer (1992). Chains are transformed in parallel; every chain's result depends on

@@ -4,11 +4,11 @@
 //!   `τ = 1 + 2 Σ_{t≥1} φ^t = (1+φ)/(1−φ)` (N/ESS convention).
 //! - Small exact Gibbs chains: a kernel's trajectory from [`simulate`] and the exact τ of an observable
 //!   from the spectrum of the reversible operator, `τ = Σ_{j≥1} (c_j²/Var) (1+σ_j)/(1−σ_j)` with
-//!   `c_j = u_jᵀ D^{1/2} f̃` (PEERS.md §4.11). This helper is private to calibration; the full version
+//!   `c_j = u_jᵀ D^{1/2} f̃` (docs/peers.md §4.11). This helper is private to calibration; the full version
 //!   (non-reversible chains included) belongs to the spectral engine.
 //!
 //! Replicates are deterministic: replicate `r` is generated from the seed drawn first from stream `r`
-//! of the calibration seed ([`crate::kernel::streams`]), simulated chains use the Monte Carlo
+//! of the calibration seed ([`crate::kernel::streams`](mod@crate::kernel::streams)), simulated chains use the Monte Carlo
 //! runner's streams ([`crate::kernel::monte_carlo`]), and replicates are reduced in index order, so
 //! results do not depend on the thread count.
 //!

@@ -1,4 +1,4 @@
-//! The programme's estimator rules on trajectories (Q-PROGRAM.md §5 A5, A6):
+//! The programme's estimator rules on trajectories (docs/science.md §5 A5, A6):
 //!
 //! - **Doubling stability** (`E.doubling`): τ is estimated (Sokal window, N/ESS convention) on the
 //!   first `L, 2L, 4L, …` draws of every chain. τ counts as *resolved* at the first consecutive pair

@@ -1,4 +1,4 @@
-//! ESS, R-hat and MCSE (PEERS.md §4.4–4.7; Vehtari, Gelman, Simpson, Carpenter & Bürkner 2021).
+//! ESS, R-hat and MCSE (docs/peers.md §4.4–4.7; Vehtari, Gelman, Simpson, Carpenter & Bürkner 2021).
 //!
 //! **Geyer's ESS** on a matrix of `m` chains × `n` draws (already split or transformed):
 //! `γ̄(t)` = chain-averaged biased autocovariance; `W = γ̄(0)·n/(n−1)`;

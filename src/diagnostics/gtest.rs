@@ -7,7 +7,7 @@
 //! Any outcome with `P_xy = 0` rejects outright. Within a row, cells whose expected count is below 5
 //! are pooled into one cell so the χ² approximation holds; per row `G = 2 Σ O ln(O/E)` with
 //! `dof = cells − 1`, and the rows are independent, so `G ~ χ²(Σ dof)` (Anderson & Goodman 1957).
-//! Block `b` of [`BLOCK`] states draws from stream `b` of the seed ([`crate::kernel::streams`]), so
+//! Block `b` of [`BLOCK`] states draws from stream `b` of the seed ([`crate::kernel::streams`](mod@crate::kernel::streams)), so
 //! the counts are identical at any thread count.
 
 use std::collections::BTreeMap;

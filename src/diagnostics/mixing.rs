@@ -6,7 +6,7 @@
 //!
 //! Statistic: the rank-normalised split R-hat of every variable, `max(R̂(z(split x)),
 //! R̂(z(split |x − med|)))` with `R̂ = √((B/W + n′ − 1)/n′)` (Vehtari, Gelman, Simpson, Carpenter and
-//! Bürkner 2021, *Bayesian Analysis* 16(2), §4; PEERS.md §4.4), and the threshold R̂ < 1.01 those
+//! Bürkner 2021, *Bayesian Analysis* 16(2), §4; docs/peers.md §4.4), and the threshold R̂ < 1.01 those
 //! authors recommend. Chains each frozen at a different value have `W = 0 < B`, so `R̂ = ∞`: a fail.
 
 use super::ess::Prepared;

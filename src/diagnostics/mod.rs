@@ -18,7 +18,7 @@
 //! - [`reversibility`]: the time-reversal asymmetry of lag-one cross moments.
 //! - [`gtest`]: G-tests of observed transitions (a kernel's own step, or trajectories) against exact
 //!   rows.
-//! - [`calibration`] (feature `oracles`): synthetic chains with known τ (AR(1), small exact Gibbs
+//! - `calibration` (feature `oracles`): synthetic chains with known τ (AR(1), small exact Gibbs
 //!   chains), the test oracles of the estimators.
 
 pub mod acf;

@@ -1,4 +1,4 @@
-//! Ranks and quantiles (PEERS.md §4.3, §4.6).
+//! Ranks and quantiles (docs/peers.md §4.3, §4.6).
 //!
 //! - Average ranks (ties get the mean of their 1-based positions), as R `rank(ties = "average")` and
 //!   SciPy `rankdata(method = "average")`; ordinal ranks are a known bug for discrete draws.

@@ -12,7 +12,7 @@
 //! observables' lag-one cross moments show (e.g. systematic-scan Gibbs on frustrated models).
 //!
 //! **`S.kernel-gtest`** — observed transition counts `O_xy` of a state trajectory against the exact
-//! kernel rows `n_x P_xy` (R markovchain `verifyEmpiricalToTheoretical`, PEERS.md §4.12), by the same
+//! kernel rows `n_x P_xy` (R markovchain `verifyEmpiricalToTheoretical`, docs/peers.md §4.12), by the same
 //! per-row G statistic as `K.step-consistency` (`checks::step::row_g`, pooling cells with expected
 //! count < 5). Conditionally on the visited states the rows are independent multinomials (Anderson &
 //! Goodman 1957), so `G ~ χ²(Σ (cells − 1))`. Any observed transition of exact probability zero fails.

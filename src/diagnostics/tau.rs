@@ -1,6 +1,6 @@
 //! Integrated autocorrelation time by Sokal's automatic window, in the **N/ESS convention**
 //! `τ = 1 + 2 Σ_{t≥1} ρ(t)` (twice Sokal's `τ_int = ½ + Σ ρ`), exactly as emcee 3's
-//! `integrated_time(x, c = 5)` (PEERS.md §4.8):
+//! `integrated_time(x, c = 5)` (docs/peers.md §4.8):
 //!
 //! 1. each chain's normalised autocorrelation `ρ̂_j(t) = γ̂_j(t)/γ̂_j(0)` (biased autocovariance);
 //! 2. `ρ̄(t)` = the mean over chains (autocorrelations averaged, not τs);

@@ -1,6 +1,6 @@
 //! Stationary law by the Grassmann–Taksar–Heyman algorithm: state reduction without subtraction, so
 //! small `π_x` keep high relative accuracy (Grassmann, Taksar & Heyman 1985; restated in
-//! shared/reference/PEERS.md §4.11). Power iteration is never used.
+//! docs/peers.md §4.11). Power iteration is never used.
 
 use crate::error::{Error, Result};
 

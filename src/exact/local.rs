@@ -21,7 +21,7 @@
 //! joint laws (swaps, Metropolis-type rules) are checked for detailed balance only.
 //!
 //! Pairs are drawn in fixed batches: batch `b` starts from uniform random spins on stream `b` of
-//! [`crate::kernel::streams`], and each pair continues from the previous pair's `y` (a random walk
+//! [`crate::kernel::streams`](mod@crate::kernel::streams), and each pair continues from the previous pair's `y` (a random walk
 //! along the update under test). `y` is drawn from the law at `x`; if it equals `x`, one site of `B`
 //! is flipped so every pair tests a genuine move. Results are identical at any thread count.
 //!

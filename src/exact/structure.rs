@@ -1,6 +1,6 @@
 //! Graph structure of the transition graph `x → y ⇔ P_xy > 0`: strongly connected components
 //! (Tarjan, iterative) and the period (Jarvis & Shier 1996 level construction, as in QuantEcon;
-//! PEERS.md §4.11): BFS levels from a root, `d = gcd(level(u) − level(v) + 1)` over edges `u → v`.
+//! docs/peers.md §4.11): BFS levels from a root, `d = gcd(level(u) − level(v) + 1)` over edges `u → v`.
 
 use super::ExactChain;
 

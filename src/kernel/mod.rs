@@ -5,7 +5,7 @@
 //! row ([`Kernel::row`], the law expanded over outcomes) therefore come from the same code. A sampler
 //! that overrides `sample` with its own fast path is held to its law by the `K.step-consistency` check.
 //!
-//! Compositions (Q-PROGRAM.md §6): random scan = [`Kernel::Mixture`] (`Σ w_k P_k`); systematic scan =
+//! Compositions (docs/science.md §6): random scan = [`Kernel::Mixture`] (`Σ w_k P_k`); systematic scan =
 //! [`Kernel::Sequence`] (`P_1 P_2 ⋯ P_m`, applied left to right); symmetrized sweep
 //! `½(P_fwd + P_rev)` = a fair mixture of the forward and reversed sequences ([`Kernel::symmetrized`]).
 

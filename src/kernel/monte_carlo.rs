@@ -1,5 +1,5 @@
 //! The one Monte Carlo runner for exact kernels: independent chains of a [`Kernel`]'s own sampling
-//! step, each on its named stream ([`super::streams`]): chain `c` uses stream `c` of the seed, starts
+//! step, each on its named stream ([`super::streams`](mod@super::streams)): chain `c` uses stream `c` of the seed, starts
 //! from uniform random spins drawn from that stream, takes `burn_in` steps, then `draws` steps, and
 //! hands the state after every draw to the caller's accumulator. Chains run in parallel and are
 //! returned in chain order, so results are bit-identical at any thread count.

@@ -1,7 +1,7 @@
 //! Parallel tempering (replica exchange), exact on small product spaces and fast at scale.
 //!
 //! Replicas `r = 0..R` sit on a ladder `α_top = α_0 < α_1 < … < α_{R−1} = 1`; replica `r` targets
-//! `π_r ∝ exp(−β α_r E)` (Q-PROGRAM.md §6), so the product space carries
+//! `π_r ∝ exp(−β α_r E)` (docs/science.md §6), so the product space carries
 //! `Π(x_0, …, x_{R−1}) ∝ exp(−β Σ_r α_r E(x_r))`, itself a pairwise model on `R·N` spins with couplings
 //! `α_r J` and fields `α_r h` ([`product_model`]).
 //!

@@ -1,4 +1,4 @@
-//! The elementary updates of Q-PROGRAM.md §6.
+//! The elementary updates of docs/science.md §6.
 //!
 //! - Site heat bath: `P(x_i → +1) = 1 / (1 + exp(−2β h_i(x)))`.
 //! - Metropolis flip: accept `x_i → −x_i` with `min(1, exp(−β ΔE))`, `ΔE = 2 x_i h_i(x)`.

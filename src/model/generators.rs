@@ -1,4 +1,4 @@
-//! Seeded model generators for the families of Q-PROGRAM.md §7. All randomness comes from
+//! Seeded model generators for the families of docs/science.md §7. All randomness comes from
 //! Xoshiro256++ seeded by SplitMix64 (`seed_from_u64`) and in-crate transforms, so a (family, N, seed)
 //! triple names the same model in every release.
 //!
@@ -17,7 +17,7 @@ use crate::error::{ModelError, Result};
 use crate::numeric::unit_f64;
 
 /// The seeded generator used for model parameters: stream 0 of the seed
-/// ([`crate::kernel::streams`]).
+/// ([`crate::kernel::streams`](mod@crate::kernel::streams)).
 pub fn param_rng(seed: u64) -> Xoshiro256PlusPlus {
     crate::kernel::stream(seed, 0)
 }

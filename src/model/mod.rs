@@ -3,7 +3,7 @@
 //! States are encoded as integers for enumeration: bit `i` of the index set ⇔ `x_i = +1`
 //! ([`decode`], [`encode`]). Pairwise Boltzmann machines
 //! `E(x) = −Σ_{(i,j)} J_ij x_i x_j − Σ_i h_i x_i` cover Ising, Curie–Weiss, SK, planted Hopfield and the
-//! bipartite RBM `E = −vᵀ W h` (Q-PROGRAM.md §1 and §7).
+//! bipartite RBM `E = −vᵀ W h` (docs/science.md §1 and §7).
 
 pub mod enumerate;
 pub mod generators;

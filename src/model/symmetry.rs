@@ -1,5 +1,5 @@
 //! Symmetry groups acting on states. The canonical one is the global flip `x → −x`, which on state
-//! indices is `s → s XOR (2^N − 1)` (Q-PROGRAM.md §3, §5 A9).
+//! indices is `s → s XOR (2^N − 1)` (docs/science.md §3, §5 A9).
 
 /// The image of state index `s` under the global flip of `n` spins.
 #[inline]

@@ -1,7 +1,7 @@
 //! The `torus` family: a sparse, DTM-like Ising graph with thousands of spins for sampled audits.
 //!
 //! Geometry (this crate's convention; the DTM paper describes its "60_12" graph only as a 60×60
-//! torus grid with degree-12 connectivity, bipartite, with four sampling blocks — Q-PROGRAM.md §7 —
+//! torus grid with degree-12 connectivity, bipartite, with four sampling blocks — docs/science.md §7 —
 //! and does not publish the neighbour pattern):
 //!
 //! - sites on an `L × L` torus (`L = side`, even, ≥ 6), site index `i = y·L + x`;

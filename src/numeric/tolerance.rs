@@ -303,7 +303,7 @@ pub const ENERGY_SPOT: Tolerance = Tolerance::bound(64.0, Scale::Unit);
 /// Input validation (not a checker): a supplied matrix or π whose rows/total miss 1 by more than this
 /// absolute amount is rejected as bad input (exit 2) rather than audited. Between the `K.stochastic`
 /// tolerance and this value the input is accepted and `K.stochastic` fails. deeptime's effective
-/// default (1e-8, PEERS.md §3 item 15) is the reference.
+/// default (1e-8, docs/peers.md §3 item 15) is the reference.
 pub const INPUT_ROW_SUM: Tolerance = Tolerance::abs(1e-8);
 
 /// Eigenvalues of one symmetry sector closer than this are treated as one eigenspace (their

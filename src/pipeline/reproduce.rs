@@ -1,5 +1,5 @@
 //! `mcmc-audit reproduce exp1|rbm1`: this project's exact-diagonalization grids for the programme's
-//! tracking statistics (Q-PROGRAM.md §3, §4, §7, §9): exp1 (Curie–Weiss, SK, planted Hopfield under
+//! tracking statistics (docs/science.md §3, §4, §7, §9): exp1 (Curie–Weiss, SK, planted Hopfield under
 //! random-scan single-site Gibbs) and rbm1 (planted bipartite RBMs under reversible 2-block Gibbs).
 //! The grids, the signal, the burn-in rule and the tracking criterion are frozen in
 //! `specs/reproduce.toml` (compiled in); per cell the table gives φ_2's parity, `max_a |c_a2|`, the
@@ -203,7 +203,7 @@ impl Grid {
     }
 }
 
-/// The whole experiment in CLI.md's `reproduce` JSON shape.
+/// The whole experiment in docs/cli.md's `reproduce` JSON shape.
 #[derive(Clone, Debug, Serialize)]
 pub struct ReproduceReport {
     pub schema_version: u32,

@@ -50,7 +50,7 @@ pub fn run(spec: &AuditSpec, opts: &AuditOptions) -> Result<AuditReport> {
     let run = spec
         .sampling
         .as_ref()
-        .ok_or_else(|| ShapeError::Empty("[sampling]"))?;
+        .ok_or(ShapeError::Empty("[sampling]"))?;
     let built = spec.build_model()?;
     let model = built.pairwise();
     let torus = match &built {
@@ -125,7 +125,7 @@ pub fn run(spec: &AuditSpec, opts: &AuditOptions) -> Result<AuditReport> {
                 .partial_cmp(&(b.1.tau.is_none(), final_tau(&b.1)))
                 .unwrap_or(std::cmp::Ordering::Equal)
         })
-        .ok_or_else(|| ShapeError::Empty("sampled observables"))?;
+        .ok_or(ShapeError::Empty("sampled observables"))?;
     let unresolved: Vec<&str> = probes
         .iter()
         .filter(|p| p.1.tau.is_none())

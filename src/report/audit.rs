@@ -77,7 +77,7 @@ pub fn text(r: &AuditReport) -> String {
     out
 }
 
-/// The JSON report (CLI.md).
+/// The JSON report (docs/cli.md).
 pub fn json(r: &AuditReport) -> String {
     serde_json::to_string_pretty(r).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
 }

@@ -1,7 +1,7 @@
 //! Reports: the one assembler of an audit report ([`AuditReport::assemble`]) and every renderer — text
 //! for people, JSON for programs, JUnit XML for CI systems — for `audit` ([`audit`]), `trace`
 //! ([`trace`]), `claims` ([`claims`]) and `reproduce` ([`reproduce`]), with one room for number
-//! formatting ([`format`]). Every JSON report carries [`SCHEMA_VERSION`].
+//! formatting ([`format`](mod@format)). Every JSON report carries [`SCHEMA_VERSION`].
 
 pub mod audit;
 pub mod claims;

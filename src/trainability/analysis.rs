@@ -301,7 +301,7 @@ pub fn single_gap_overprediction(a: &Analysis) -> Option<(f64, bool)> {
 }
 
 /// Exact MSE of the window mean of every observable (the ledger's `exact.mse-vs-mc`): a thin
-/// wrapper over [`estimator::exact_window_stats`] that decomposes the chain when it is reversible.
+/// wrapper over [`super::estimator::exact_window_stats`] that decomposes the chain when it is reversible.
 pub fn exact_mse(
     chain: &ExactChain,
     obs: &Observables,

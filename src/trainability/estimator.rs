@@ -1,4 +1,4 @@
-//! The exact window-mean estimator (Q-PROGRAM.md §1): start from `μ0`, discard `B` steps, average
+//! The exact window-mean estimator (docs/science.md §1): start from `μ0`, discard `B` steps, average
 //! `f_a` over the next `K` steps, `m̂_a = (1/K) Σ_{t=B+1}^{B+K} f_a(X_t)`. Its exact bias
 //! `E m̂_a − E_π f_a`, variance and MSE `E(m̂_a − E_π f_a)²` — no large-K approximation.
 //!
@@ -151,7 +151,7 @@ impl WindowStats {
     }
 }
 
-/// `Q_op = ‖g‖² / E‖ĝ − g‖²` (Q-PROGRAM.md §1).
+/// `Q_op = ‖g‖² / E‖ĝ − g‖²` (docs/science.md §1).
 pub fn q_op(g: &[f64], stats: &WindowStats) -> f64 {
     let g2: f64 = g.iter().map(|x| x * x).sum();
     g2 / stats.total_mse()

@@ -1,4 +1,4 @@
-//! Parallel-tempering ladder math (Q-PROGRAM.md §6): specific heat, thermodynamic length, the
+//! Parallel-tempering ladder math (docs/science.md §6): specific heat, thermodynamic length, the
 //! equal-acceptance rung count `R*` and an equal-acceptance ladder placement.
 //!
 //! - Specific heat, in the programme's sense: `C(α) = Var_{π_α}(E)`, the energy variance of the replica
@@ -18,7 +18,7 @@ use statrs::function::erf::{erfc, erfc_inv};
 
 use crate::error::{LadderError, Result};
 
-/// The programme's target swap acceptance behind `δ*` (Q-PROGRAM.md §6).
+/// The programme's target swap acceptance behind `δ*` (docs/science.md §6).
 pub const TARGET_ACCEPTANCE: f64 = 0.234;
 
 /// Unbiased sample variance of the energies at one rung (`C(α)`); NaN below two samples.
@@ -151,7 +151,7 @@ mod tests {
 
     #[test]
     fn delta_star_matches_the_programme() {
-        // Q-PROGRAM.md §6 quotes δ* = 1.683 (3 decimals): the erfc reading must round to it.
+        // docs/science.md §6 quotes δ* = 1.683 (3 decimals): the erfc reading must round to it.
         assert_eq!((delta_star() * 1000.0).round(), 1683.0);
         // And acceptance at δ* is the target (inverse pair).
         let t = crate::numeric::tolerance::test::ERFC_ROUNDTRIP;
@@ -161,7 +161,7 @@ mod tests {
 
     #[test]
     fn rung_count_derivation() {
-        // exp19.rung-count (Q-PROGRAM.md claims table): thermodynamic length ≈ 227 → R* = 136.
+        // exp19.rung-count (docs/science.md claims table): thermodynamic length ≈ 227 → R* = 136.
         assert_eq!(r_star(227.0), 136);
         assert_eq!(r_star(0.0), 1);
     }

@@ -2,7 +2,7 @@
 //!
 //! For `f̄ = f − E_π f`, the solution of `(I − P) u = f̄` with `E_π u = 0` is `u = Z f̄` with the
 //! fundamental matrix `Z = (I − P + 1 πᵀ)^{−1}` (Kemeny–Snell 1960, Thm 4.3.1), and the CLT variance
-//! of the sample mean is `S = 2⟨f̄, u⟩_π − ⟨f̄, f̄⟩_π` (Q-PROGRAM.md §2; Meyn–Tweedie 2009 §17.4).
+//! of the sample mean is `S = 2⟨f̄, u⟩_π − ⟨f̄, f̄⟩_π` (docs/science.md §2; Meyn–Tweedie 2009 §17.4).
 //! One dense LU with partial pivoting serves every observable. On a reversible kernel this equals
 //! the spectral sum `Σ_{j≥2} c_j² (1+σ_j)/(1−σ_j)` (checked by tests to 1e-10 relative).
 

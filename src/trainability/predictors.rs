@@ -1,4 +1,4 @@
-//! Predictors of `Q_op` (Q-PROGRAM.md §3–§4).
+//! Predictors of `Q_op` (docs/science.md §3–§4).
 //!
 //! - **Single-gap** (historical, "superseded as written"): `γ = 1 − σ_2`, slow-mode weight
 //!   `w_a = c_a2² / Var_π f_a`, `R = ‖g‖² / Σ_a w_a Var_π f_a`, `ESS_a = γK / (2 w_a)`,
@@ -198,7 +198,7 @@ pub fn single_relevant_gap(
     Some(0.5 * gamma * window as f64 * g2 / d)
 }
 
-/// The three-factor decomposition (inferred reading of Q-PROGRAM.md §4).
+/// The three-factor decomposition (inferred reading of docs/science.md §4).
 #[derive(Clone, Debug, Serialize)]
 pub struct ThreeFactor {
     /// `γ_eff K / 2`.

@@ -1,4 +1,4 @@
-//! The spectral engine: eigenpairs of `S = D^{1/2} P D^{−1/2}` (Q-PROGRAM.md §2), optionally
+//! The spectral engine: eigenpairs of `S = D^{1/2} P D^{−1/2}` (docs/science.md §2), optionally
 //! block-diagonalised by the global flip, the one place the crate decomposes an exact chain (A3's spectrum and the
 //! spectral engine's modes come from here). The quantities built on the modes (overlaps, τ, CLT
 //! variances) are [`crate::trainability::projection`].
@@ -14,7 +14,7 @@
 //! by at most that much (Weyl).
 //!
 //! **Eigenspaces.** Individual eigenvectors are arbitrary inside a degenerate eigenspace; every
-//! basis-dependent quantity here is summed over an eigenspace ([`Spectrum::groups`]: consecutive
+//! basis-dependent quantity here is summed over an eigenspace ([`Spectrum::group`]: consecutive
 
 pub mod flip;
 

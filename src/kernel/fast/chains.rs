@@ -111,7 +111,7 @@ impl Chains {
     }
 }
 
-/// Per-chain observable trajectories of a sampled run (CLI.md trajectory layout).
+/// Per-chain observable trajectories of a sampled run (docs/cli.md trajectory layout).
 #[derive(Clone, Debug)]
 pub struct Trajectories {
     pub names: Vec<String>,

@@ -1,7 +1,7 @@
 //! A fast sparse heat-bath engine for models with thousands of spins (single-site or block Gibbs
 //! over blocks with no internal edge), many chains in parallel.
 //!
-//! Law (Q-PROGRAM.md §6): site `i` of block `b` is resampled with
+//! Law (docs/science.md §6): site `i` of block `b` is resampled with
 //! `P(x_i → +1) = 1 / (1 + exp(−2 β_b h_i(x)))`, `h_i(x) = f_i + Σ_j J_ij x_j`, `β_b = β` (a block
 //! β differs only when a test deliberately breaks the engine). Within a block no two sites interact,
 //! so the block's conditional is the product of the site conditionals and the sites are drawn in
@@ -17,7 +17,7 @@
 //! A sweep is one `step` for systematic and symmetrized scans and `B` steps (B = number of blocks) for
 //! random scan. The tests hold the engine to this (`tests/large_engine.rs`).
 //!
-//! **Chains and streams.** Chain `c` uses stream `c` of the run's seed ([`crate::kernel::streams`]):
+//! **Chains and streams.** Chain `c` uses stream `c` of the run's seed ([`crate::kernel::streams`](mod@crate::kernel::streams)):
 //! a named, non-overlapping stream per chain. Chains run in parallel (rayon) on disjoint state slices
 //! and write disjoint output rows, so results are bit-identical at any thread count ([`chains`]).
 
