@@ -24,7 +24,9 @@ use crate::report::AuditReport;
 ///
 /// # Errors
 ///
-/// A model too large for the dense exact operator, or one whose `log Z` is not finite.
+/// [`Error::TooLarge`](crate::Error::TooLarge) for a model too large for the dense exact operator
+/// (more than 13 spins), [`Error::Numerical`](crate::Error::Numerical) for one whose `log Z` is not
+/// finite.
 pub fn check_kernel(model: &dyn Model, kernel: &Kernel) -> Result<AuditReport> {
     audit_kernel(model, kernel, &AuditOptions::default())
 }

@@ -92,6 +92,16 @@ fn cases() -> Vec<Case> {
         Case { name: "negative tolerance", spec: "[model]\nfamily = \"sk\"\nn = 3\n[checks.tolerance]\n\"A2.detailed-balance\" = -1.0\n".into(), files: vec![], expect: vec!["checks.tolerance.A2.detailed-balance"] },
         Case { name: "absurd window", spec: "[model]\nfamily = \"curie-weiss\"\nn = 6\n[estimator]\nburn_in = 10\nwindow = 100000000000000\n".into(), files: vec![], expect: vec!["spec.toml", "estimator.window", "exceeds the limit"] },
         Case { name: "nan beta", spec: "[model]\nfamily = \"sk\"\nn = 3\nbeta = nan\n".into(), files: vec![], expect: vec!["model.beta", "not finite"] },
+        Case { name: "key of another family", spec: "[model]\nfamily = \"curie-weiss\"\nn = 4\nside = 8\n".into(), files: vec![], expect: vec!["spec.toml", "model.side", "curie-weiss"] },
+        Case { name: "seed of a matrix", spec: matrix_spec("seed = 3\n"), files: vec![("P.npy", ok.clone())], expect: vec!["spec.toml", "model.seed", "matrix"] },
+        Case { name: "rbm with n and layers", spec: "[model]\nfamily = \"rbm\"\nn = 4\nvisible = 2\nhidden = 2\n".into(), files: vec![], expect: vec!["spec.toml", "model", "visible and hidden"] },
+        Case { name: "unknown update", spec: "[model]\nfamily = \"sk\"\nn = 3\n[kernel]\nupdate = \"hmc\"\n".into(), files: vec![], expect: vec!["spec.toml", "kernel.update", "hmc"] },
+        Case { name: "unknown blocks", spec: "[model]\nfamily = \"sk\"\nn = 3\n[kernel]\nblocks = \"stripes\"\n".into(), files: vec![], expect: vec!["spec.toml", "kernel.blocks", "stripes"] },
+        Case { name: "unknown observable set", spec: "[model]\nfamily = \"sk\"\nn = 3\n[observables]\nset = \"spins\"\n".into(), files: vec![], expect: vec!["spec.toml", "observables.set", "spins"] },
+        Case { name: "bad burn-in", spec: "[model]\nfamily = \"sk\"\nn = 3\n[estimator]\nburn_in = \"soon\"\n".into(), files: vec![], expect: vec!["spec.toml", "estimator.burn_in", "soon"] },
+        Case { name: "tolerance of a parent", spec: "[model]\nfamily = \"sk\"\nn = 3\n[checks.tolerance]\nA2 = 1e-14\n".into(), files: vec![], expect: vec!["spec.toml", "checks.tolerance.A2", "sub-checks"] },
+        Case { name: "wrong type located", spec: "[model]\nfamily = \"sk\"\nn = \"ten\"\n".into(), files: vec![], expect: vec!["spec.toml", "model.n", "invalid type"] },
+        Case { name: "nan teacher beta", spec: "[model]\nfamily = \"sk\"\nn = 3\n[gradient]\nteacher_beta = nan\n".into(), files: vec![], expect: vec!["spec.toml", "gradient.teacher_beta", "not finite"] },
         Case { name: "kernel with matrix", spec: matrix_spec("[kernel]\nscan = \"random\"\n"), files: vec![("P.npy", ok)], expect: vec!["kernel", "matrix"] },
     ]
 }

@@ -179,3 +179,38 @@ fn a_loosened_a9_tolerance_never_switches_on_flip_blocking() {
     let unblocked = Spectrum::new(&chain, None).unwrap();
     assert_eq!(listed_eigenvalues(&r), unblocked.sigma);
 }
+
+//= test:A1
+#[test]
+fn a1_honours_a_tolerance_override_like_every_check() {
+    let p = spec_file(
+        "a1.toml",
+        "[model]\nfamily = \"curie-weiss\"\nn = 4\n[checks.tolerance]\nA1 = 2.0\n",
+    );
+    let r = run_spec(&p, None).unwrap();
+    let a1 = r.verdict("A1").unwrap();
+    assert_eq!(a1.tolerance.unwrap().value, 2.0);
+    // An exact tolerance of 2 changes demands exactly two fingerprint changes: the frozen model fails.
+    assert_eq!(a1.status, Status::Fail);
+}
+
+#[test]
+fn every_named_bound_the_checks_use_is_in_the_registry() {
+    use mcmc_audit::numeric::tolerance::Direction;
+    use mcmc_audit::spec::requirements::bound;
+    for (id, name, direction) in [
+        ("E.doubling", "self_consistent", Direction::AtLeast),
+        ("A8", "sweep_decades", Direction::AtLeast),
+        ("PT.swap-acceptance", "acceptance_low", Direction::AtLeast),
+        ("PT.swap-acceptance", "acceptance_high", Direction::AtMost),
+    ] {
+        let b = bound(id, name);
+        assert_eq!(b.direction, direction, "{id}.{name}");
+        assert!(b.is_consistent());
+    }
+    for r in mcmc_audit::spec::requirements::all() {
+        if let Some(t) = r.tolerance {
+            assert!(t.is_consistent(), "{}: {t:?}", r.id);
+        }
+    }
+}

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use mcmc_audit::audit::{AuditOptions, audit_kernel};
+use mcmc_audit::pipeline::audit::{AuditOptions, audit_kernel};
 use mcmc_audit::kernel::build::{Blocks, Rule, Scan, build_kernel};
 use mcmc_audit::model::{Model, generators};
 

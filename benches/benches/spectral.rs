@@ -9,7 +9,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use mcmc_audit::trainability::observables::Observables;
+use mcmc_audit::observables::Observables;
 use mcmc_audit_benches::spectral::{BETA, N, WINDOW, cw_chain, t_o};
 
 fn bench(c: &mut Criterion) {

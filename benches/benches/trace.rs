@@ -4,9 +4,9 @@
 //! figures in benches/README.md).
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use mcmc_audit::sampled::calibration::ar1;
-use mcmc_audit::sampled::report::headline_all;
-use mcmc_audit::sampled::{Convention, Draws};
+use mcmc_audit::diagnostics::calibration::ar1;
+use mcmc_audit::pipeline::trace::headline_all;
+use mcmc_audit::diagnostics::{Convention, Draws};
 
 fn data() -> Vec<Draws> {
     (0..8)

@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use mcmc_audit::trainability::observables::Observables;
+use mcmc_audit::observables::Observables;
 use mcmc_audit_benches::spectral::{BETA, N, cw_chain, t_o};
 
 fn main() {

@@ -6,9 +6,10 @@ use std::sync::Arc;
 use mcmc_audit::exact::ExactChain;
 use mcmc_audit::kernel::build::{Blocks, Rule, Scan, build_kernel};
 use mcmc_audit::model::{Model, generators};
-use mcmc_audit::trainability::observables::Observables;
+use mcmc_audit::observables::Observables;
 use mcmc_audit::trainability::predictors::{cluster, q_struct_perp};
-use mcmc_audit::trainability::projection::{Projected, Spectrum};
+use mcmc_audit::exact::spectrum::Spectrum;
+use mcmc_audit::trainability::projection::Projected;
 
 /// The issue #3 benchmark: Curie–Weiss N = 12 (4096 states), β = 1, ε = 1e-10, K = 1000.
 pub mod spectral {

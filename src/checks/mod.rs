@@ -25,6 +25,24 @@ use crate::spec::requirements;
 
 /// The tolerances in force for one audit: the registry's, with per-id value overrides from the spec
 /// (`[checks.tolerance]`; the kind and the direction always stay the registry's).
+///
+/// # Examples
+///
+/// ```
+/// use std::collections::BTreeMap;
+/// use mcmc_audit::prelude::*;
+///
+/// let registry = Tolerances::registry();
+/// let db = registry.get("A2.detailed-balance").unwrap();
+/// assert_eq!(db.value, 1e-15); // specs/assumptions.toml
+/// assert!(registry.get("A2").is_none()); // a parent: judged through its sub-checks
+///
+/// let loose = Tolerances::with_overrides(BTreeMap::from([("A2.detailed-balance".into(), 1e-12)]));
+/// let t = loose.get("A2.detailed-balance").unwrap();
+/// assert_eq!(t.value, 1e-12);
+/// assert_eq!((t.kind, t.direction), (db.kind, db.direction));
+/// assert!(t.accepts(5e-13, 0) && !db.accepts(5e-13, 0));
+/// ```
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tolerances {
     overrides: BTreeMap<String, f64>,
@@ -48,6 +66,10 @@ impl Tolerances {
 
     /// The tolerance for `id` (kind and direction from the registry, value possibly overridden);
     /// `None` for ids without one (parents, undefined ids).
+    ///
+    /// # Panics
+    ///
+    /// When `id` is not in the registry.
     pub fn get(&self, id: &str) -> Option<Tolerance> {
         let mut t = requirements::get(id).tolerance?;
         if let Some(&v) = self.overrides.get(id) {
@@ -58,6 +80,10 @@ impl Tolerances {
 
     /// A named bound of `id` (`bounds.NAME` in the registry): part of the metric's definition, never
     /// overridden.
+    ///
+    /// # Panics
+    ///
+    /// When `id` is not in the registry or has no bound `name`.
     pub fn bound(&self, id: &str, name: &str) -> Tolerance {
         requirements::bound(id, name)
     }

@@ -51,6 +51,10 @@ pub struct Verdict {
 impl Verdict {
     /// A verdict skeleton for spec id `id`: title and metric from the registry, the tolerance in
     /// force for this audit (the registry's, or the spec's override of its value).
+    ///
+    /// # Panics
+    ///
+    /// When `id` is not in the registry.
     pub fn new(id: &str, tol: &Tolerances) -> Self {
         let r = requirements::get(id);
         Verdict {
@@ -67,6 +71,10 @@ impl Verdict {
     }
 
     /// A verdict for an id the sources name but never define (`undefined`, no tolerance).
+    ///
+    /// # Panics
+    ///
+    /// When `id` is not in the registry.
     pub fn undefined(id: &str) -> Self {
         let r = requirements::get(id);
         Verdict {

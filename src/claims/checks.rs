@@ -132,6 +132,12 @@ pub fn disciplined(c: &Claim, pass: bool) -> (ClaimStatus, Option<String>) {
 }
 
 /// Evaluates one claim under the tag discipline.
+///
+/// # Errors
+///
+/// The errors of the claim's check function: [`Error::Field`](crate::Error::Field) for a field of
+/// the claim or of its ledger inputs that is missing or mistyped, and the engines' errors of a
+/// recomputation. Record and pending claims never fail.
 pub fn evaluate_claim(ledger: &Ledger, c: &Claim) -> Result<ClaimResult> {
     let base_note = c.note.clone().unwrap_or_default();
     let marked = match (&c.tag, &c.superseded_by) {

@@ -70,6 +70,11 @@ fn doubling_pairs(l: &[f64]) -> Vec<usize> {
 
 //= claim-check:exp4.tau-over-length
 /// `τ/L` for each exp4 length against the published ≈ 0.16 (relative tolerance), plus `L ≥ 5τ`.
+///
+/// # Errors
+///
+/// [`Error::Field`] when `exp4.tau-series` is missing from the ledger, or a value it reads is
+/// missing or mistyped (or its lists differ in length), or the claim has no tolerance.
 pub fn tau_over_length(ledger: &Ledger, c: &Claim) -> Result<Outcome> {
     let (l, t) = lengths_and_taus(ledger)?;
     let target = c.value_num()?;
@@ -104,6 +109,11 @@ pub fn tau_over_length(ledger: &Ledger, c: &Claim) -> Result<Outcome> {
 
 //= claim-check:exp4.warmup-rule
 /// Warm-up `k ≥ 1` against `5 τ(L_{k−1})`, allowing the rounding of the published τ.
+///
+/// # Errors
+///
+/// [`Error::Field`] when `exp4.tau-series` or `exp4.warmups` is missing from the ledger, or a value
+/// it reads is missing or mistyped (or the lists differ in length), or the claim has no tolerance.
 pub fn warmup_rule(ledger: &Ledger, c: &Claim) -> Result<Outcome> {
     let (_, t) = lengths_and_taus(ledger)?;
     let w = ledger.get("exp4.warmups")?.nums("warmup")?;
@@ -134,6 +144,12 @@ pub fn warmup_rule(ledger: &Ledger, c: &Claim) -> Result<Outcome> {
 
 //= claim-check:exp4.doubling-rule
 /// Every consecutive doubling ratio; the number meeting `< threshold` against the published count.
+///
+/// # Errors
+///
+/// [`Error::Field`] when `exp4.tau-series` is missing from the ledger, or a value it reads is
+/// missing or mistyped (or its lists differ in length), or the claim has no tolerance of kind
+/// `exact`.
 pub fn doubling_rule(ledger: &Ledger, c: &Claim) -> Result<Outcome> {
     let (l, t) = lengths_and_taus(ledger)?;
     let thr = c.num("threshold")?;
@@ -156,6 +172,12 @@ pub fn doubling_rule(ledger: &Ledger, c: &Claim) -> Result<Outcome> {
 
 //= claim-check:exp4.doubling-count
 /// The number of consecutive doublings in the series against the published wording.
+///
+/// # Errors
+///
+/// [`Error::Field`] when `exp4.tau-series` is missing from the ledger, or a value it reads is
+/// missing or mistyped (or its lists differ in length), or the claim has no tolerance of kind
+/// `exact`.
 pub fn doubling_count(ledger: &Ledger, c: &Claim) -> Result<Outcome> {
     let (l, _) = lengths_and_taus(ledger)?;
     let n = doubling_pairs(&l).len();
@@ -169,6 +191,11 @@ pub fn doubling_count(ledger: &Ledger, c: &Claim) -> Result<Outcome> {
 
 //= claim-check:exp2.p1-verdict
 /// The registered P1 rule (median relative error below the bar) against the published verdict.
+///
+/// # Errors
+///
+/// [`Error::Field`] when `exp2.p1` is missing from the ledger, or a value it reads is missing or
+/// mistyped, or the claim has no tolerance of kind `exact`.
 pub fn p1_verdict(ledger: &Ledger, c: &Claim) -> Result<Outcome> {
     let p = ledger.get("exp2.p1")?;
     let (median, bar) = (p.num("median_rel_err")?, p.num("bar")?);
@@ -187,6 +214,11 @@ pub fn p1_verdict(ledger: &Ledger, c: &Claim) -> Result<Outcome> {
 
 //= claim-check:pt.delta-star
 /// `δ* = 1.683` against `2·erfc⁻¹(0.234)`.
+///
+/// # Errors
+///
+/// [`Error::Field`] when `value.delta_star` or `value.target_acceptance` is missing or not a
+/// number, or the claim has no tolerance.
 pub fn delta_star(_ledger: &Ledger, c: &Claim) -> Result<Outcome> {
     let d = c.num("delta_star")?;
     let a = c.num("target_acceptance")?;
@@ -200,6 +232,11 @@ pub fn delta_star(_ledger: &Ledger, c: &Claim) -> Result<Outcome> {
 
 //= claim-check:exp15r.band
 /// Ladder adequacy: best acceptance inside the band and enough round trips (a hypothesis verdict).
+///
+/// # Errors
+///
+/// [`Error::Field`] when `exp15r.max-acceptance` or `pt.swap-band` is missing from the ledger, or a
+/// value it reads is missing or mistyped, or the claim has no tolerance of kind `exact`.
 pub fn exp15r_band(ledger: &Ledger, c: &Claim) -> Result<Outcome> {
     let r = ledger.get("exp15r.max-acceptance")?;
     let band = ledger.get("pt.swap-band")?;
@@ -219,6 +256,11 @@ pub fn exp15r_band(ledger: &Ledger, c: &Claim) -> Result<Outcome> {
 
 //= claim-check:exp18.delta-alpha
 /// Published spacings against `0.5/(R − 1)`.
+///
+/// # Errors
+///
+/// [`Error::Field`] when `exp18.acceptance-table` is missing from the ledger, or a value it reads
+/// is missing or mistyped, or the claim has no tolerance.
 pub fn delta_alpha(ledger: &Ledger, c: &Claim) -> Result<Outcome> {
     let t = ledger.get("exp18.acceptance-table")?;
     let r = t.nums("rungs")?;
@@ -238,6 +280,11 @@ pub fn delta_alpha(ledger: &Ledger, c: &Claim) -> Result<Outcome> {
 
 //= claim-check:exp18.cold-edge-swing
 /// The max/min ratio of the cold-edge acceptance over the exp18 ladders against the published ×33.
+///
+/// # Errors
+///
+/// [`Error::Field`] when `exp18.acceptance-table` is missing from the ledger, or a value it reads
+/// is missing or mistyped, or the claim has no tolerance.
 pub fn cold_edge_swing(ledger: &Ledger, c: &Claim) -> Result<Outcome> {
     let t = ledger.get("exp18.acceptance-table")?;
     let cold = t.nums("cold_edge")?;
@@ -260,6 +307,11 @@ pub fn cold_edge_swing(ledger: &Ledger, c: &Claim) -> Result<Outcome> {
 
 //= claim-check:exp19.alpha-top-target
 /// Which α_top meet τ ≤ target, and whether the largest is the published span start.
+///
+/// # Errors
+///
+/// [`Error::Field`] when `exp19.tau-vs-alpha-top` or `exp19.rung-count` is missing from the ledger,
+/// or a value it reads is missing or mistyped, or the claim has no tolerance of kind `exact`.
 pub fn alpha_top_target(ledger: &Ledger, c: &Claim) -> Result<Outcome> {
     let s = ledger.get("exp19.tau-vs-alpha-top")?;
     let a = s.nums("alpha_top")?;
@@ -284,6 +336,11 @@ pub fn alpha_top_target(ledger: &Ledger, c: &Claim) -> Result<Outcome> {
 
 //= claim-check:exp19.rung-count
 /// `R* = 1 + round(ℓ/δ*)` against the published 136, and `R* > R_max` (the cost wall).
+///
+/// # Errors
+///
+/// [`Error::Field`] when a value it reads is missing or not a number, or the claim has no tolerance
+/// of kind `exact`.
 pub fn rung_count(_ledger: &Ledger, c: &Claim) -> Result<Outcome> {
     let (len, d, r_pub, r_max) = (
         c.num("thermodynamic_length")?,
@@ -311,6 +368,12 @@ pub fn rung_count(_ledger: &Ledger, c: &Claim) -> Result<Outcome> {
 
 //= claim-check:exp11.eligibility
 /// Verdict-eligible λ arms (guard ≥ 3/4) and their Leg-1 and Gγ results against the published ones.
+///
+/// # Errors
+///
+/// [`Error::Field`] when `exp11.lambda-sweep` is missing from the ledger, or a value it reads is
+/// missing or mistyped (or its lists differ in length), or the claim has no tolerance of kind
+/// `exact`.
 pub fn exp11_eligibility(ledger: &Ledger, c: &Claim) -> Result<Outcome> {
     let s = ledger.get("exp11.lambda-sweep")?;
     let lambda = s.nums("lambda")?;

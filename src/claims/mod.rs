@@ -158,11 +158,25 @@ pub struct Ledger {
 
 impl Ledger {
     /// The compiled-in `specs/claims.toml`.
+    ///
+    /// # Errors
+    ///
+    /// The errors of [`Ledger::parse`] on the compiled-in file (the crate's tests rule them out).
     pub fn builtin() -> Result<Self> {
         Self::parse(CLAIMS_TOML, CLAIMS_FILE)
     }
 
     /// Parses and validates a ledger; every error names `file`, the claim and the field.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Spec`] for text that is not a ledger (TOML errors, unknown fields);
+    /// [`Error::Field`] naming the claim and field for an empty or duplicate id, an empty,
+    /// reserved, unregistered or repeated outcome token, an unknown tag (`validated` included), a
+    /// `superseded` claim without a valid `superseded_by`, a `withdrawn` claim without
+    /// `still_stands`, a recompute or derive claim without `scope`, a record claim with a scope,
+    /// tolerance or inputs, a tolerance whose kind and direction do not fit, a derive claim without
+    /// a tolerance, and inputs on a claim that is not derive or naming no other claim.
     pub fn parse(text: &str, file: &str) -> Result<Self> {
         let raw: RawLedger = toml::from_str(text).map_err(|e| Error::Spec {
             path: file.into(),
@@ -314,6 +328,10 @@ impl Ledger {
     }
 
     /// The claim with this id.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Field`] (field `claim`) when no claim has this id.
     pub fn get(&self, id: &str) -> Result<&Claim> {
         self.claims
             .iter()
@@ -332,20 +350,36 @@ impl Claim {
             .ok_or_else(|| self.err(&format!("{section}.{key}"), "missing"))
     }
     /// `value.key` as a number.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Field`] at ``claim `ID`.value.KEY`` when it is missing or not a number.
     pub fn num(&self, key: &str) -> Result<f64> {
         as_num(self.at(&self.value, "value", key)?)
             .ok_or_else(|| self.err(&format!("value.{key}"), "expected a number"))
     }
     /// `value` itself as a number.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Field`] at ``claim `ID`.value`` when it is not a number.
     pub fn value_num(&self) -> Result<f64> {
         as_num(&self.value).ok_or_else(|| self.err("value", "expected a number"))
     }
     /// `value.key` as a list of numbers.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Field`] at ``claim `ID`.value.KEY`` when it is missing or not a list of numbers.
     pub fn nums(&self, key: &str) -> Result<Vec<f64>> {
         nums_of(self.at(&self.value, "value", key)?)
             .ok_or_else(|| self.err(&format!("value.{key}"), "expected a list of numbers"))
     }
     /// `value.key` as a list of numbers where some entries may be strings (`None`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Field`] at ``claim `ID`.value.KEY`` when it is missing or not a list.
     pub fn opt_nums(&self, key: &str) -> Result<Vec<Option<f64>>> {
         match self.at(&self.value, "value", key)? {
             Value::Array(a) => Ok(a.iter().map(as_num).collect()),
@@ -353,23 +387,40 @@ impl Claim {
         }
     }
     /// `value.key` as a boolean.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Field`] at ``claim `ID`.value.KEY`` when it is missing or not a boolean.
     pub fn flag(&self, key: &str) -> Result<bool> {
         self.at(&self.value, "value", key)?
             .as_bool()
             .ok_or_else(|| self.err(&format!("value.{key}"), "expected true or false"))
     }
     /// `value` itself as a string.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Field`] at ``claim `ID`.value`` when it is not a string.
     pub fn value_str(&self) -> Result<&str> {
         self.value
             .as_str()
             .ok_or_else(|| self.err("value", "expected a string"))
     }
     /// `parameters.key` as a number.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Field`] at ``claim `ID`.parameters.KEY`` when it is missing or not a number.
     pub fn param(&self, key: &str) -> Result<f64> {
         as_num(self.at(&self.parameters, "parameters", key)?)
             .ok_or_else(|| self.err(&format!("parameters.{key}"), "expected a number"))
     }
     /// `parameters.key` as a non-negative integer.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Field`] at ``claim `ID`.parameters.KEY`` when it is missing or not a non-negative
+    /// integer.
     pub fn param_usize(&self, key: &str) -> Result<usize> {
         self.at(&self.parameters, "parameters", key)?
             .as_u64()
@@ -382,6 +433,11 @@ impl Claim {
             })
     }
     /// `parameters.key` as a list of non-negative integers.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Field`] at ``claim `ID`.parameters.KEY`` when it is missing or not a list of
+    /// non-negative integers.
     pub fn param_usizes(&self, key: &str) -> Result<Vec<usize>> {
         match self.at(&self.parameters, "parameters", key)? {
             Value::Array(a) => a
@@ -393,6 +449,11 @@ impl Claim {
         }
     }
     /// `parameters.key` as a list of lists of non-negative integers (blocks).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Field`] at ``claim `ID`.parameters.KEY`` when it is missing or not a list of lists
+    /// of non-negative integers.
     pub fn param_blocks(&self, key: &str) -> Result<Vec<Vec<usize>>> {
         let bad = || {
             self.err(
@@ -416,6 +477,11 @@ impl Claim {
         }
     }
     /// `parameters.key` as a string, or a list of strings.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Field`] at ``claim `ID`.parameters.KEY`` when it is missing or neither a string nor
+    /// a list of strings.
     pub fn param_strs(&self, key: &str) -> Result<Vec<String>> {
         match self.at(&self.parameters, "parameters", key)? {
             Value::String(s) => Ok(vec![s.clone()]),
@@ -428,6 +494,10 @@ impl Claim {
         }
     }
     /// The declared tolerance (required by every implemented check).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Field`] at ``claim `ID`.tolerance`` when the claim has none.
     pub fn tol(&self) -> Result<Tolerance> {
         self.tolerance
             .ok_or_else(|| self.err("tolerance", "an implemented check needs a tolerance"))
@@ -447,6 +517,30 @@ fn nums_of(v: &Value) -> Option<Vec<f64>> {
 
 /// Evaluates the ledger (every check runs against the whole ledger; `only` filters the output).
 /// An unknown `only` id is an error naming it.
+///
+/// # Errors
+///
+/// [`Error::Field`] (field `--id`) when `only` names no claim, and the errors of a claim's check
+/// ([`checks::evaluate_claim`]): a field of the claim or of its inputs that is missing or mistyped,
+/// or an engine error of a recomputation.
+///
+/// # Examples
+///
+/// Evaluating the whole ledger recomputes every published number (about half a minute); one claim
+/// is enough to see the shape of the report.
+///
+/// ```
+/// use mcmc_audit::claims::{ClaimStatus, Ledger, evaluate};
+///
+/// let ledger = Ledger::builtin()?;
+/// let report = evaluate(&ledger, Some("pt.delta-star"))?; // δ* = 1.683 vs 2 erfc⁻¹(0.234)
+/// assert_eq!(report.claims.len(), 1);
+/// assert_eq!(report.claim("pt.delta-star").unwrap().status, ClaimStatus::Pass);
+/// assert_eq!(report.exit_code(), 0);
+///
+/// assert!(evaluate(&ledger, Some("no.such-claim")).is_err());
+/// # Ok::<(), mcmc_audit::Error>(())
+/// ```
 pub fn evaluate(ledger: &Ledger, only: Option<&str>) -> Result<ClaimsReport> {
     if let Some(id) = only
         && ledger.get(id).is_err()
@@ -469,6 +563,10 @@ pub fn evaluate(ledger: &Ledger, only: Option<&str>) -> Result<ClaimsReport> {
 
 /// The `claims` subcommand: renders the report and returns it with the exit code
 /// (0 no recompute/derive check fails, 1 at least one fails). Errors are exit 2 for the caller.
+///
+/// # Errors
+///
+/// The errors of [`Ledger::builtin`] and [`evaluate`].
 pub fn run_cli(only: Option<&str>, json: bool) -> Result<(String, i32)> {
     let ledger = Ledger::builtin()?;
     let r = evaluate(&ledger, only)?;

@@ -16,6 +16,10 @@ pub struct OutcomeToken(String);
 
 impl OutcomeToken {
     /// A token, refused when empty or when it contains the reserved word `validated`.
+    ///
+    /// # Errors
+    ///
+    /// A message when the trimmed token is empty or contains `validated` in any case.
     pub fn new(token: &str) -> Result<Self, String> {
         let t = token.trim();
         if t.is_empty() {
@@ -56,6 +60,11 @@ pub enum Tag {
 
 impl Tag {
     /// Parses the `tag` field; `outcome` is the claim's registered token (required for `outcome`).
+    ///
+    /// # Errors
+    ///
+    /// A message for an unknown word, for `validated` (in any case), and for `outcome` without a
+    /// token.
     pub fn parse(word: &str, outcome: Option<&OutcomeToken>) -> Result<Self, String> {
         Ok(match word {
             "solid" => Tag::Solid,

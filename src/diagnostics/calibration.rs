@@ -124,6 +124,10 @@ pub fn observe(states: &[Vec<usize>], f: &[f64]) -> Draws {
 
 /// Exact τ (N/ESS convention) of observable `f` (one value per state) for a reversible chain, by
 /// the spectral engine.
+///
+/// # Errors
+///
+/// [`Error::Numerical`](crate::Error::Numerical) when the eigensolver does not converge.
 pub fn exact_tau_reversible(chain: &ExactChain, f: &[f64]) -> Result<f64> {
     let spec = Spectrum::new(chain, None)?;
     let obs = Observables::from_columns(vec!["f".into()], vec![f.to_vec()])?;

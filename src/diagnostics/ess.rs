@@ -77,6 +77,13 @@ pub fn is_constant(x: &[f64], conv: Convention) -> bool {
 }
 
 /// Geyer's initial positive + monotone sequence ESS on `m` chains × `n` draws.
+///
+/// # Errors
+///
+/// [`Undefined::NonFinite`] for NaN or infinite values; [`Undefined::TooFewDraws`] below 3 draws
+/// per chain (posterior) or 2 (ArviZ); [`Undefined::Constant`] for constant values under the
+/// posterior convention (ArviZ returns ESS = `m·n` there); [`Undefined::NotANumber`] when the
+/// autocorrelations are NaN.
 pub fn geyer(x: &[f64], m: usize, n: usize, conv: Convention) -> Result<Geyer, Undefined> {
     if x.iter().any(|v| !v.is_finite()) {
         return Err(Undefined::NonFinite);
@@ -198,6 +205,12 @@ pub fn geyer(x: &[f64], m: usize, n: usize, conv: Convention) -> Result<Geyer, U
 }
 
 /// R-hat of `m` chains × `n` draws (no transformation).
+///
+/// # Errors
+///
+/// [`Undefined::NonFinite`] for NaN or infinite values, [`Undefined::TooFewDraws`] below two chains
+/// or two draws, [`Undefined::Constant`] for constant values under the posterior convention, and
+/// [`Undefined::NotANumber`] when the ratio is 0/0.
 pub fn rhat_matrix(x: &[f64], m: usize, n: usize, conv: Convention) -> Stat {
     if x.iter().any(|v| !v.is_finite()) {
         return Err(Undefined::NonFinite);
@@ -264,6 +277,11 @@ impl<'a> Prepared<'a> {
     }
 
     /// The checks every statistic shares: finite draws, at least [`MIN_DRAWS`] per chain.
+    ///
+    /// # Errors
+    ///
+    /// [`Undefined::NonFinite`] for NaN or infinite draws, [`Undefined::TooFewDraws`] below
+    /// [`MIN_DRAWS`] draws per chain or without a chain.
     pub fn check(&self) -> Result<(), Undefined> {
         if self.d.data.iter().any(|v| !v.is_finite()) {
             return Err(Undefined::NonFinite);
@@ -323,6 +341,11 @@ impl<'a> Prepared<'a> {
     }
 
     /// Bulk ESS: ESS of the rank-normalised split draws.
+    ///
+    /// # Errors
+    ///
+    /// The errors of [`Prepared::check`], [`Undefined::Constant`] for constant draws under the
+    /// posterior convention, and those of [`geyer`] on the rank-normalised split draws.
     pub fn ess_bulk(&self) -> Stat {
         self.check()?;
         self.constant_na()?;
@@ -348,6 +371,11 @@ impl<'a> Prepared<'a> {
     }
 
     /// ESS of the indicator `1{x ≤ q̂_p}` (cached per `p`).
+    ///
+    /// # Errors
+    ///
+    /// The errors of [`Prepared::check`], [`Undefined::Constant`] for constant draws under the
+    /// posterior convention, and those of [`geyer`] on the split indicator.
     pub fn ess_quantile(&self, p: f64) -> Stat {
         if let Some((_, s)) = self.ess_q.borrow().iter().find(|(q, _)| *q == p) {
             return *s;
@@ -371,6 +399,10 @@ impl<'a> Prepared<'a> {
     }
 
     /// Tail ESS: the smaller of the 5 % and 95 % quantile ESS (undefined if either is).
+    ///
+    /// # Errors
+    ///
+    /// Those of [`Prepared::ess_quantile`] at 0.05 or 0.95.
     pub fn ess_tail(&self) -> Stat {
         let lo = self.ess_quantile(0.05)?;
         let hi = self.ess_quantile(0.95)?;
@@ -378,6 +410,11 @@ impl<'a> Prepared<'a> {
     }
 
     /// ESS of the split raw draws (the ESS of the mean; cached).
+    ///
+    /// # Errors
+    ///
+    /// The errors of [`Prepared::check`], [`Undefined::Constant`] for constant draws under the
+    /// posterior convention, and those of [`geyer`] on the split draws.
     pub fn ess_mean(&self) -> Stat {
         *self.ess_mean.get_or_init(|| self.ess_mean_uncached())
     }
@@ -390,6 +427,11 @@ impl<'a> Prepared<'a> {
     }
 
     /// ESS for the sd: posterior `|x − x̄|`, ArviZ `(x − x̄)²`.
+    ///
+    /// # Errors
+    ///
+    /// The errors of [`Prepared::check`], [`Undefined::Constant`] for constant draws under the
+    /// posterior convention, and those of [`geyer`] on the split transformed draws.
     pub fn ess_sd(&self) -> Stat {
         self.check()?;
         self.constant_na()?;
@@ -404,6 +446,12 @@ impl<'a> Prepared<'a> {
     /// Rank-normalised split R-hat: the larger of the bulk and folded values. posterior folds all
     /// draws around their median and then splits; ArviZ splits first and folds around the median of
     /// the split draws, and needs two chains.
+    ///
+    /// # Errors
+    ///
+    /// The errors of [`Prepared::check`], [`Undefined::SingleChain`] for one chain under ArviZ,
+    /// [`Undefined::Constant`] for constant draws under the posterior convention, and those of
+    /// [`rhat_matrix`] on the rank-normalised or folded split draws.
     pub fn rhat(&self) -> Stat {
         self.check()?;
         if self.conv == Convention::Arviz && self.d.chains < 2 {
@@ -426,6 +474,11 @@ impl<'a> Prepared<'a> {
     }
 
     /// Basic R-hat on the unsplit raw draws (needs two chains).
+    ///
+    /// # Errors
+    ///
+    /// The errors of [`Prepared::check`], [`Undefined::SingleChain`] for one chain, and those of
+    /// [`rhat_matrix`].
     pub fn rhat_basic(&self) -> Stat {
         self.check()?;
         if self.d.chains < 2 {
@@ -435,6 +488,11 @@ impl<'a> Prepared<'a> {
     }
 
     /// Split R-hat on the raw draws.
+    ///
+    /// # Errors
+    ///
+    /// The errors of [`Prepared::check`], [`Undefined::SingleChain`] for one chain under ArviZ, and
+    /// those of [`rhat_matrix`] on the split draws.
     pub fn rhat_split(&self) -> Stat {
         self.check()?;
         if self.conv == Convention::Arviz && self.d.chains < 2 {
@@ -451,12 +509,22 @@ impl<'a> Prepared<'a> {
     }
 
     /// MCSE of the mean: `sd₁(x)/√ESS_mean`.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`Prepared::ess_mean`].
     pub fn mcse_mean(&self) -> Stat {
         let ess = self.ess_mean()?;
         Ok(self.mean_sd().1 / ess.sqrt())
     }
 
     /// MCSE of the sd (Kenney–Keeping moments, delta method; ESS of `(x − x̄)²` in both conventions).
+    ///
+    /// # Errors
+    ///
+    /// The errors of [`Prepared::check`], [`Undefined::Constant`] for constant draws under the
+    /// posterior convention, those of [`geyer`] on the split squared deviations, and
+    /// [`Undefined::NotANumber`] when the delta-method variance is NaN.
     pub fn mcse_sd(&self) -> Stat {
         self.check()?;
         self.constant_na()?;
@@ -475,6 +543,11 @@ impl<'a> Prepared<'a> {
     }
 
     /// MCSE of the quantile `p` (order statistics at Beta quantiles of the quantile ESS).
+    ///
+    /// # Errors
+    ///
+    /// Those of [`Prepared::ess_quantile`], and [`Undefined::NotANumber`] when the Beta quantiles
+    /// are undefined.
     pub fn mcse_quantile(&self, p: f64) -> Stat {
         let ess = self.ess_quantile(p)?;
         let s = self.sorted_all();

@@ -120,6 +120,10 @@ pub fn step_gtest(kernel: &Kernel, chain: &ExactChain, n_spins: usize, seed: u64
 
 /// G-test of the transitions along state trajectories (one per chain, state indices) against the
 /// exact rows of `chain`; `Err(state)` names a state outside the chain.
+///
+/// # Errors
+///
+/// `Err(state)` with the offending state index of the first transition that leaves `0..n_states`.
 pub fn trajectory_gtest(trajectories: &[Vec<usize>], chain: &ExactChain) -> Result<GTest, usize> {
     let n = chain.n_states;
     let mut counts: BTreeMap<usize, BTreeMap<usize, usize>> = BTreeMap::new();

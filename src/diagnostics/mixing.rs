@@ -16,6 +16,10 @@ use super::{Convention, Draws, Stat};
 /// undefined because a transformed copy of the draws is constant, the plain split R-hat. (Chains frozen
 /// at two values ±a have a constant fold `|x − med|`, so posterior's rank R-hat is NA although the
 /// chains plainly disagree; the split R-hat is then `∞`.) Undefined when both are.
+///
+/// # Errors
+///
+/// The reason [`Prepared::rhat`] is undefined, when the split R-hat is undefined too.
 pub fn mixing_rhat(d: &Draws, conv: Convention) -> Stat {
     let p = Prepared::new(d, conv);
     p.rhat().or_else(|e| p.rhat_split().map_err(|_| e))

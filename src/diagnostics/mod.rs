@@ -98,6 +98,29 @@ pub struct Draws {
 
 impl Draws {
     /// Wraps chain-major data (`data.len()` must be `chains · draws`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Mismatch`](crate::Error::Mismatch) with
+    /// [`ShapeError::Draws`](crate::error::ShapeError::Draws) when `data.len()` is not
+    /// `chains · draws`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mcmc_audit::Error;
+    /// use mcmc_audit::diagnostics::Draws;
+    /// use mcmc_audit::error::ShapeError;
+    ///
+    /// // Two chains of three draws, chain after chain.
+    /// let d = Draws::new(2, 3, vec![1.0, 2.0, 3.0, 10.0, 20.0, 30.0])?;
+    /// assert_eq!(d.chain(1), [10.0, 20.0, 30.0]);
+    /// assert_eq!(d.prefix(2).data, [1.0, 2.0, 10.0, 20.0]);
+    ///
+    /// let err = Draws::new(2, 3, vec![0.0; 5]).unwrap_err();
+    /// assert!(matches!(err, Error::Mismatch(ShapeError::Draws { values: 5, .. })));
+    /// # Ok::<(), mcmc_audit::Error>(())
+    /// ```
     pub fn new(chains: usize, draws: usize, data: Vec<f64>) -> crate::Result<Self> {
         if chains.checked_mul(draws) != Some(data.len()) {
             return Err(crate::error::ShapeError::Draws {

@@ -37,6 +37,11 @@ pub struct SokalTau {
 }
 
 /// Chain-averaged normalised autocorrelation `ρ̄(t)`, `t = 0..n` (all lags, by FFT).
+///
+/// # Errors
+///
+/// [`Undefined::NonFinite`] for NaN or infinite draws, [`Undefined::TooFewDraws`] for fewer than
+/// two draws or no chain, and [`Undefined::ConstantChain`] when a chain is constant.
 pub fn mean_acf(d: &Draws) -> Result<Vec<f64>, Undefined> {
     validate(d)?;
     let acov = autocov_each(&d.data, d.chains, d.draws);
@@ -108,6 +113,35 @@ fn se(tau: f64, m: usize, total: usize) -> f64 {
 
 /// emcee's τ of one variable (`c` = [`SOKAL_C`] unless given); lags are computed only as far as the
 /// window search goes.
+///
+/// # Errors
+///
+/// As [`mean_acf`], plus [`Undefined::NotANumber`] when τ̂ is NaN.
+///
+/// # Examples
+///
+/// An AR(1) chain `x_t = φ x_{t−1} + ε_t` has `ρ(t) = φ^t`, so `τ = (1 + φ)/(1 − φ)` (3 at φ = ½).
+///
+/// ```
+/// use mcmc_audit::diagnostics::Draws;
+/// use mcmc_audit::diagnostics::tau::{SOKAL_C, sokal_tau};
+/// use mcmc_audit::kernel::streams;
+/// use mcmc_audit::model::generators::std_normal;
+///
+/// let (phi, chains, n) = (0.5, 4, 20_000);
+/// let mut data = Vec::with_capacity(chains * n);
+/// for mut rng in streams(3, chains) {
+///     let mut x = 0.0;
+///     for _ in 0..n {
+///         x = phi * x + std_normal(&mut rng);
+///         data.push(x);
+///     }
+/// }
+/// let t = sokal_tau(&Draws::new(chains, n, data)?, SOKAL_C).unwrap();
+/// assert!(t.window_found);
+/// assert!((t.tau - (1.0 + phi) / (1.0 - phi)).abs() < 0.3); // tau_se ≈ 0.09
+/// # Ok::<(), mcmc_audit::Error>(())
+/// ```
 pub fn sokal_tau(d: &Draws, c: f64) -> Result<SokalTau, Undefined> {
     validate(d)?;
     let mut acov = LazyAcov::new(&d.data, d.chains, d.draws);
@@ -135,6 +169,11 @@ pub struct BatchMeans {
 
 /// Batch means with `b = ⌊√n⌋` draws per batch (trailing draws of each chain that do not fill a batch
 /// are ignored); needs at least two batches in all.
+///
+/// # Errors
+///
+/// [`Undefined::NonFinite`] for NaN or infinite draws, [`Undefined::TooFewDraws`] for fewer than
+/// two batches in all, and [`Undefined::Constant`] for constant draws.
 pub fn batch_means(d: &Draws) -> Result<BatchMeans, Undefined> {
     if d.data.iter().any(|v| !v.is_finite()) {
         return Err(Undefined::NonFinite);
@@ -168,6 +207,11 @@ pub fn batch_means(d: &Draws) -> Result<BatchMeans, Undefined> {
 }
 
 /// Geweke's z of every chain: first 10 % against last 50 %.
+///
+/// # Errors
+///
+/// [`Undefined::TooFewDraws`] below 40 draws per chain, and the errors of [`sokal_tau`] on either
+/// segment of a chain (e.g. [`Undefined::ConstantChain`]).
 pub fn geweke(d: &Draws) -> Result<Vec<f64>, Undefined> {
     let na = d.draws / 10;
     let nb = d.draws / 2;

@@ -27,6 +27,10 @@ fn evd_failed(e: impl std::fmt::Debug) -> Error {
 
 /// Eigenvalues (descending) and the matching orthonormal eigenvectors (columns) of the symmetric
 /// matrix `m`; only its lower triangle is read.
+///
+/// # Errors
+///
+/// [`Error::Numerical`] when faer's eigensolver does not converge.
 pub fn sym_evd(m: MatRef<'_, f64>) -> Result<(Vec<f64>, Mat<f64>)> {
     let n = m.nrows();
     let par = par();
@@ -48,6 +52,10 @@ pub fn sym_evd(m: MatRef<'_, f64>) -> Result<(Vec<f64>, Mat<f64>)> {
 }
 
 /// Eigenvalues only (tridiagonalisation and QR), descending.
+///
+/// # Errors
+///
+/// [`Error::Numerical`] when faer's eigensolver does not converge.
 pub fn sym_eigenvalues(m: MatRef<'_, f64>) -> Result<Vec<f64>> {
     let n = m.nrows();
     let par = par();

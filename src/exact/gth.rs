@@ -5,6 +5,15 @@
 use crate::error::{Error, Result};
 
 /// GTH on a row-major `n × n` stochastic matrix; errors if the chain is reducible at a step.
+///
+/// # Errors
+///
+/// [`Error::Numerical`] when, after eliminating the higher states, a state has no transition to the
+/// lower ones: the chain is reducible and π is not unique.
+///
+/// # Panics
+///
+/// When `p` has fewer than `n²` entries.
 pub fn stationary(p: &[f64], n: usize) -> Result<Vec<f64>> {
     let mut a = p.to_vec();
     for k in (1..n).rev() {

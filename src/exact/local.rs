@@ -192,8 +192,10 @@ pub struct LocalThresholds {
 ///
 /// # Errors
 ///
-/// [`KernelError`] when there are no updates, an update changes its site set between `x` and `y`,
-/// or an interacting block is too large to enumerate.
+/// [`Error::Kernel`] with [`KernelError::NoUpdates`] when `updates` is empty,
+/// [`KernelError::UnstableSites`] when an update's law names different sites at `x` and `y`, and
+/// [`KernelError::ConditionalTooLarge`] for an independent-site law on a block with internal edges
+/// of more than [`MAX_ENUM_BLOCK`] sites.
 pub fn local_residuals(
     model: &dyn Model,
     updates: &[Arc<dyn Update>],

@@ -38,6 +38,30 @@ fn check_finite_nonneg(file: &str, field: &str, data: &[f64], cols: usize) -> Re
 
 /// Validates a transition matrix read from `file`: square, at most [`MAX_DENSE_STATES`] states,
 /// finite, non-negative, rows summing to 1 within [`INPUT_ROW_SUM`]. Returns (row-major data, n).
+///
+/// # Errors
+///
+/// Each naming `file` and the entry: [`Error::Shape`] when the array is not square, is empty or has
+/// more than [`MAX_DENSE_STATES`] states; [`Error::NonFinite`] and [`Error::Negative`] for an
+/// entry; [`Error::NotStochastic`] for a row whose sum is off by more than [`INPUT_ROW_SUM`].
+///
+/// # Examples
+///
+/// ```
+/// use mcmc_audit::Error;
+/// use mcmc_audit::exact::matrix::validate_matrix;
+/// use mcmc_audit::io::Array;
+///
+/// let array = |data: Vec<f64>| Array { shape: vec![2, 2], data, dtype: "<f8".into() };
+/// let (p, n) = validate_matrix(array(vec![0.9, 0.1, 0.5, 0.5]), "P.npy")?;
+/// assert_eq!((p.len(), n), (4, 2));
+///
+/// let err = validate_matrix(array(vec![0.9, 0.2, 0.5, 0.5]), "P.npy").unwrap_err();
+/// assert!(matches!(err, Error::NotStochastic { row: 0, .. }));
+/// let err = validate_matrix(array(vec![1.1, -0.1, 0.5, 0.5]), "P.npy").unwrap_err();
+/// assert!(matches!(err, Error::Negative { .. }));
+/// # Ok::<(), mcmc_audit::Error>(())
+/// ```
 pub fn validate_matrix(a: crate::io::Array, file: &str) -> Result<(Vec<f64>, usize)> {
     let pf = file.to_string();
     if a.shape.len() != 2 || a.shape[0] != a.shape[1] || a.shape[0] == 0 {
@@ -77,6 +101,15 @@ pub fn validate_matrix(a: crate::io::Array, file: &str) -> Result<(Vec<f64>, usi
 }
 
 /// Reads and validates `P` (and `pi`, `F` when given); every error names the file and the entry.
+///
+/// # Errors
+///
+/// [`Error::Io`] when a file cannot be read and [`Error::Npy`] when it is not a float64 `.npy`
+/// array; for `P`, the errors of [`validate_matrix`]; for `pi`, [`Error::Shape`] unless it has
+/// shape `(n,)`, [`Error::NonFinite`], [`Error::Negative`], and [`Error::Field`] for a zero entry
+/// or a sum off 1 by more than [`INPUT_ROW_SUM`]; for `F`, [`Error::Shape`] unless it has shape
+/// `(n, k)` with `k ≥ 1`, and [`Error::NonFinite`]. Without `pi`, [`Error::Numerical`] when `P` is
+/// reducible.
 pub fn load(
     p_path: &Path,
     pi_path: Option<&Path>,

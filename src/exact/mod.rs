@@ -83,6 +83,38 @@ impl ExactChain {
     }
 
     /// Enumerates the model's law and builds every row of the kernel's exact operator.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::TooLarge`] with [`Limit::DenseStates`] when `2^N` exceeds [`MAX_DENSE_STATES`]
+    /// (N > 13), and [`Error::Numerical`] when the model's `log Z` is not finite.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use mcmc_audit::error::{Error, Limit};
+    /// use mcmc_audit::prelude::*;
+    ///
+    /// let model: Arc<dyn Model> = Arc::new(generators::curie_weiss(4, 1.0)?);
+    /// let kernel = build_kernel(model.clone(), Rule::Gibbs, &Blocks::Sites, Scan::Random)?;
+    /// let chain = ExactChain::from_kernel(model.as_ref(), &kernel)?;
+    /// assert_eq!(chain.n_states, 16);
+    /// for x in 0..16 {
+    ///     assert!((chain.row(x).iter().sum::<f64>() - 1.0).abs() < 1e-15);
+    /// }
+    /// // The heat bath leaves the Boltzmann law invariant: Σ_x π_x P_xy = π_y.
+    /// for y in 0..16 {
+    ///     let inflow: f64 = (0..16).map(|x| chain.pi[x] * chain.p(x, y)).sum();
+    ///     assert!((inflow - chain.pi[y]).abs() < 1e-15);
+    /// }
+    ///
+    /// let big: Arc<dyn Model> = Arc::new(generators::curie_weiss(14, 1.0)?);
+    /// let kernel = build_kernel(big.clone(), Rule::Gibbs, &Blocks::Sites, Scan::Random)?;
+    /// let err = ExactChain::from_kernel(big.as_ref(), &kernel).unwrap_err();
+    /// assert!(matches!(err, Error::TooLarge { limit: Limit::DenseStates, .. }));
+    /// # Ok::<(), mcmc_audit::Error>(())
+    /// ```
     pub fn from_kernel(model: &dyn Model, kernel: &Kernel) -> Result<Self> {
         let n_spins = model.n_spins();
         let n = 1usize.checked_shl(n_spins as u32).unwrap_or(usize::MAX);
@@ -116,7 +148,36 @@ impl ExactChain {
         })
     }
 
-    /// A chain from a validated row-major matrix; π from `pi` if given, else by GTH.
+    /// A chain from a row-major `n × n` matrix; π from `pi` if given, else by GTH. The matrix is
+    /// taken as it is: check data from outside with [`matrix::validate_matrix`] first.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Numerical`] when `pi` is `None` and GTH finds the chain reducible (π is not
+    /// unique).
+    ///
+    /// # Panics
+    ///
+    /// When `pi` is `None` and `p` has fewer than `n²` entries.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mcmc_audit::exact::{ExactChain, PiSource};
+    ///
+    /// // Every two-state chain is reversible, with π = (b, a) / (a + b).
+    /// let (a, b) = (0.3, 0.1);
+    /// let p = vec![1.0 - a, a, b, 1.0 - b];
+    /// let chain = ExactChain::from_matrix(p, 2, None, "two-state".into())?;
+    /// assert_eq!(chain.pi_source, PiSource::Gth);
+    /// assert!((chain.pi[0] - b / (a + b)).abs() < 1e-15);
+    /// assert!((chain.pi[1] - a / (a + b)).abs() < 1e-15);
+    ///
+    /// // Two closed classes: no unique π.
+    /// let identity = vec![1.0, 0.0, 0.0, 1.0];
+    /// assert!(ExactChain::from_matrix(identity, 2, None, "split".into()).is_err());
+    /// # Ok::<(), mcmc_audit::Error>(())
+    /// ```
     pub fn from_matrix(
         p: Vec<f64>,
         n: usize,

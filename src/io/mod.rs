@@ -32,6 +32,12 @@ fn npy_err(file: &str, message: impl Into<String>) -> Error {
 }
 
 /// Parses the header of an in-memory `.npy`: (descr, fortran_order, shape, data offset).
+///
+/// # Errors
+///
+/// [`Error::Npy`] naming `file`: no `\x93NUMPY` magic (empty, truncated or another format), an
+/// unsupported format version, a truncated or non-UTF-8 header, a header without `descr` or
+/// `shape`, or a shape entry that is not an integer.
 pub fn parse_header(bytes: &[u8], file: &str) -> Result<(String, bool, Vec<usize>, usize)> {
     if bytes.len() < 10 || &bytes[..6] != b"\x93NUMPY" {
         return Err(npy_err(
@@ -106,6 +112,10 @@ fn item_size(descr: &str) -> Option<usize> {
 
 /// Reads any numeric `.npy` (float64/32, signed/unsigned integers, bool) as f64, with the size checks
 /// described in the module docs. `allowed` restricts dtypes (e.g. `&["f8"]`); empty allows all.
+///
+/// # Errors
+///
+/// [`Error::Io`] when the file cannot be read, and the errors of [`read_npy_bytes`].
 pub fn read_npy(path: &Path, allowed: &[&str]) -> Result<Array> {
     let file = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| Error::Io {
@@ -116,6 +126,12 @@ pub fn read_npy(path: &Path, allowed: &[&str]) -> Result<Array> {
 }
 
 /// As [`read_npy`], from bytes already in memory (the fuzz entry point).
+///
+/// # Errors
+///
+/// [`Error::Npy`] naming `file`: the header errors of [`parse_header`], an unsupported dtype or one
+/// outside `allowed`, a shape of more than [`MAX_ELEMENTS`] elements, fewer data bytes than the
+/// shape needs, or a failure of the `.npy` decoder itself.
 pub fn read_npy_bytes(bytes: &[u8], file: &str, allowed: &[&str]) -> Result<Array> {
     let (descr, fortran, shape, offset) = parse_header(bytes, file)?;
     let size =

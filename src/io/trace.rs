@@ -24,6 +24,13 @@ pub struct Variable {
 }
 
 /// Reads a trajectory file, dispatching on the extension.
+///
+/// # Errors
+///
+/// [`Error::Io`] when the file cannot be read; [`Error::Npy`] and [`Error::Shape`] from the `.npy`
+/// and `.npz` readers ([`from_npy`]); the [`Error::Field`] errors of [`parse_csv`]; and
+/// [`Error::Field`] for an extension other than `.npy`, `.npz` or `.csv`, or a file that holds no
+/// variable.
 pub fn read_trace(path: &Path) -> Result<Vec<Variable>> {
     let file = path.display().to_string();
     let ext = path
@@ -68,6 +75,12 @@ fn shape_err(file: &str, field: &str, found: &[usize], expected: &str) -> Error 
 }
 
 /// Variables from one `.npy` array.
+///
+/// # Errors
+///
+/// [`Error::Shape`] naming `file` unless the array has shape `(chains, draws)` or
+/// `(chains, draws, variables)` with at least one chain, draw and variable; [`Error::Mismatch`]
+/// when `a.data` does not fill a 2-D shape.
 pub fn from_npy(a: Array, file: &str) -> Result<Vec<Variable>> {
     match a.shape.as_slice() {
         &[m, n] => {
@@ -167,6 +180,27 @@ fn unquote(s: &str) -> &str {
 }
 
 /// Parses the CSV layout described in the module docs.
+///
+/// # Errors
+///
+/// [`Error::Field`] naming `file` and the line or column: no header row, no variable column, an
+/// empty or repeated column name, a row with the wrong number of cells, a cell that is not a number
+/// (`NA`, `NaN` and `nan` read as NaN), no data rows, or chains of different lengths.
+///
+/// # Examples
+///
+/// ```
+/// use mcmc_audit::io::trace::parse_csv;
+///
+/// let text = "chain,x,y\na,1,10\nb,2,20\na,3,30\nb,4,40\n";
+/// let vars = parse_csv(text, "draws.csv")?;
+/// assert_eq!(vars.len(), 2); // the `chain` column labels rows, it is not a variable
+/// assert_eq!((vars[0].name.as_str(), vars[0].draws.chains, vars[0].draws.draws), ("x", 2, 2));
+/// assert_eq!(vars[0].draws.data, [1.0, 3.0, 2.0, 4.0]); // chain-major: chain a, then chain b
+///
+/// assert!(parse_csv("chain,x\na,1\nb,2\nb,3\n", "ragged.csv").is_err());
+/// # Ok::<(), mcmc_audit::Error>(())
+/// ```
 pub fn parse_csv(text: &str, file: &str) -> Result<Vec<Variable>> {
     let mut lines = text
         .lines()

@@ -108,8 +108,9 @@ impl<'de> Deserialize<'de> for Blocks {
 ///
 /// # Errors
 ///
-/// [`KernelError`] naming the block: empty, a site out of range or repeated, a site in no block, or
-/// (for `bipartite`) an odd cycle.
+/// [`Error::Kernel`](crate::Error::Kernel) naming the block: [`KernelError::EmptyBlock`],
+/// [`KernelError::SiteOutOfRange`], [`KernelError::SiteTwice`] or [`KernelError::SiteMissing`] for
+/// explicit blocks, and [`KernelError::NotBipartite`] for `bipartite` on a graph with an odd cycle.
 pub fn resolve_blocks(model: &dyn Model, blocks: &Blocks) -> Result<Vec<Vec<usize>>> {
     let n = model.n_spins();
     Ok(match blocks {
@@ -139,12 +140,39 @@ pub fn resolve_blocks(model: &dyn Model, blocks: &Blocks) -> Result<Vec<Vec<usiz
     })
 }
 
-/// The kernel for a rule, blocks and scan.
+/// The kernel for a rule, blocks and scan: one update per block (a site heat bath or Metropolis
+/// flip for one site, a block heat bath otherwise), composed by `scan`.
 ///
 /// # Errors
 ///
-/// As [`resolve_blocks`], plus Metropolis on blocks of more than one site and interacting blocks
-/// beyond the joint-enumeration limit.
+/// As [`resolve_blocks`], plus [`KernelError::MetropolisNeedsSites`] for Metropolis on a block of
+/// more than one site and [`KernelError::JointBlockTooLarge`] for a block with internal edges of
+/// more than [`MAX_JOINT_BLOCK`] sites.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::Arc;
+/// use mcmc_audit::error::{Error, KernelError};
+/// use mcmc_audit::prelude::*;
+///
+/// // A ferromagnetic ring of 4 spins is bipartite: two blocks {0, 2} and {1, 3}.
+/// let edges = [(0, 1, 1.0), (1, 2, 1.0), (2, 3, 1.0), (3, 0, 1.0)];
+/// let ring: Arc<dyn Model> = Arc::new(Pairwise::new("ring", 4, 1.0, &edges, None)?);
+/// let kernel = build_kernel(ring.clone(), Rule::Gibbs, &Blocks::Bipartite, Scan::Systematic)?;
+/// assert_eq!(kernel.updates().len(), 2);
+/// let row = kernel.row(0b0000, 4);
+/// assert!((row.iter().map(|e| e.1).sum::<f64>() - 1.0).abs() < 1e-15);
+///
+/// let err = build_kernel(ring, Rule::Metropolis, &Blocks::Bipartite, Scan::Random).unwrap_err();
+/// assert!(matches!(err, Error::Kernel(KernelError::MetropolisNeedsSites)));
+///
+/// // Curie–Weiss on 3 spins is a triangle.
+/// let triangle: Arc<dyn Model> = Arc::new(generators::curie_weiss(3, 1.0)?);
+/// let err = build_kernel(triangle, Rule::Gibbs, &Blocks::Bipartite, Scan::Random).unwrap_err();
+/// assert!(matches!(err, Error::Kernel(KernelError::NotBipartite { .. })));
+/// # Ok::<(), mcmc_audit::Error>(())
+/// ```
 pub fn build_kernel(
     model: Arc<dyn Model>,
     rule: Rule,

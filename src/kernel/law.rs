@@ -40,6 +40,32 @@ impl JointLaw {
 }
 
 /// The conditional law of the new values of a set of sites, given the current state.
+///
+/// # Examples
+///
+/// An [`Update::law`](super::Update::law) fills a `Law`; [`Law::expand`] turns it into the exact
+/// transition row (state indices: bit `i` set ⇔ `x_i = +1`).
+///
+/// ```
+/// use mcmc_audit::kernel::Law;
+///
+/// // Site 0 becomes +1 with probability 1/4, −1 with 3/4.
+/// let mut law = Law::default();
+/// law.push_site(0, 0.25, 0.75);
+/// let mut row = Vec::new();
+/// law.expand(0b00, 1.0, &mut row);
+/// assert_eq!(row, [(0b00, 0.75), (0b01, 0.25)]);
+///
+/// // Sites 0 and 1 move jointly: from x = (−1, +1) keep with 0.7, swap the two values with 0.3.
+/// let joint = law.begin_joint();
+/// joint.sites.extend([0, 1]);
+/// joint.outcomes.extend([-1, 1, /* swapped: */ 1, -1]);
+/// joint.probs.extend([0.7, 0.3]);
+/// assert!(!law.is_independent());
+/// let mut row = Vec::new();
+/// law.expand(0b10, 1.0, &mut row);
+/// assert_eq!(row, [(0b10, 0.7), (0b01, 0.3)]);
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub enum Law {
     /// The sites are conditionally independent (a product of site laws).
@@ -123,6 +149,10 @@ impl Law {
     }
 
     /// Draws from the law and writes the new values into `x` (one uniform per site, or one in all).
+    ///
+    /// # Panics
+    ///
+    /// When a joint law over one or more sites has no outcomes.
     pub fn draw(&self, x: &mut [i8], rng: &mut dyn Rng) {
         match self {
             Law::Independent(s) => {

@@ -29,6 +29,50 @@ use crate::numeric::{gamma, unit_f64};
 
 /// An elementary update rule (site heat bath, Metropolis flip, block heat bath, a swap, or a user's
 /// own rule). Implement `law`; override `sample` only with a faster draw from the same law.
+///
+/// # Examples
+///
+/// A sampler's own single-site heat bath, audited exactly. Forgetting the factor 2 in
+/// `P(x_i → +1) = 1 / (1 + exp(−2β h_i))` makes the rule sample the law at β/2, and the audit
+/// says so.
+///
+/// ```
+/// use std::sync::Arc;
+/// use mcmc_audit::prelude::*;
+///
+/// struct MyHeatBath {
+///     model: Arc<Pairwise>,
+///     site: usize,
+///     factor: f64, // 2.0 is right
+/// }
+///
+/// impl Update for MyHeatBath {
+///     fn name(&self) -> String {
+///         format!("my-heat-bath[{}]", self.site)
+///     }
+///     fn law(&self, x: &[i8], law: &mut Law) {
+///         let t = self.factor * self.model.beta() * self.model.local_field(x, self.site);
+///         // State both probabilities directly (not P(−1) = 1 − P(+1)).
+///         law.push_site(self.site, 1.0 / (1.0 + (-t).exp()), 1.0 / (1.0 + t.exp()));
+///     }
+/// }
+///
+/// let model = Arc::new(generators::sk(4, 1.0, 0)?);
+/// let kernel = |factor: f64| {
+///     let parts = (0..4)
+///         .map(|site| Kernel::update(MyHeatBath { model: model.clone(), site, factor }))
+///         .collect();
+///     Kernel::random_scan("my sampler", parts)
+/// };
+///
+/// let good = check_kernel(model.as_ref(), &kernel(2.0))?;
+/// assert!(failures(&good).is_empty());
+///
+/// let buggy = check_kernel(model.as_ref(), &kernel(1.0))?;
+/// assert_eq!(buggy.verdict("K.invariance").unwrap().status, Status::Fail);
+/// assert_eq!(buggy.exit_code(), 1);
+/// # Ok::<(), mcmc_audit::Error>(())
+/// ```
 pub trait Update: Send + Sync {
     /// A short name for reports.
     fn name(&self) -> String;
@@ -72,7 +116,31 @@ impl Kernel {
         Kernel::Update(Arc::new(u))
     }
 
-    /// Random scan: pick one part uniformly at random.
+    /// Random scan: pick one part uniformly at random (`P = (1/k) Σ P_i`).
+    ///
+    /// # Examples
+    ///
+    /// At β = 0 a site heat bath re-randomizes its site, so a random-scan step from any state stays
+    /// with probability ½ and flips each of the N sites with probability `1/(2N)`.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use mcmc_audit::kernel::updates::HeatBathSite;
+    /// use mcmc_audit::prelude::*;
+    ///
+    /// let model = Arc::new(generators::curie_weiss(3, 0.0)?);
+    /// let parts = (0..3)
+    ///     .map(|site| Kernel::update(HeatBathSite { model: model.clone(), site }))
+    ///     .collect();
+    /// let kernel = Kernel::random_scan("random scan", parts);
+    ///
+    /// let row = kernel.row(0b000, 3);
+    /// let states: Vec<usize> = row.iter().map(|e| e.0).collect();
+    /// assert_eq!(states, [0b000, 0b001, 0b010, 0b100]);
+    /// assert!((row[0].1 - 0.5).abs() < 1e-15);
+    /// assert!(row[1..].iter().all(|e| (e.1 - 1.0 / 6.0).abs() < 1e-15));
+    /// # Ok::<(), mcmc_audit::Error>(())
+    /// ```
     pub fn random_scan(name: impl Into<String>, parts: Vec<Kernel>) -> Self {
         let w = 1.0 / parts.len() as f64;
         Kernel::Mixture {
@@ -81,7 +149,30 @@ impl Kernel {
         }
     }
 
-    /// Systematic scan: apply the parts in order.
+    /// Systematic scan: apply the parts in order (`P = P_1 P_2 ⋯ P_k`).
+    ///
+    /// # Examples
+    ///
+    /// A sweep is π-invariant but in general not reversible: on a small SK model its symmetrized
+    /// operator is far from self-adjoint (compare [`Kernel::symmetrized`]).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use mcmc_audit::exact::residuals::{invariance_l1, self_adjointness};
+    /// use mcmc_audit::kernel::updates::HeatBathSite;
+    /// use mcmc_audit::prelude::*;
+    ///
+    /// let model = Arc::new(generators::sk(4, 1.0, 0)?);
+    /// let parts = (0..4)
+    ///     .map(|site| Kernel::update(HeatBathSite { model: model.clone(), site }))
+    ///     .collect();
+    /// let sweep = Kernel::systematic("sweep", parts);
+    ///
+    /// let chain = ExactChain::from_kernel(model.as_ref(), &sweep)?;
+    /// assert!(invariance_l1(&chain) < 1e-12); // πP = π
+    /// assert!(self_adjointness(&chain) > 1e-2); // but P is not π-reversible
+    /// # Ok::<(), mcmc_audit::Error>(())
+    /// ```
     pub fn systematic(name: impl Into<String>, parts: Vec<Kernel>) -> Self {
         Kernel::Sequence {
             name: name.into(),
@@ -89,7 +180,30 @@ impl Kernel {
         }
     }
 
-    /// `½ (P_fwd + P_rev)`: a fair coin picks the forward or the reversed order.
+    /// `½ (P_fwd + P_rev)`: a fair coin picks the forward or the reversed order. Reversible
+    /// whenever every part is.
+    ///
+    /// # Examples
+    ///
+    /// The sweep of [`Kernel::systematic`]'s example, symmetrized, is self-adjoint in `L²(π)` to
+    /// rounding.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use mcmc_audit::exact::residuals::self_adjointness;
+    /// use mcmc_audit::kernel::updates::HeatBathSite;
+    /// use mcmc_audit::prelude::*;
+    ///
+    /// let model = Arc::new(generators::sk(4, 1.0, 0)?);
+    /// let parts = (0..4)
+    ///     .map(|site| Kernel::update(HeatBathSite { model: model.clone(), site }))
+    ///     .collect();
+    /// let kernel = Kernel::symmetrized("symmetrized sweep", parts);
+    ///
+    /// let chain = ExactChain::from_kernel(model.as_ref(), &kernel)?;
+    /// assert!(self_adjointness(&chain) < 1e-13);
+    /// # Ok::<(), mcmc_audit::Error>(())
+    /// ```
     pub fn symmetrized(name: impl Into<String>, parts: Vec<Kernel>) -> Self {
         let name = name.into();
         let rev: Vec<Kernel> = parts.iter().rev().cloned().collect();
@@ -122,6 +236,10 @@ impl Kernel {
     }
 
     /// One transition of the kernel, in place.
+    ///
+    /// # Panics
+    ///
+    /// When a [`Kernel::Mixture`] has no parts (a random scan of nothing).
     pub fn step(&self, x: &mut [i8], rng: &mut dyn Rng, scratch: &mut Law) {
         match self {
             Kernel::Update(u) => u.sample(x, rng, scratch),

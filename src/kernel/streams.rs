@@ -12,6 +12,20 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 pub type ChainRng = Xoshiro256PlusPlus;
 
 /// Stream `k` of `seed`: `seed_from_u64(seed)` advanced by `k` jumps.
+///
+/// # Examples
+///
+/// ```
+/// use rand::{Rng, SeedableRng};
+/// use mcmc_audit::kernel::{ChainRng, stream, streams};
+///
+/// // Stream 0 is the seeded generator itself.
+/// assert_eq!(stream(7, 0).next_u64(), ChainRng::seed_from_u64(7).next_u64());
+/// // Stream k does not depend on how many streams are taken.
+/// let mut three = streams(7, 3);
+/// assert_eq!(three[2].next_u64(), stream(7, 2).next_u64());
+/// assert_ne!(stream(7, 1).next_u64(), stream(7, 2).next_u64());
+/// ```
 pub fn stream(seed: u64, k: usize) -> ChainRng {
     let mut r = ChainRng::seed_from_u64(seed);
     for _ in 0..k {

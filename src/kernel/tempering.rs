@@ -33,6 +33,12 @@ use crate::model::{Model, Pairwise};
 use crate::numeric::{gamma, unit_f64};
 
 /// Validates a ladder: finite, strictly increasing, in `(0, 1]`, ending at 1, at least two rungs.
+///
+/// # Errors
+///
+/// [`Error::Ladder`](crate::Error::Ladder): [`LadderError::TooFewRungs`] below two rungs,
+/// [`LadderError::NotIncreasing`] at the first pair that is not strictly increasing (or is NaN),
+/// and [`LadderError::OutOfRange`] when the first rung is not positive or the last is not 1.
 pub fn validate_ladder(alphas: &[f64]) -> Result<()> {
     if alphas.len() < 2 {
         return Err(LadderError::TooFewRungs(alphas.len()).into());
@@ -61,6 +67,10 @@ pub fn validate_ladder(alphas: &[f64]) -> Result<()> {
 }
 
 /// The product model of the replicas: replica `r` occupies sites `r·N..(r+1)·N`.
+///
+/// # Errors
+///
+/// As [`validate_ladder`].
 pub fn product_model(base: &Pairwise, alphas: &[f64]) -> Result<Pairwise> {
     validate_ladder(alphas)?;
     let n = base.n_spins();
@@ -130,6 +140,10 @@ impl Update for Swap {
 
 /// The exact PT kernel on the product space: `½(L S + S L)` if `symmetrized`, else the control `L S`.
 /// `blocks` are blocks of the base model with no internal edge.
+///
+/// # Errors
+///
+/// As [`validate_ladder`].
 pub fn exact_pt_kernel(
     base: &Pairwise,
     alphas: &[f64],
@@ -221,6 +235,10 @@ enum Trip {
 /// `w` starts at rung `w` from uniform random spins and uses stream `w`; stream `R` drives the coins
 /// and swap decisions. Local sweeps run in parallel over walkers: results are identical at any
 /// thread count.
+///
+/// # Errors
+///
+/// As [`validate_ladder`].
 pub fn run_tempering(
     engine: &FastGibbs,
     alphas: &[f64],

@@ -27,6 +27,11 @@ pub struct Enumerated {
 }
 
 /// Enumerates `log π` for every state; errors above [`MAX_ENUM_SPINS`].
+///
+/// # Errors
+///
+/// [`Error::TooLarge`] with [`Limit::EnumeratedSpins`] above [`MAX_ENUM_SPINS`] spins, and
+/// [`Error::Numerical`] when `log Z` is not finite.
 pub fn enumerate(model: &dyn Model) -> Result<Enumerated> {
     let n = model.n_spins();
     if n > MAX_ENUM_SPINS {

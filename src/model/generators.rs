@@ -42,6 +42,27 @@ fn check_n(n: usize, family: &'static str) -> Result<()> {
 }
 
 /// Curie–Weiss (mean field): every pair coupled with `1/N`, no fields.
+///
+/// # Errors
+///
+/// [`Error::Model`](crate::Error::Model) with [`ModelError::TooFewSpins`] for `n < 2` or
+/// [`ModelError::NonFiniteBeta`].
+///
+/// # Examples
+///
+/// ```
+/// use mcmc_audit::error::{Error, ModelError};
+/// use mcmc_audit::model::generators::curie_weiss;
+///
+/// let m = curie_weiss(4, 0.5)?;
+/// assert_eq!(m.edges().len(), 6); // every pair i < j
+/// assert!(m.edges().iter().all(|&(_, _, j)| j == 0.25)); // J = 1/N
+/// assert!(m.field_free());
+///
+/// let err = curie_weiss(1, 0.5).unwrap_err();
+/// assert!(matches!(err, Error::Model(ModelError::TooFewSpins { n: 1, .. })));
+/// # Ok::<(), mcmc_audit::Error>(())
+/// ```
 pub fn curie_weiss(n: usize, beta: f64) -> Result<Pairwise> {
     check_n(n, "curie-weiss")?;
     let j = 1.0 / n as f64;
@@ -61,6 +82,10 @@ pub fn curie_weiss(n: usize, beta: f64) -> Result<Pairwise> {
 }
 
 /// Sherrington–Kirkpatrick: Gaussian couplings `g/√N`, no fields.
+///
+/// # Errors
+///
+/// As [`curie_weiss`].
 pub fn sk(n: usize, beta: f64, seed: u64) -> Result<Pairwise> {
     check_n(n, "sk")?;
     let mut rng = param_rng(seed);
@@ -88,6 +113,10 @@ pub fn patterns(n: usize, m: usize, rng: &mut Xoshiro256PlusPlus) -> Vec<Vec<i8>
 }
 
 /// Planted Hopfield with `m` patterns (Hebbian couplings), no fields.
+///
+/// # Errors
+///
+/// As [`curie_weiss`], plus [`ModelError::NoPatterns`] for `m = 0`.
 pub fn hopfield(n: usize, m: usize, beta: f64, seed: u64) -> Result<Pairwise> {
     check_n(n, "hopfield")?;
     if m == 0 {
@@ -115,6 +144,11 @@ pub fn hopfield(n: usize, m: usize, beta: f64, seed: u64) -> Result<Pairwise> {
 
 /// Bipartite RBM `E = −vᵀ W h` without biases, `m_v` visible and `m_h` hidden units, with `m`
 /// planted patterns. Visible units are sites `0..m_v`, hidden units `m_v..m_v+m_h`.
+///
+/// # Errors
+///
+/// [`Error::Model`](crate::Error::Model) with [`ModelError::EmptyLayer`] when either layer is
+/// empty, [`ModelError::NoPatterns`] for `m = 0`, or [`ModelError::NonFiniteBeta`].
 #[allow(clippy::needless_range_loop)] // (a, b) index the weight matrix
 pub fn rbm(m_v: usize, m_h: usize, m: usize, beta: f64, seed: u64) -> Result<Pairwise> {
     if m_v == 0 || m_h == 0 {

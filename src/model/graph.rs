@@ -24,6 +24,11 @@ pub fn greedy_coloring(model: &dyn Model) -> Vec<Vec<usize>> {
 
 /// A two-colouring of the interaction graph (breadth-first), or an error if it has an odd cycle.
 /// Isolated sites go to the first block.
+///
+/// # Errors
+///
+/// [`Error::Kernel`](crate::Error::Kernel) with [`KernelError::NotBipartite`] naming an edge that
+/// closes an odd cycle.
 pub fn bipartition(model: &dyn Model) -> Result<Vec<Vec<usize>>> {
     let n = model.n_spins();
     let mut side = vec![u8::MAX; n];

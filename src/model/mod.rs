@@ -102,11 +102,34 @@ pub struct Pairwise {
 }
 
 impl Pairwise {
-    /// Builds a model; rejects self-loops, out-of-range sites, duplicate pairs, non-finite values.
+    /// Builds a model from couplings `(i, j, J_ij)` (either orientation, each pair once) and
+    /// optional fields (all zero when `None`).
     ///
     /// # Errors
     ///
-    /// [`ModelError`] naming the offending entry (`couplings[k]`, `fields[i]`, β, or `n = 0`).
+    /// [`Error::Model`](crate::Error::Model) naming the offending entry: [`ModelError::NoSpins`]
+    /// for `n = 0`, [`ModelError::NonFiniteBeta`], [`ModelError::FieldsLength`] or
+    /// [`ModelError::NonFiniteField`] for `fields`, and for `couplings[k]`
+    /// [`ModelError::CouplingOutOfRange`], [`ModelError::SelfCoupling`],
+    /// [`ModelError::NonFiniteCoupling`] or [`ModelError::DuplicatePair`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mcmc_audit::error::{Error, ModelError};
+    /// use mcmc_audit::model::{Model, Pairwise};
+    ///
+    /// // E(x) = −x0 x1 + 0.5 x1 x2 − 0.2 x0
+    /// let couplings = [(0, 1, 1.0), (1, 2, -0.5)];
+    /// let m = Pairwise::new("chain", 3, 1.0, &couplings, Some(vec![0.2, 0.0, 0.0]))?;
+    /// assert_eq!(m.energy(&[1, 1, 1]), -1.0 + 0.5 - 0.2);
+    /// // h_1(x) = J_01 x0 + J_12 x2
+    /// assert_eq!(m.local_field(&[1, 1, 1], 1), 0.5);
+    ///
+    /// let err = Pairwise::new("loop", 3, 1.0, &[(1, 1, 1.0)], None).unwrap_err();
+    /// assert!(matches!(err, Error::Model(ModelError::SelfCoupling { index: 0, site: 1 })));
+    /// # Ok::<(), mcmc_audit::Error>(())
+    /// ```
     pub fn new(
         name: impl Into<String>,
         n: usize,

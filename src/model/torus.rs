@@ -73,6 +73,13 @@ pub struct Torus {
 
 impl Torus {
     /// Builds the model; rejects odd or too small sides, unsupported degrees, non-finite values.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Model`](crate::Error::Model): [`ModelError::TorusSide`] for an odd side or one
+    /// below 6, [`ModelError::TorusTooLarge`] above [`MAX_SIDE`], [`ModelError::TorusDegree`] for a
+    /// degree other than 12 or 4, [`ModelError::NonFiniteScale`] for a non-finite coupling, and
+    /// [`ModelError::NonFiniteBeta`].
     pub fn new(p: TorusParams) -> Result<Self> {
         let l = p.side;
         if l < 6 || !l.is_multiple_of(2) {

@@ -154,6 +154,27 @@ impl Tolerance {
 
     /// Whether `measured` is on the passing side of the threshold for an operator on `n` states: the
     /// only comparison of a measured value with a threshold in the crate. NaN is never accepted.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mcmc_audit::numeric::tolerance::{Scale, Tolerance};
+    ///
+    /// // A ceiling on |measured|.
+    /// let residual = Tolerance::abs(1e-12);
+    /// assert!(residual.accepts(-5e-13, 0));
+    /// assert!(!residual.accepts(2e-12, 0));
+    /// assert!(!residual.accepts(f64::NAN, 0));
+    ///
+    /// // A rounding bound scales with the number of states: 64 · n · u.
+    /// let solver = Tolerance::bound(64.0, Scale::NU);
+    /// assert_eq!(solver.threshold(16), 64.0 * 16.0 * f64::EPSILON / 2.0);
+    /// assert!(solver.accepts(1e-13, 16) && !solver.accepts(1e-12, 16));
+    ///
+    /// // A floor: K ≥ 50 τ as K/τ ≥ 50.
+    /// let window = Tolerance::floor(50.0);
+    /// assert!(window.accepts(60.0, 0) && !window.accepts(40.0, 0));
+    /// ```
     pub fn accepts(&self, measured: f64, n: usize) -> bool {
         let t = self.threshold(n);
         match self.direction {

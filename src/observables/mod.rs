@@ -124,6 +124,25 @@ impl Observables {
     }
 
     /// A named set for a model.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mcmc_audit::prelude::*;
+    ///
+    /// let model = generators::curie_weiss(3, 1.0)?;
+    /// let pairs = Observables::for_model(&model, ObservableSet::Pairs);
+    /// assert_eq!(pairs.names, ["x0x1", "x0x2", "x1x2"]);
+    /// assert_eq!(pairs.n_states(), 8);
+    /// // f_01 = −x0 x1: state 0b011 has x0 = x1 = +1, state 0b001 has x0 = +1, x1 = −1.
+    /// assert_eq!(pairs.values[0][0b011], -1.0);
+    /// assert_eq!(pairs.values[0][0b001], 1.0);
+    ///
+    /// // E(x) = −(1/3) Σ_{i<j} x_i x_j is −1 when all spins agree.
+    /// let energy = Observables::for_model(&model, ObservableSet::Energy);
+    /// assert_eq!(energy.values[0][0b111], -1.0);
+    /// # Ok::<(), mcmc_audit::Error>(())
+    /// ```
     pub fn for_model(model: &dyn Model, set: ObservableSet) -> Self {
         Self::tabulate(model, &set.list(model.n_spins()))
     }
@@ -169,7 +188,8 @@ impl Observables {
     ///
     /// # Errors
     ///
-    /// [`ShapeError::ObservableMatrix`] when `values` is not `n_states · k` long or `k = 0`.
+    /// [`Error::Mismatch`](crate::Error::Mismatch) with [`ShapeError::ObservableMatrix`] when
+    /// `values` is not `n_states · k` long or `k = 0`.
     pub fn from_matrix(values: &[f64], n_states: usize, k: usize) -> Result<Self> {
         if k == 0 || values.len() != n_states * k {
             return Err(ShapeError::ObservableMatrix {
@@ -191,7 +211,9 @@ impl Observables {
     ///
     /// # Errors
     ///
-    /// [`ShapeError`] when the names and columns differ in number or the columns in length.
+    /// [`Error::Mismatch`](crate::Error::Mismatch) with [`ShapeError::ObservableNames`] when the
+    /// names and columns differ in number, [`ShapeError::RaggedObservables`] when the columns
+    /// differ in length.
     pub fn from_columns(names: Vec<String>, values: Vec<Vec<f64>>) -> Result<Self> {
         if names.len() != values.len() {
             return Err(ShapeError::ObservableNames {

@@ -333,8 +333,38 @@ fn spectral_quantities(
 ///
 /// # Errors
 ///
-/// A model too large for the dense operator, a model whose `log Z` is not finite, or an estimator
-/// size beyond what the exact recursion can run ([`Error::TooLarge`]).
+/// [`Error::TooLarge`] for a model of more than 13 spins
+/// ([`Limit::DenseStates`](crate::error::Limit::DenseStates)) or, with `opts.spectral`, an
+/// estimator window or burn-in beyond the exact recursion
+/// ([`Limit::WindowWork`](crate::error::Limit::WindowWork),
+/// [`Limit::BurnInWork`](crate::error::Limit::BurnInWork)); [`Error::Numerical`] when the model's
+/// `log Z` is not finite. Failed checks are verdicts, and other failures of the spectral stage make
+/// its checks inconclusive.
+///
+/// # Examples
+///
+/// Random-scan Gibbs is reversible; a systematic sweep keeps π invariant but fails A2.
+///
+/// ```
+/// use std::sync::Arc;
+/// use mcmc_audit::prelude::*;
+///
+/// let model: Arc<dyn Model> = Arc::new(generators::sk(4, 1.0, 0)?);
+/// let opts = AuditOptions::default();
+///
+/// let random = build_kernel(model.clone(), Rule::Gibbs, &Blocks::Sites, Scan::Random)?;
+/// let report = audit_kernel(model.as_ref(), &random, &opts)?;
+/// assert_eq!(report.verdict("A2").unwrap().status, Status::Pass);
+/// assert_eq!(report.verdict("K.step-consistency").unwrap().status, Status::Pass);
+/// assert_eq!(report.exit_code(), 0);
+///
+/// let sweep = build_kernel(model.clone(), Rule::Gibbs, &Blocks::Sites, Scan::Systematic)?;
+/// let report = audit_kernel(model.as_ref(), &sweep, &opts)?;
+/// assert_eq!(report.verdict("K.invariance").unwrap().status, Status::Pass);
+/// assert_eq!(report.verdict("A2").unwrap().status, Status::Fail);
+/// assert_eq!(report.exit_code(), 1);
+/// # Ok::<(), mcmc_audit::Error>(())
+/// ```
 pub fn audit_kernel(
     model: &dyn Model,
     kernel: &Kernel,
@@ -377,7 +407,26 @@ pub fn audit_kernel(
 ///
 /// # Errors
 ///
-/// As [`audit_chain_with`].
+/// None in practice: the only error of [`audit_chain_with`] comes from the spectral stage, which
+/// needs observables, and this function passes none.
+///
+/// # Examples
+///
+/// A two-state chain `P = [[1 − a, a], [b, 1 − b]]` is reversible with `σ_2 = 1 − a − b`.
+///
+/// ```
+/// use mcmc_audit::prelude::*;
+///
+/// let (a, b) = (0.3, 0.1);
+/// let chain = ExactChain::from_matrix(vec![1.0 - a, a, b, 1.0 - b], 2, None, "two-state".into())?;
+/// let report = audit_chain(&chain, &AuditOptions::default())?;
+/// assert_eq!(report.verdict("A2").unwrap().status, Status::Pass);
+/// assert_eq!(report.verdict("A3").unwrap().status, Status::Pass);
+/// let sigma2 = report.quantities["sigma2"].as_f64().unwrap();
+/// assert!((sigma2 - (1.0 - a - b)).abs() < 1e-12);
+/// assert_eq!(report.exit_code(), 0);
+/// # Ok::<(), mcmc_audit::Error>(())
+/// ```
 pub fn audit_chain(chain: &ExactChain, opts: &AuditOptions) -> Result<AuditReport> {
     audit_chain_with(chain, None, opts)
 }
@@ -387,7 +436,10 @@ pub fn audit_chain(chain: &ExactChain, opts: &AuditOptions) -> Result<AuditRepor
 ///
 /// # Errors
 ///
-/// An estimator size beyond what the exact recursion can run ([`Error::TooLarge`]).
+/// [`Error::TooLarge`] when, with observables and `opts.spectral`, the estimator's window or
+/// burn-in is beyond what the exact recursion can run
+/// ([`Limit::WindowWork`](crate::error::Limit::WindowWork),
+/// [`Limit::BurnInWork`](crate::error::Limit::BurnInWork)).
 pub fn audit_chain_with(
     chain: &ExactChain,
     obs: Option<&Observables>,

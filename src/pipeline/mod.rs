@@ -41,11 +41,49 @@ pub fn options(spec: &AuditSpec, eigenvalues: Option<usize>) -> AuditOptions {
     }
 }
 
-/// Runs the audit a spec file describes.
+/// Runs the audit a spec file describes: exact for a model or a matrix, sampled with `[sampling]`.
 ///
 /// # Errors
 ///
-/// Every input error, located at the file and the field (docs/cli.md: exit 2).
+/// Every input error (docs/cli.md: exit 2):
+///
+/// - [`Error::Io`](crate::Error::Io), [`Error::Spec`](crate::Error::Spec) and
+///   [`Error::Field`](crate::Error::Field) from [`AuditSpec::load`];
+/// - [`Error::Field`](crate::Error::Field) at the spec key for invalid model parameters, blocks,
+///   update rule, gradient or `[sampling]` settings, and for sizes beyond the exact engines' limits
+///   (`model.n`, `estimator.window`, `estimator.burn_in`);
+/// - for a `matrix` family, the data-file errors of [`matrix::load`];
+/// - [`Error::Numerical`](crate::Error::Numerical) when a model's `log Z` is not finite or a matrix
+///   without `pi` is reducible.
+///
+/// Failed checks are verdicts in the report, not errors.
+///
+/// # Examples
+///
+/// ```
+/// use mcmc_audit::pipeline::run_spec;
+/// use mcmc_audit::prelude::*;
+///
+/// let spec = r#"
+/// [model]
+/// family = "curie-weiss"
+/// n = 4
+/// beta = 0.5
+///
+/// [kernel]
+/// update = "gibbs"
+/// scan = "random"
+/// "#;
+/// let path = std::env::temp_dir().join("mcmc-audit-doctest-run-spec.toml");
+/// std::fs::write(&path, spec).unwrap();
+///
+/// let report = run_spec(&path, None)?;
+/// assert_eq!(report.subject.n_states, 16);
+/// assert_eq!(report.verdict("A2").unwrap().status, Status::Pass);
+/// assert_eq!(report.verdict("A9").unwrap().status, Status::Pass); // flip-symmetric
+/// assert_eq!(report.exit_code(), 0);
+/// # Ok::<(), mcmc_audit::Error>(())
+/// ```
 pub fn run_spec(path: &Path, eigenvalues: Option<usize>) -> Result<AuditReport> {
     let spec = AuditSpec::load(path)?;
     run(&spec, eigenvalues)
@@ -55,7 +93,7 @@ pub fn run_spec(path: &Path, eigenvalues: Option<usize>) -> Result<AuditReport> 
 ///
 /// # Errors
 ///
-/// As [`run_spec`].
+/// As [`run_spec`], except the errors of reading and parsing the spec file.
 pub fn run(spec: &AuditSpec, eigenvalues: Option<usize>) -> Result<AuditReport> {
     let opts = options(spec, eigenvalues);
     let locate = |e| spec.locate(e);

@@ -147,11 +147,19 @@ fn spec_file() -> Result<File> {
 }
 
 /// Parses the compiled-in `specs/reproduce.toml` (exp1).
+///
+/// # Errors
+///
+/// [`Error::Spec`] when the compiled-in file does not parse (the crate's tests rule this out).
 pub fn exp1_spec() -> Result<Exp1Spec> {
     Ok(spec_file()?.exp1)
 }
 
 /// Parses the compiled-in `specs/reproduce.toml` (rbm1).
+///
+/// # Errors
+///
+/// [`Error::Spec`] when the compiled-in file does not parse (the crate's tests rule this out).
 pub fn rbm1_spec() -> Result<Rbm1Spec> {
     Ok(spec_file()?.rbm1)
 }
@@ -317,6 +325,13 @@ fn family_model(spec: &Exp1Spec, fam: &str, n: usize, beta: f64) -> Result<Pairw
 }
 
 /// Runs every cell of a (possibly reduced) exp1 grid.
+///
+/// # Errors
+///
+/// [`Error::Field`] for a family other than `curie-weiss`, `sk` and `hopfield`; each cell's model
+/// and engine errors ([`Error::Model`], [`Error::TooLarge`] above 13 spins or for windows beyond
+/// the exact recursion, [`Error::Numerical`]); and the errors of reading the published counts from
+/// the compiled-in ledger.
 pub fn run_exp1_with(spec: &Exp1Spec) -> Result<ReproduceReport> {
     let mut cells = Vec::new();
     for fam in &spec.families {
@@ -376,6 +391,12 @@ fn rbm1_scan(name: &str) -> Result<Scan> {
 }
 
 /// Runs every cell of a (possibly reduced) rbm1 grid.
+///
+/// # Errors
+///
+/// [`Error::Field`] for an unknown kernel name; each cell's model and engine errors
+/// ([`Error::Model`], [`Error::TooLarge`] above 13 spins or for windows beyond the exact recursion,
+/// [`Error::Numerical`]); and the errors of reading the published rate from the compiled-in ledger.
 pub fn run_rbm1_with(spec: &Rbm1Spec) -> Result<ReproduceReport> {
     let mut cells = Vec::new();
     for &m in &spec.m {
@@ -429,16 +450,28 @@ pub fn run_rbm1_with(spec: &Rbm1Spec) -> Result<ReproduceReport> {
 }
 
 /// Runs the frozen rbm1 grid.
+///
+/// # Errors
+///
+/// As [`rbm1_spec`] and [`run_rbm1_with`].
 pub fn run_rbm1() -> Result<ReproduceReport> {
     run_rbm1_with(&rbm1_spec()?)
 }
 
 /// Runs the frozen exp1 grid.
+///
+/// # Errors
+///
+/// As [`exp1_spec`] and [`run_exp1_with`].
 pub fn run_exp1() -> Result<ReproduceReport> {
     run_exp1_with(&exp1_spec()?)
 }
 
 /// Runs a named experiment (`exp1`, `rbm1`); any other name is an error (CLI exit 2).
+///
+/// # Errors
+///
+/// [`Error::Field`] for an unknown experiment, and the errors of [`run_exp1`] or [`run_rbm1`].
 pub fn run(experiment: &str) -> Result<ReproduceReport> {
     match experiment {
         "exp1" => run_exp1(),

@@ -42,8 +42,11 @@ pub const LOCAL_BLOCK_PAIRS: usize = 2_000;
 ///
 /// # Errors
 ///
-/// The model's and the kernel's errors, located at their spec keys (a sampled audit runs the
-/// heat-bath engine: `update = "gibbs"` and blocks without internal edges).
+/// [`Error::Mismatch`](crate::Error::Mismatch) when the spec has no `[sampling]`; otherwise
+/// [`Error::Field`](crate::Error::Field) at the spec key: the model's errors
+/// ([`AuditSpec::build_model`]), `kernel.update` unless it is `gibbs`, `kernel.blocks` for blocks
+/// that are not a partition or have an internal edge (the heat-bath engine needs independent
+/// blocks), and invalid `[sampling]` settings.
 pub fn run(spec: &AuditSpec, opts: &AuditOptions) -> Result<AuditReport> {
     let tol = &opts.tolerances;
     let locate = |e| spec.locate(e);

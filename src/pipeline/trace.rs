@@ -240,6 +240,39 @@ impl TraceReport {
 }
 
 /// Summarises variables (in parallel; the output order is the input order).
+///
+/// # Examples
+///
+/// Four AR(1) chains with `φ = ½`, whose `τ = (1 + φ)/(1 − φ) = 3`.
+///
+/// ```
+/// use mcmc_audit::checks::Status;
+/// use mcmc_audit::diagnostics::Draws;
+/// use mcmc_audit::io::trace::Variable;
+/// use mcmc_audit::kernel::streams;
+/// use mcmc_audit::model::generators::std_normal;
+/// use mcmc_audit::pipeline::trace::{TraceOptions, trace_report};
+///
+/// let (phi, chains, n) = (0.5, 4, 20_000);
+/// let mut data = Vec::with_capacity(chains * n);
+/// for mut rng in streams(11, chains) {
+///     let mut x = 0.0;
+///     for _ in 0..n {
+///         x = phi * x + std_normal(&mut rng);
+///         data.push(x);
+///     }
+/// }
+/// let vars = [Variable { name: "ar1".into(), draws: Draws::new(chains, n, data)? }];
+///
+/// let report = trace_report("in memory", &vars, &TraceOptions::default());
+/// let ar1 = &report.variables[0];
+/// assert!((ar1.tau.unwrap() - 3.0).abs() < 0.3);
+/// assert!(ar1.rhat.unwrap() < 1.01);
+/// let doubling = report.verdicts.iter().find(|v| v.id == "E.doubling").unwrap();
+/// assert_eq!(doubling.status, Status::Pass);
+/// assert_eq!(report.exit_code(), 0);
+/// # Ok::<(), mcmc_audit::Error>(())
+/// ```
 pub fn trace_report(file: &str, vars: &[Variable], opts: &TraceOptions) -> TraceReport {
     let results: Vec<(VariableSummary, Doubling)> = vars
         .par_iter()
@@ -281,6 +314,34 @@ pub fn trace_report(file: &str, vars: &[Variable], opts: &TraceOptions) -> Trace
 }
 
 /// Reads `path` and builds its report (the body of `mcmc-audit trace`).
+///
+/// # Errors
+///
+/// [`Error::Field`](crate::Error::Field) (`--window`, `--doubling-from`) when `opts.window` or
+/// `opts.doubling_from` is `Some(0)`, and the errors of [`read_trace`].
+///
+/// # Examples
+///
+/// ```
+/// use mcmc_audit::pipeline::trace::{TraceOptions, run_trace};
+///
+/// let mut csv = String::from("chain,x\n");
+/// for chain in ["a", "b"] {
+///     for i in 0..100 {
+///         csv.push_str(&format!("{chain},{}\n", i % 7));
+///     }
+/// }
+/// let path = std::env::temp_dir().join("mcmc-audit-doctest-run-trace.csv");
+/// std::fs::write(&path, csv).unwrap();
+///
+/// let report = run_trace(&path, &TraceOptions::default())?;
+/// let x = &report.variables[0];
+/// assert_eq!((x.name.as_str(), x.n_chains, x.n_draws), ("x", 2, 100));
+///
+/// let zero = TraceOptions { window: Some(0), ..TraceOptions::default() };
+/// assert!(run_trace(&path, &zero).is_err());
+/// # Ok::<(), mcmc_audit::Error>(())
+/// ```
 pub fn run_trace(path: &Path, opts: &TraceOptions) -> Result<TraceReport> {
     if opts.window == Some(0) {
         return Err(crate::Error::field(

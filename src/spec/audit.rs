@@ -145,7 +145,8 @@ impl AuditSpec {
     ///
     /// # Errors
     ///
-    /// [`Error::Io`] when the file cannot be read, and every error of [`AuditSpec::parse`].
+    /// [`Error::Io`] when the file cannot be read, [`Error::Spec`] when it is larger than
+    /// [`MAX_SPEC_BYTES`], and every error of [`AuditSpec::parse`].
     pub fn load(path: &Path) -> Result<Self> {
         let io = |e| Error::Io {
             path: path.to_path_buf(),
@@ -171,6 +172,35 @@ impl AuditSpec {
     ///
     /// [`Error::Field`] naming the key (unknown keys, keys of another family, wrong types, values out
     /// of range, impossible combinations), or [`Error::Spec`] for a file that is not TOML.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use mcmc_audit::Error;
+    /// use mcmc_audit::kernel::build::{Rule, Scan};
+    /// use mcmc_audit::spec::{AuditSpec, ModelSpec};
+    ///
+    /// let text = r#"
+    /// [model]
+    /// family = "curie-weiss"
+    /// n = 4
+    /// beta = 0.5
+    ///
+    /// [kernel]
+    /// scan = "systematic"
+    /// "#;
+    /// let spec = AuditSpec::parse(text, Path::new("spec.toml"))?;
+    /// assert_eq!(spec.model, ModelSpec::CurieWeiss { n: 4, beta: 0.5 });
+    /// assert_eq!((spec.kernel.update, spec.kernel.scan), (Rule::Gibbs, Scan::Systematic));
+    /// assert!(spec.sampling.is_none()); // an exact audit
+    ///
+    /// // `seed` is not a key of family = "curie-weiss".
+    /// let text = "[model]\nfamily = \"curie-weiss\"\nn = 4\nseed = 3\n";
+    /// let err = AuditSpec::parse(text, Path::new("spec.toml"));
+    /// assert!(matches!(err, Err(Error::Field { field, .. }) if field == "model.seed"));
+    /// # Ok::<(), mcmc_audit::Error>(())
+    /// ```
     pub fn parse(text: &str, path: &Path) -> Result<Self> {
         let raw: RawSpec = toml::from_str(text).map_err(|e| parse_error(text, path, e))?;
         let file = path.display().to_string();
@@ -229,8 +259,10 @@ impl AuditSpec {
     ///
     /// # Errors
     ///
-    /// The model's own errors, located at their spec keys; a model too large to enumerate unless the
-    /// spec samples it.
+    /// [`Error::Field`] at the spec key: the model's own errors located by [`AuditSpec::locate`]
+    /// (`model.n`, `model.beta`, `model.couplings[k]`, …); `model.n` for a family other than
+    /// `torus` with more than [`MAX_ENUM_SPINS`] spins, even when the spec samples it;
+    /// `model.family` for `matrix`.
     pub fn build_model(&self) -> Result<BuiltModel> {
         let check_n = |n: usize| -> Result<usize> {
             if n > MAX_ENUM_SPINS {
@@ -295,7 +327,8 @@ impl AuditSpec {
     ///
     /// # Errors
     ///
-    /// `gradient.g` when its length differs from `observables`.
+    /// [`Error::Field`] at `gradient.g` when an explicit gradient's length differs from
+    /// `observables`.
     pub fn check_gradient(&self, observables: usize) -> Result<()> {
         match &self.gradient {
             Some(Gradient::Explicit(g)) if g.len() != observables => Err(Error::field(

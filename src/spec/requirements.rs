@@ -49,6 +49,11 @@ struct File {
 pub const ASSUMPTIONS_TOML: &str = include_str!("../../specs/assumptions.toml");
 
 /// Parses a requirements file (used for the compiled-in one and by the traceability test).
+///
+/// # Errors
+///
+/// A message for text that is not a requirements file (TOML errors and unknown fields), a duplicate
+/// id, an unknown parent, or a tolerance or bound whose kind and direction do not fit together.
 pub fn parse(text: &str) -> Result<Vec<Requirement>, String> {
     let f: File = toml::from_str(text).map_err(|e| e.to_string())?;
     let mut seen = std::collections::BTreeSet::new();
@@ -81,6 +86,10 @@ pub fn parse(text: &str) -> Result<Vec<Requirement>, String> {
 }
 
 /// All requirements, in file order.
+///
+/// # Panics
+///
+/// When the compiled-in `specs/assumptions.toml` does not parse (the crate's tests rule this out).
 pub fn all() -> &'static [Requirement] {
     static REG: OnceLock<Vec<Requirement>> = OnceLock::new();
     REG.get_or_init(|| {
@@ -90,6 +99,10 @@ pub fn all() -> &'static [Requirement] {
 
 /// The named bound `name` of requirement `id` (both are compile-time constants of the crate,
 /// checked by the tests).
+///
+/// # Panics
+///
+/// When `id` is not in the registry or has no bound `name`.
 pub fn bound(id: &str, name: &str) -> Tolerance {
     *get(id)
         .bounds
@@ -98,6 +111,10 @@ pub fn bound(id: &str, name: &str) -> Tolerance {
 }
 
 /// The requirement with this id (ids used in code are checked by the traceability test).
+///
+/// # Panics
+///
+/// When `id` is not in the registry.
 pub fn get(id: &str) -> &'static Requirement {
     all()
         .iter()

@@ -92,6 +92,38 @@ impl Analysis {
 /// Runs the engine. `flip = Some(n_spins)` blocks the spectrum by the global flip (the caller has
 /// checked A9's π-invariance and equivariance); `reversible` selects the spectral route (else the
 /// Poisson route, and no predictors).
+///
+/// # Errors
+///
+/// [`Error::Mismatch`](crate::Error::Mismatch) with [`ShapeError::Gradient`] when `cfg.gradient`
+/// does not have one entry per observable; [`Error::Numerical`](crate::Error::Numerical) when the
+/// eigensolver fails (spectral route) or the Poisson equation gives a non-finite variance (Poisson
+/// route); [`Error::TooLarge`](crate::Error::TooLarge) when the exact window statistics exceed
+/// [`Limit::WindowWork`](crate::error::Limit::WindowWork) or, on the Poisson route,
+/// [`Limit::BurnInWork`](crate::error::Limit::BurnInWork).
+///
+/// # Examples
+///
+/// τ of the magnetization by the spectral route agrees with the Poisson route.
+///
+/// ```
+/// use std::sync::Arc;
+/// use mcmc_audit::prelude::*;
+/// use mcmc_audit::trainability::analysis::{AnalysisConfig, analyze};
+///
+/// let model: Arc<dyn Model> = Arc::new(generators::curie_weiss(4, 0.5)?);
+/// let kernel = build_kernel(model.clone(), Rule::Gibbs, &Blocks::Sites, Scan::Random)?;
+/// let chain = ExactChain::from_kernel(model.as_ref(), &kernel)?;
+/// let obs = Observables::for_model(model.as_ref(), ObservableSet::Magnetization);
+/// let cfg = AnalysisConfig::default();
+///
+/// let spectral = analyze(&chain, &obs, None, true, &cfg)?;
+/// let poisson = analyze(&chain, &obs, None, false, &cfg)?;
+/// assert_eq!((spectral.tau_route, poisson.tau_route), ("spectral", "poisson"));
+/// let (a, b) = (spectral.tau[0].unwrap(), poisson.tau[0].unwrap());
+/// assert!(a > 1.0 && (a - b).abs() <= 1e-10 * a);
+/// # Ok::<(), mcmc_audit::Error>(())
+/// ```
 pub fn analyze(
     chain: &ExactChain,
     obs: &Observables,
@@ -105,6 +137,10 @@ pub fn analyze(
 /// [`analyze`] reusing a spectrum already computed for this chain (A3's), so an audit needs one
 /// dense eigendecomposition. It is used only if its blocking matches `flip`; otherwise (or when
 /// `None`) the spectrum is computed here.
+///
+/// # Errors
+///
+/// As [`analyze`].
 pub fn analyze_with(
     chain: &ExactChain,
     obs: &Observables,
@@ -226,6 +262,12 @@ pub fn analyze_with(
 }
 
 /// The teacher signal `g_a = E_teacher[f_a] − E_π[f_a]`, teacher = the same model at `teacher_beta`.
+///
+/// # Errors
+///
+/// [`Error::Model`](crate::Error::Model) with
+/// [`ModelError::NonFiniteBeta`](crate::error::ModelError::NonFiniteBeta) when `teacher_beta` is
+/// not finite.
 pub fn teacher_gradient(
     model: &dyn Model,
     obs: &Observables,
@@ -302,6 +344,11 @@ pub fn single_gap_overprediction(a: &Analysis) -> Option<(f64, bool)> {
 
 /// Exact MSE of the window mean of every observable (the ledger's `exact.mse-vs-mc`): a thin
 /// wrapper over [`super::estimator::exact_window_stats`] that decomposes the chain when it is reversible.
+///
+/// # Errors
+///
+/// [`Error::Numerical`](crate::Error::Numerical) when the eigensolver fails, and the
+/// [`Error::TooLarge`](crate::Error::TooLarge) of [`exact_window_stats`].
 pub fn exact_mse(
     chain: &ExactChain,
     obs: &Observables,

@@ -204,6 +204,11 @@ impl Columns {
 
 /// `ν = μ0 P^B`: spectral on a reversible chain (spectrum given), else B sparse steps (P by columns,
 /// built only on that route).
+///
+/// # Errors
+///
+/// [`Error::TooLarge`] with [`Limit::BurnInWork`] when `spec` is `None` and `b` sparse steps would
+/// take more than 10¹¹ multiply-adds.
 pub fn burned_in_law(
     chain: &ExactChain,
     spec: Option<&Spectrum>,
@@ -249,6 +254,11 @@ pub fn burned_in_law(
 
 /// Exact bias, variance and MSE of the window mean for every window in `windows` (one recursion to
 /// the largest), after a burn-in of `burn_in` steps from `init`.
+///
+/// # Errors
+///
+/// [`Error::TooLarge`] with [`Limit::WindowWork`] when the recursion to the largest window would
+/// take more than 2·10¹³ multiply-adds, and the error of [`burned_in_law`].
 pub fn exact_window_stats(
     chain: &ExactChain,
     spec: Option<&Spectrum>,

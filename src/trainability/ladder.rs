@@ -81,6 +81,12 @@ fn validate_grid(alphas: &[f64], c: &[f64]) -> Result<()> {
 }
 
 /// Cumulative thermodynamic length `β ∫_{α_0}^{α_k} √C dα` at every grid point (trapezoid on √C).
+///
+/// # Errors
+///
+/// [`Error::Ladder`](crate::Error::Ladder): [`LadderError::GridLength`] unless `alphas` and `c`
+/// have the same length of at least 2, [`LadderError::NotIncreasing`] unless `alphas` is strictly
+/// increasing, and [`LadderError::BadVariance`] for an entry of `c` that is negative or not finite.
 pub fn cumulative_length(alphas: &[f64], c: &[f64], beta: f64) -> Result<Vec<f64>> {
     validate_grid(alphas, c)?;
     let mut out = Vec::with_capacity(alphas.len());
@@ -94,6 +100,10 @@ pub fn cumulative_length(alphas: &[f64], c: &[f64], beta: f64) -> Result<Vec<f64
 }
 
 /// Thermodynamic length `Λ = β ∫ √C dα` over the grid.
+///
+/// # Errors
+///
+/// As [`cumulative_length`].
 pub fn thermodynamic_length(alphas: &[f64], c: &[f64], beta: f64) -> Result<f64> {
     Ok(*cumulative_length(alphas, c, beta)?.last().unwrap_or(&0.0))
 }
@@ -105,6 +115,11 @@ pub fn r_star(length: f64) -> usize {
 
 /// An `rungs`-point ladder from the grid's first to last α with equal thermodynamic length between
 /// neighbours (√C linear on each grid interval; the quadratic for α inverted exactly).
+///
+/// # Errors
+///
+/// [`LadderError::TooFewRungs`] for `rungs < 2`, the errors of [`cumulative_length`], and
+/// [`LadderError::ZeroLength`] when the grid has no thermodynamic length.
 pub fn equal_acceptance_ladder(
     alphas: &[f64],
     c: &[f64],

@@ -15,6 +15,11 @@ use crate::numeric::NeumaierSum;
 use crate::observables::{Observables, centered, variance};
 
 /// CLT variance `S_a` of each observable by the fundamental matrix.
+///
+/// # Errors
+///
+/// [`Error::Numerical`] when a variance is not finite (`I − P + 1πᵀ` is singular, e.g. for a
+/// reducible chain).
 pub fn asymptotic_variance(chain: &ExactChain, obs: &Observables) -> Result<Vec<f64>> {
     let n = chain.n_states;
     let a = Mat::from_fn(n, n, |x, y| {
@@ -45,6 +50,10 @@ pub fn asymptotic_variance(chain: &ExactChain, obs: &Observables) -> Result<Vec<
 }
 
 /// τ (N/ESS convention) by the Poisson route: `S_a / Var_π f_a`.
+///
+/// # Errors
+///
+/// As [`asymptotic_variance`].
 pub fn tau(chain: &ExactChain, obs: &Observables) -> Result<Vec<Option<f64>>> {
     let s = asymptotic_variance(chain, obs)?;
     Ok(s.iter()

@@ -30,6 +30,12 @@ pub struct Z2Cell {
 }
 
 /// `‖Π_{E_2} f̄_a‖_π` maximized over all pair observables `f_ij = −x_i x_j` of one chain.
+///
+/// # Errors
+///
+/// [`Error::Mismatch`] with [`ShapeError::NoSpins`] for a chain without spins or
+/// [`ShapeError::TooFewStates`] below 3 states, and [`Error::Numerical`] when the eigensolver
+/// fails.
 pub fn z2_cell(chain: &ExactChain, degeneracy_abs: f64) -> Result<Z2Cell> {
     let n_spins = chain.n_spins.ok_or(ShapeError::NoSpins("z2 overlap"))?;
     let n = chain.n_states;
@@ -103,6 +109,10 @@ pub fn z2_cell(chain: &ExactChain, degeneracy_abs: f64) -> Result<Z2Cell> {
 }
 
 /// The Z2-overlap verdict over cells: each cell's overlap within `value · n·u/δ`.
+///
+/// # Errors
+///
+/// [`Error::Field`] unless `tol` is of kind `bound`.
 pub fn z2_judge(cells: &[Z2Cell], tol: Tolerance) -> Result<Outcome> {
     if tol.kind != TolKind::Bound {
         return Err(Error::field(
@@ -127,6 +137,12 @@ pub fn z2_judge(cells: &[Z2Cell], tol: Tolerance) -> Result<Outcome> {
 
 //= claim-check:exact.z2-overlap
 /// The Z2 overlap of the σ_2 eigenspace with the even pair observables on the exact cells.
+///
+/// # Errors
+///
+/// [`Error::Field`] for a missing or mistyped parameter, value or tolerance of the claim; the
+/// generators' and engines' errors ([`Error::Model`], [`Error::TooLarge`], [`Error::Numerical`]);
+/// and those of [`z2_cell`] and [`z2_judge`].
 pub fn z2_overlap(_ledger: &Ledger, c: &Claim) -> Result<Outcome> {
     let deg = c.param("degeneracy_abs")?;
     let cells = cell_chains(c)?
@@ -186,6 +202,11 @@ pub fn db_judge(chains: &[ExactChain], tol: Tolerance, published: f64) -> Outcom
 
 //= claim-check:exact.db-residual
 /// Detailed-balance residual level of exact random-scan Gibbs chains.
+///
+/// # Errors
+///
+/// [`Error::Field`] for a missing or mistyped parameter, value or tolerance of the claim, and the
+/// generators' and engines' errors ([`Error::Model`], [`Error::TooLarge`], [`Error::Numerical`]).
 pub fn db_residual(_ledger: &Ledger, c: &Claim) -> Result<Outcome> {
     Ok(db_judge(&cell_chains(c)?, c.tol()?, c.value_num()?))
 }
@@ -215,6 +236,11 @@ pub fn stationarity_judge(chains: &[ExactChain], tol: Tolerance, published: f64)
 
 //= claim-check:exact.stationarity-residual
 /// Stationarity residual level of exact random-scan Gibbs chains.
+///
+/// # Errors
+///
+/// [`Error::Field`] for a missing or mistyped parameter, value or tolerance of the claim, and the
+/// generators' and engines' errors ([`Error::Model`], [`Error::TooLarge`], [`Error::Numerical`]).
 pub fn stationarity_residual(_ledger: &Ledger, c: &Claim) -> Result<Outcome> {
     Ok(stationarity_judge(
         &cell_chains(c)?,
@@ -224,6 +250,10 @@ pub fn stationarity_residual(_ledger: &Ledger, c: &Claim) -> Result<Outcome> {
 }
 
 /// `|σ_1 − 1|` within the tolerance for every chain.
+///
+/// # Errors
+///
+/// [`Error::Numerical`] when the eigensolver fails.
 pub fn sigma1_judge(chains: &[ExactChain], tol: Tolerance) -> Result<Outcome> {
     let mut pass = true;
     let mut worst: f64 = 0.0;
@@ -242,11 +272,20 @@ pub fn sigma1_judge(chains: &[ExactChain], tol: Tolerance) -> Result<Outcome> {
 
 //= claim-check:exact.sigma1
 /// σ_1 = 1 on the exact cells.
+///
+/// # Errors
+///
+/// [`Error::Field`] for a missing or mistyped parameter, value or tolerance of the claim, and the
+/// generators' and engines' errors ([`Error::Model`], [`Error::TooLarge`], [`Error::Numerical`]).
 pub fn sigma1(_ledger: &Ledger, c: &Claim) -> Result<Outcome> {
     sigma1_judge(&cell_chains(c)?, c.tol()?)
 }
 
 /// At β = 0: `σ_2..σ_{N+1} = 1 − 1/N` and `σ_{N+2} = 1 − 2/N` (multiplicity exactly N).
+///
+/// # Errors
+///
+/// The errors of [`gibbs_chain`] and [`Error::Numerical`] when the eigensolver fails.
 pub fn degeneracy_judge(models: &[Pairwise], tol: Tolerance) -> Result<Outcome> {
     let mut pass = true;
     let mut worst: f64 = 0.0;
@@ -274,6 +313,11 @@ pub fn degeneracy_judge(models: &[Pairwise], tol: Tolerance) -> Result<Outcome> 
 
 //= claim-check:weak-coupling.degeneracy
 /// σ = 1 − 1/N at β = 0 on Curie–Weiss chains of the listed sizes.
+///
+/// # Errors
+///
+/// [`Error::Field`] for a missing or mistyped parameter, value or tolerance of the claim, and the
+/// generator's and engines' errors ([`Error::Model`], [`Error::TooLarge`], [`Error::Numerical`]).
 pub fn weak_coupling_degeneracy(_ledger: &Ledger, c: &Claim) -> Result<Outcome> {
     let beta = c.param("beta")?;
     let models = c
@@ -286,6 +330,11 @@ pub fn weak_coupling_degeneracy(_ledger: &Ledger, c: &Claim) -> Result<Outcome> 
 
 //= claim-check:exp4.self-adjointness
 /// `max |S_xy − S_yx|` of the symmetrized block sweep on the documented RBM.
+///
+/// # Errors
+///
+/// [`Error::Field`] for a missing or mistyped parameter, value or tolerance of the claim, and the
+/// generator's and engines' errors ([`Error::Model`], [`Error::TooLarge`], [`Error::Numerical`]).
 pub fn symmetrized_self_adjoint(_ledger: &Ledger, c: &Claim) -> Result<Outcome> {
     let (model, blocks) = rbm_and_blocks(c)?;
     let k = Kernel::symmetrized("symmetrized block sweep", block_updates(&model, &blocks));
@@ -316,6 +365,11 @@ pub fn order_judge(chain: &ExactChain, published: f64, tol: Tolerance) -> Outcom
 
 //= claim-check:exp3.det-kernel-nonselfadjoint
 /// The deterministic alternating block scan is non-self-adjoint, of the published order.
+///
+/// # Errors
+///
+/// [`Error::Field`] for a missing or mistyped parameter, value or tolerance of the claim, and the
+/// generator's and engines' errors ([`Error::Model`], [`Error::TooLarge`], [`Error::Numerical`]).
 pub fn deterministic_scan_asymmetry(_ledger: &Ledger, c: &Claim) -> Result<Outcome> {
     let (model, blocks) = rbm_and_blocks(c)?;
     let k = Kernel::systematic(

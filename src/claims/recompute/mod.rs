@@ -42,6 +42,11 @@ use crate::model::{Model, Pairwise, generators};
 
 /// Random-scan single-site heat-bath Gibbs on a model (the exact-diagonalization kernel of §7): the
 /// kernel and its exact chain.
+///
+/// # Errors
+///
+/// The errors of [`ExactChain::from_kernel`]: [`Error::TooLarge`] above 13 spins,
+/// [`Error::Numerical`] for a non-finite `log Z`.
 pub fn gibbs_kernel_and_chain(model: &Pairwise) -> Result<(Kernel, ExactChain)> {
     let m: Arc<dyn Model> = Arc::new(model.clone());
     let k = build_kernel(m.clone(), Rule::Gibbs, &Blocks::Sites, Scan::Random)?;
@@ -50,11 +55,21 @@ pub fn gibbs_kernel_and_chain(model: &Pairwise) -> Result<(Kernel, ExactChain)> 
 }
 
 /// The exact chain of [`gibbs_kernel_and_chain`].
+///
+/// # Errors
+///
+/// As [`gibbs_kernel_and_chain`].
 pub fn gibbs_chain(model: &Pairwise) -> Result<ExactChain> {
     Ok(gibbs_kernel_and_chain(model)?.1)
 }
 
 /// The exact-diagonalization cells named by `parameters` (families × one n, β, patterns, seed).
+///
+/// # Errors
+///
+/// [`Error::Field`] when `parameters.n`, `beta`, `patterns`, `seed` or `families` is missing or
+/// mistyped, or a family is not `curie-weiss`, `sk` or `hopfield`; the generators'
+/// [`Error::Model`].
 pub fn exact_cells(c: &Claim) -> Result<Vec<Pairwise>> {
     let n = c.param_usize("n")?;
     let beta = c.param("beta")?;
@@ -75,6 +90,11 @@ pub fn exact_cells(c: &Claim) -> Result<Vec<Pairwise>> {
         .collect()
 }
 
+/// The random-scan Gibbs chains of the cells of [`exact_cells`].
+///
+/// # Errors
+///
+/// The errors of [`exact_cells`] and [`gibbs_chain`].
 pub(super) fn cell_chains(c: &Claim) -> Result<Vec<ExactChain>> {
     exact_cells(c)?.iter().map(gibbs_chain).collect()
 }
@@ -83,6 +103,11 @@ pub(super) fn cell_chains(c: &Claim) -> Result<Vec<ExactChain>> {
 pub(super) type BlockModel = (Arc<dyn Model>, Vec<Vec<usize>>);
 
 /// The RBM named by `parameters` and its explicit blocks.
+///
+/// # Errors
+///
+/// [`Error::Field`] when a parameter is missing or mistyped, or `parameters.blocks` is not a
+/// partition of the sites; the generator's [`Error::Model`].
 pub(super) fn rbm_and_blocks(c: &Claim) -> Result<BlockModel> {
     let m = generators::rbm(
         c.param_usize("visible")?,

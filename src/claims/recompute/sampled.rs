@@ -27,6 +27,11 @@ pub struct TauCase {
 /// Exact τ (N/ESS, Poisson route) of the energy under random-scan Gibbs, and Sokal's τ of
 /// `chains` simulated chains of the Monte Carlo runner (uniform random start, `burn_in` discarded
 /// steps, then `draws` kept; chain c on stream c of `seed`).
+///
+/// # Errors
+///
+/// The errors of [`gibbs_kernel_and_chain`] and of the Poisson route; [`Error::Numerical`] when the
+/// energy has no exact τ (zero variance) or Sokal's τ of the simulated chains is undefined.
 pub fn tau_case(
     model: &Pairwise,
     chains: usize,
@@ -96,6 +101,11 @@ pub fn tau_judge(cases: &[TauCase], tol: Tolerance, published: (f64, f64)) -> Ou
 
 //= claim-check:exp2.p1
 /// Sokal τ of simulated random-scan Gibbs chains against the exact τ on small planted RBMs.
+///
+/// # Errors
+///
+/// [`Error::Field`] for a missing or mistyped parameter, value or tolerance of the claim, and
+/// the errors of the generator and of [`tau_case`].
 pub fn mc_tau_vs_exact(_ledger: &Ledger, c: &Claim) -> Result<Outcome> {
     let hidden = c.param_usize("hidden")?;
     let patterns = c.param_usize("patterns")?;

@@ -25,6 +25,10 @@ use crate::trainability::estimator::{Init, monte_carlo_mse};
 use crate::trainability::{auto_burn_in, exact_mse};
 
 /// Our exp1 grid restricted to `n ≤ max_n` (one run per process and `max_n`: three claims share it).
+///
+/// # Errors
+///
+/// The errors of [`exp1_spec`] and [`run_exp1_with`].
 pub fn exp1_subset(max_n: usize) -> Result<Exp1Report> {
     use std::collections::BTreeMap;
     use std::sync::{Mutex, OnceLock};
@@ -74,6 +78,11 @@ pub fn overprediction_judge(ratios: &[(f64, bool)], tol: Tolerance) -> Outcome {
 
 //= claim-check:exact.single-gap-overprediction
 /// `Q_single / Q_op` on our flip-symmetric exp1 cells (n ≤ `max_n`).
+///
+/// # Errors
+///
+/// [`Error::Field`](crate::Error::Field) for a missing or mistyped parameter, value or tolerance of
+/// the claim, and the errors of [`exp1_subset`].
 pub fn single_gap_overprediction(_ledger: &Ledger, c: &Claim) -> Result<Outcome> {
     let r = exp1_subset(c.param_usize("max_n")?)?;
     let ratios: Vec<(f64, bool)> = r
@@ -91,6 +100,10 @@ pub fn single_gap_overprediction(_ledger: &Ledger, c: &Claim) -> Result<Outcome>
 
 /// A tracking count judged in the direction of the claim's tolerance: the fraction tracked against
 /// its value (`at-least`, or `below` for "fewer than").
+///
+/// # Errors
+///
+/// [`Error::Mismatch`](crate::Error::Mismatch) with [`ShapeError::Empty`] when there are no cells.
 pub fn tracking_judge(
     tracked: usize,
     cells: usize,
@@ -148,12 +161,22 @@ fn exp1_tracking(c: &Claim, struct_perp: bool) -> Result<Outcome> {
 
 //= claim-check:exact.single-relevant-gap-tracks
 /// How often the single-relevant-gap predictor tracks `Q_op` on our exp1 grid.
+///
+/// # Errors
+///
+/// [`Error::Field`](crate::Error::Field) for a missing or mistyped parameter, value or tolerance of
+/// the claim, and the errors of [`exp1_subset`] and [`tracking_judge`].
 pub fn single_relevant_gap_tracks(_ledger: &Ledger, c: &Claim) -> Result<Outcome> {
     exp1_tracking(c, false)
 }
 
 //= claim-check:exact.qstruct-perp-tracks
 /// How often `Q_struct⊥` tracks `Q_op` on our exp1 grid.
+///
+/// # Errors
+///
+/// [`Error::Field`](crate::Error::Field) for a missing or mistyped parameter, value or tolerance of
+/// the claim, and the errors of [`exp1_subset`] and [`tracking_judge`].
 pub fn qstruct_perp_tracks(_ledger: &Ledger, c: &Claim) -> Result<Outcome> {
     exp1_tracking(c, true)
 }
@@ -162,6 +185,13 @@ pub fn qstruct_perp_tracks(_ledger: &Ledger, c: &Claim) -> Result<Outcome> {
 /// How often `Q_struct⊥` tracks `Q_op` on our rbm1 grid (the cells with `m ≤ max_m`), judged by the
 /// rule frozen with the grid before any result (specs/reproduce.toml `[rbm1.claim]`): pass iff an
 /// exact one-sided binomial test does not reject a tracking rate at the published lower end.
+///
+/// # Errors
+///
+/// [`Error::Field`](crate::Error::Field) for a missing or mistyped value or tolerance, or when
+/// `value.low_percent` or the tolerance's alpha disagrees with `specs/reproduce.toml`; the errors
+/// of [`rbm1_spec`] and [`run_rbm1_with`]; [`Error::Mismatch`](crate::Error::Mismatch) with
+/// [`ShapeError::Empty`] when no cell has `m ≤ max_m`.
 pub fn rbm_qstruct_perp_tracks(_ledger: &Ledger, c: &Claim) -> Result<Outcome> {
     let mut s = rbm1_spec()?;
     let rule = s.claim.clone();
@@ -234,6 +264,10 @@ pub struct MseCell {
 }
 
 /// Exact MSE (uniform start, `burn_in`, `window`) against `runs` seeded MC chains on one model.
+///
+/// # Errors
+///
+/// The errors of [`gibbs_kernel_and_chain`] and [`exact_mse`].
 pub fn mse_cell(
     model: &Pairwise,
     burn_in: u64,
@@ -287,6 +321,11 @@ pub fn mse_judge(cells: &[MseCell], tol: Tolerance, published: (f64, f64)) -> Ou
 
 //= claim-check:exact.mse-vs-mc
 /// Exact window MSE against a seeded non-stationary MC run on small exact cells.
+///
+/// # Errors
+///
+/// [`Error::Field`](crate::Error::Field) for a missing or mistyped parameter, value or tolerance of
+/// the claim, and the errors of [`exact_cells`], [`gibbs_chain`] and [`mse_cell`].
 pub fn mse_vs_mc(_ledger: &Ledger, c: &Claim) -> Result<Outcome> {
     let window = c.param_usize("window")? as u64;
     let runs = c.param_usize("runs")?;

@@ -13,6 +13,11 @@ use crate::kernel::tempering::{exact_pt_kernel, swap_acceptance};
 use crate::model::{Model, Pairwise, decode, generators};
 
 /// The PT case of a claim: SK base on m spins, an evenly spaced ladder, single-site blocks.
+///
+/// # Errors
+///
+/// [`Error::Field`](crate::Error::Field) for a missing or mistyped parameter or fewer than 2
+/// replicas, and the generator's [`Error::Model`](crate::Error::Model).
 pub fn pt_base(c: &Claim) -> Result<(Pairwise, Vec<f64>, Vec<Vec<usize>>)> {
     let m = c.param_usize("m")?;
     let base = generators::sk(m, c.param("beta")?, c.param_usize("seed")? as u64)?;
@@ -33,6 +38,11 @@ pub fn pt_base(c: &Claim) -> Result<(Pairwise, Vec<f64>, Vec<Vec<usize>>)> {
 }
 
 /// `max |S − Sᵀ|` of the exact PT kernel (`symmetrized`: ½(LS + SL), else the control LS).
+///
+/// # Errors
+///
+/// [`Error::Ladder`](crate::Error::Ladder) for an invalid ladder, and the errors of
+/// [`ExactChain::from_kernel`] on the product space (above 13 spins in all).
 pub fn pt_asymmetry(
     base: &Pairwise,
     alphas: &[f64],
@@ -48,6 +58,11 @@ pub fn pt_asymmetry(
 
 //= claim-check:exp12.pt-selfadjoint
 /// Symmetrized PT on m spins × R replicas is self-adjoint; the LS control is reported beside it.
+///
+/// # Errors
+///
+/// The errors of [`pt_base`] and [`pt_asymmetry`]; [`Error::Field`](crate::Error::Field) for a
+/// missing tolerance or a missing `exp12.control-nonselfadjoint` value.
 pub fn pt_selfadjoint(ledger: &Ledger, c: &Claim) -> Result<Outcome> {
     let (base, alphas, blocks) = pt_base(c)?;
     let sym = pt_asymmetry(&base, &alphas, &blocks, true)?;
@@ -67,6 +82,12 @@ pub fn pt_selfadjoint(ledger: &Ledger, c: &Claim) -> Result<Outcome> {
 
 /// `max_x |formula(x) − min(1, π(x')/π(x))|` over product states and adjacent pairs, π from the
 /// exact enumeration of the product model; `formula` is the acceptance under test.
+///
+/// # Errors
+///
+/// [`Error::Ladder`](crate::Error::Ladder) for an invalid ladder, and the errors of enumerating the
+/// product model ([`Error::TooLarge`](crate::Error::TooLarge) above 24 spins in all,
+/// [`Error::Numerical`](crate::Error::Numerical)).
 pub fn swap_formula_error(
     base: &Pairwise,
     alphas: &[f64],
@@ -99,6 +120,11 @@ pub fn swap_formula_error(
 
 //= claim-check:exp12.swap-formula
 /// The crate's swap acceptance against the exact Metropolis ratio of the product distribution.
+///
+/// # Errors
+///
+/// The errors of [`pt_base`] and [`swap_formula_error`]; [`Error::Field`](crate::Error::Field) for
+/// a missing tolerance or value.
 pub fn swap_formula(_ledger: &Ledger, c: &Claim) -> Result<Outcome> {
     let (base, alphas, _) = pt_base(c)?;
     let d = swap_formula_error(&base, &alphas, swap_acceptance)?;

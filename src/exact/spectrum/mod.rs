@@ -15,6 +15,7 @@
 //!
 //! **Eigenspaces.** Individual eigenvectors are arbitrary inside a degenerate eigenspace; every
 //! basis-dependent quantity here is summed over an eigenspace ([`Spectrum::group`]: consecutive
+//! eigenvalues of one sector within [`EIGENSPACE_GAP`] share an id).
 
 pub mod flip;
 
@@ -163,6 +164,10 @@ fn merge_sectors(ve: &[f64], vo: &[f64]) -> (Vec<f64>, Vec<(bool, usize)>, Vec<P
 /// The eigenvalues of [`Spectrum::new`] without any eigenvector (tridiagonalisation and QR only):
 /// descending, with the flip parity of each mode when blocked. For checks that need the spectrum
 /// but not the modes (A3 when no spectral stage follows).
+///
+/// # Errors
+///
+/// [`Error::Numerical`](crate::Error::Numerical) when the eigensolver does not converge.
 pub fn eigenvalues(
     chain: &ExactChain,
     flip: Option<usize>,
@@ -189,6 +194,39 @@ pub fn eigenvalues(
 impl Spectrum {
     /// Decomposes the symmetric part of S; with `flip = Some(n_spins)` block-diagonalises by the
     /// global flip first (the caller has checked A9's π-invariance and equivariance).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Numerical`](crate::Error::Numerical) when the eigensolver does not converge.
+    ///
+    /// # Examples
+    ///
+    /// Random-scan single-site Gibbs at β = 0 on N spins multiplies a Walsh function of degree k by
+    /// `1 − k/N`: `σ_2 = 1 − 1/N` with multiplicity N (the odd degree-1 functions), then `1 − 2/N`.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use mcmc_audit::exact::spectrum::{Parity, Spectrum};
+    /// use mcmc_audit::prelude::*;
+    ///
+    /// let n = 4;
+    /// let model: Arc<dyn Model> = Arc::new(generators::curie_weiss(n, 0.0)?);
+    /// let kernel = build_kernel(model.clone(), Rule::Gibbs, &Blocks::Sites, Scan::Random)?;
+    /// let chain = ExactChain::from_kernel(model.as_ref(), &kernel)?;
+    ///
+    /// let s = Spectrum::new(&chain, None)?;
+    /// assert!((s.sigma[0] - 1.0).abs() < 1e-12);
+    /// for j in 1..=n {
+    ///     assert!((s.sigma[j] - (1.0 - 1.0 / n as f64)).abs() < 1e-12);
+    /// }
+    /// assert!((s.sigma[n + 1] - (1.0 - 2.0 / n as f64)).abs() < 1e-12);
+    /// assert_eq!(s.group_members(s.group[1]), [1, 2, 3, 4]); // one eigenspace
+    ///
+    /// // Blocked by the global flip, every mode has a parity.
+    /// let blocked = Spectrum::new(&chain, Some(n))?;
+    /// assert_eq!(blocked.parity.as_ref().unwrap()[1], Parity::Odd);
+    /// # Ok::<(), mcmc_audit::Error>(())
+    /// ```
     pub fn new(chain: &ExactChain, flip: Option<usize>) -> Result<Self> {
         let n = chain.n_states;
         let sqrt_pi: Vec<f64> = chain.log_pi.iter().map(|&l| (0.5 * l).exp()).collect();

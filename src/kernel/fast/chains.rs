@@ -31,6 +31,11 @@ pub struct Chains {
 
 impl Chains {
     /// `k` chains of `n` spins with streams from `seed`, initialised per `init`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Kernel`](crate::Error::Kernel) with [`KernelError::BadInitialState`] when
+    /// `Init::State` does not hold `n` values of ±1.
     pub fn new(n: usize, k: usize, seed: u64, init: &Init) -> Result<Self> {
         let mut rngs = streams(seed, k);
         let mut states = vec![1i8; n * k];
@@ -198,6 +203,11 @@ impl Default for SampledRun {
 
 /// Runs `run.chains` chains of `engine` (burn-in, then `run.sweeps` recorded sweeps) and returns the
 /// observables' trajectories with the doubling lengths and the measured update rate.
+///
+/// # Errors
+///
+/// The [`RunError`] of [`SampledRun::validate`], and [`KernelError::BadInitialState`] when
+/// `run.init` is a state of the wrong length or with values other than ±1.
 pub fn sample_trajectories(
     engine: &FastGibbs,
     obs: &[Observable],

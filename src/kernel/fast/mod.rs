@@ -162,6 +162,13 @@ pub struct FastGibbs {
 
 impl FastGibbs {
     /// An engine for `model` with `blocks` (a partition of the sites, no edge inside a block) and `scan`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Kernel`](crate::Error::Kernel): [`KernelError::TooManySpins`] when the sites do not
+    /// fit in `u32`, [`KernelError::EmptyBlock`], [`KernelError::SiteOutOfRange`],
+    /// [`KernelError::SiteTwice`] or [`KernelError::SiteMissing`] when `blocks` is not a partition
+    /// of the sites, and [`KernelError::BlockNotIndependent`] for a block with an internal edge.
     pub fn new(model: &Pairwise, blocks: Vec<Vec<usize>>, scan: Scan) -> Result<Self> {
         let n = model.n_spins();
         if n >= u32::MAX as usize {
@@ -276,6 +283,10 @@ impl FastGibbs {
     }
 
     /// Single-site heat bath (every site its own block).
+    ///
+    /// # Errors
+    ///
+    /// [`KernelError::TooManySpins`] when the sites do not fit in `u32`.
     pub fn single_site(model: &Pairwise, scan: Scan) -> Result<Self> {
         Self::new(model, (0..model.n_spins()).map(|i| vec![i]).collect(), scan)
     }
