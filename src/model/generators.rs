@@ -11,10 +11,53 @@
 
 use rand::Rng;
 use rand_xoshiro::Xoshiro256PlusPlus;
+use serde::{Deserialize, Serialize};
 
 use super::Pairwise;
 use crate::error::{ModelError, Result};
 use crate::numeric::unit_f64;
+
+/// The seeded families the exact-diagonalization grids are made of (`specs/reproduce.toml`,
+/// `specs/claims.toml`), named as in specs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Family {
+    CurieWeiss,
+    Sk,
+    Hopfield,
+}
+
+impl Family {
+    /// Every family, in spec order.
+    pub const ALL: [Family; 3] = [Family::CurieWeiss, Family::Sk, Family::Hopfield];
+
+    /// The spec name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Family::CurieWeiss => "curie-weiss",
+            Family::Sk => "sk",
+            Family::Hopfield => "hopfield",
+        }
+    }
+
+    /// The family with this spec name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.name() == name)
+    }
+
+    /// The model on `n` spins at `beta` (`patterns` and `seed` where the family has them).
+    ///
+    /// # Errors
+    ///
+    /// The generator's [`ModelError`].
+    pub fn build(&self, n: usize, beta: f64, patterns: usize, seed: u64) -> Result<Pairwise> {
+        match self {
+            Family::CurieWeiss => curie_weiss(n, beta),
+            Family::Sk => sk(n, beta, seed),
+            Family::Hopfield => hopfield(n, patterns, beta, seed),
+        }
+    }
+}
 
 /// The seeded generator used for model parameters: stream 0 of the seed
 /// ([`crate::kernel::streams`](mod@crate::kernel::streams)).

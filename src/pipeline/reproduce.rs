@@ -20,7 +20,8 @@ use crate::exact::spectrum::Spectrum;
 use crate::exact::spectrum::flip::FlipResiduals;
 use crate::kernel::Kernel;
 use crate::kernel::build::{Blocks, Rule, Scan, build_kernel};
-use crate::model::{Model, Pairwise, generators};
+use crate::model::generators::{self, Family};
+use crate::model::{Model, Pairwise};
 use crate::numeric::tolerance::{
     Direction, Kind, PHI2_SYMMETRY_ZERO, SINGLE_GAP_OVERPREDICTION_FLOOR, Tolerance,
 };
@@ -41,7 +42,7 @@ pub const REPRODUCE_FILE: &str = "specs/reproduce.toml";
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Exp1Spec {
-    pub families: Vec<String>,
+    pub families: Vec<Family>,
     pub hopfield_patterns: usize,
     pub seed: u64,
     pub n: Vec<usize>,
@@ -311,24 +312,11 @@ fn summary(cells: &[Cell], published: Value) -> Value {
     })
 }
 
-fn family_model(spec: &Exp1Spec, fam: &str, n: usize, beta: f64) -> Result<Pairwise> {
-    match fam {
-        "curie-weiss" => generators::curie_weiss(n, beta),
-        "sk" => generators::sk(n, beta, spec.seed),
-        "hopfield" => generators::hopfield(n, spec.hopfield_patterns, beta, spec.seed),
-        other => Err(Error::field(
-            REPRODUCE_FILE,
-            "exp1.families",
-            format!("unknown family `{other}`"),
-        )),
-    }
-}
-
 /// Runs every cell of a (possibly reduced) exp1 grid.
 ///
 /// # Errors
 ///
-/// [`Error::Field`] for a family other than `curie-weiss`, `sk` and `hopfield`; each cell's model
+/// Each cell's model
 /// and engine errors ([`Error::Model`], [`Error::TooLarge`] above 13 spins or for windows beyond
 /// the exact recursion, [`Error::Numerical`]); and the errors of reading the published counts from
 /// the compiled-in ledger.
@@ -337,11 +325,11 @@ pub fn run_exp1_with(spec: &Exp1Spec) -> Result<ReproduceReport> {
     for fam in &spec.families {
         for &n in &spec.n {
             for &beta in &spec.beta {
-                let model = Arc::new(family_model(spec, fam, n, beta)?);
+                let model = Arc::new(fam.build(n, beta, spec.hopfield_patterns, spec.seed)?);
                 let kernel =
                     build_kernel(model.clone(), Rule::Gibbs, &Blocks::Sites, Scan::Random)?;
                 let setup = CellSetup {
-                    family: fam,
+                    family: fam.name(),
                     patterns: None,
                     kernel: None,
                     n,

@@ -38,7 +38,8 @@ use crate::exact::ExactChain;
 use crate::kernel::Kernel;
 use crate::kernel::build::{Blocks, Rule, Scan, build_kernel, resolve_blocks};
 use crate::kernel::updates::HeatBathBlock;
-use crate::model::{Model, Pairwise, generators};
+use crate::model::generators::{self, Family};
+use crate::model::{Model, Pairwise};
 
 /// Random-scan single-site heat-bath Gibbs on a model (the exact-diagonalization kernel of §7): the
 /// kernel and its exact chain.
@@ -77,14 +78,12 @@ pub fn exact_cells(c: &Claim) -> Result<Vec<Pairwise>> {
     let seed = c.param_usize("seed")? as u64;
     c.param_strs("families")?
         .iter()
-        .map(|f| match f.as_str() {
-            "curie-weiss" => generators::curie_weiss(n, beta),
-            "sk" => generators::sk(n, beta, seed),
-            "hopfield" => generators::hopfield(n, m, beta, seed),
-            other => Err(Error::field(
+        .map(|f| match Family::from_name(f) {
+            Some(fam) => fam.build(n, beta, m, seed),
+            None => Err(Error::field(
                 CLAIMS_FILE,
                 format!("claim `{}`.parameters.families", c.id),
-                format!("unknown family `{other}` (curie-weiss | sk | hopfield)"),
+                format!("unknown family `{f}` (curie-weiss | sk | hopfield)"),
             )),
         })
         .collect()
