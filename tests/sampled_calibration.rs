@@ -1,7 +1,7 @@
 //! Calibration harness: τ/ESS estimators on chains with known exact τ (AR(1); a small exact Gibbs
 //! chain), bias and coverage measured over many replicates. The quick tests pin the coverage of the
 //! Madras–Sokal error bar within a stated band; the ignored test prints the full table recorded in
-//! src/sampled/calibration.rs (`cargo test --test sampled_calibration -- --ignored --nocapture`).
+//! src/diagnostics/calibration.rs (`cargo test --test sampled_calibration -- --ignored --nocapture`).
 
 use std::sync::Arc;
 

@@ -12,25 +12,26 @@
 //! runner's streams ([`crate::kernel::monte_carlo`]), and replicates are reduced in index order, so
 //! results do not depend on the thread count.
 //!
-//! **Measured calibration** (`cargo test --test sampled_calibration -- --ignored --nocapture`; 400
+//! **Measured calibration** (`cargo test --release --test sampled_calibration -- --ignored --nocapture`,
+//! re-measured 2026-12-02 on the jump-stream replicate seeds; 400
 //! replicates per row, seeds fixed; bias and RMSE relative to the exact τ (N/ESS convention); `cover` =
 //! fraction of replicates with `|τ̂ − τ| ≤ se`, the Madras–Sokal ±1σ bar, nominal 0.683; Geyer = `S/ESS`
 //! on the unsplit chains (posterior convention); BM = batch means with `⌊√n⌋`-draw batches):
 //!
 //! | chain | τ | Sokal bias | Sokal RMSE | cover | Geyer bias | Geyer RMSE | BM bias | BM RMSE |
 //! |---|---|---|---|---|---|---|---|---|
-//! | AR(1) φ = 0.5, n = 10⁴ | 3 | +0.003 | 0.073 | 0.71 | +0.013 | 0.059 | −0.010 | 0.144 |
-//! | AR(1) φ = 0.9, n = 10⁴ | 19 | +0.005 | 0.184 | 0.76 | +0.012 | 0.126 | −0.093 | 0.147 |
-//! | AR(1) φ = 0.9, n = 10⁵ | 19 | +0.003 | 0.056 | 0.74 | +0.009 | 0.047 | −0.028 | 0.081 |
-//! | AR(1) φ = 0.99, n = 10⁵ | 199 | −0.013 | 0.177 | 0.71 | +0.003 | 0.121 | −0.303 | 0.305 |
-//! | AR(1) φ = 0.99, n = 10⁵, 4 chains | 199 | −0.022 | 0.089 | 0.72 | +0.007 | 0.069 | −0.303 | 0.304 |
-//! | AR(1) φ = −0.5, n = 10⁴ | 1/3 | **−1.004** | 1.006 | **0.00** | +0.017 | 0.071 | +0.016 | 0.151 |
-//! | Curie–Weiss n = 5, β = 0.6, random-scan Gibbs, M, n = 5·10³ | 17.31 | −0.016 | 0.219 | 0.77 | +0.006 | 0.154 | −0.131 | 0.180 |
-//! | same, n = 2·10⁴ | 17.31 | −0.007 | 0.112 | 0.75 | +0.007 | 0.082 | −0.063 | 0.115 |
-//! | same, n = 10⁵ | 17.31 | +0.000 | 0.050 | 0.77 | +0.005 | 0.042 | −0.026 | 0.075 |
+//! | AR(1) φ = 0.5, n = 10⁴ | 3 | +0.003 | 0.067 | 0.76 | +0.013 | 0.056 | −0.015 | 0.141 |
+//! | AR(1) φ = 0.9, n = 10⁴ | 19 | −0.007 | 0.177 | 0.74 | +0.014 | 0.121 | −0.097 | 0.151 |
+//! | AR(1) φ = 0.9, n = 10⁵ | 19 | −0.005 | 0.049 | 0.76 | +0.003 | 0.039 | −0.035 | 0.075 |
+//! | AR(1) φ = 0.99, n = 10⁵ | 199 | −0.014 | 0.168 | 0.73 | +0.006 | 0.116 | −0.305 | 0.306 |
+//! | AR(1) φ = 0.99, n = 10⁵, 4 chains | 199 | −0.019 | 0.090 | 0.69 | +0.008 | 0.070 | −0.302 | 0.303 |
+//! | AR(1) φ = −0.5, n = 10⁴ | 1/3 | **−0.996** | 0.997 | **0.00** | +0.020 | 0.069 | +0.015 | 0.150 |
+//! | Curie–Weiss n = 5, β = 0.6, random-scan Gibbs, M, n = 5·10³ | 17.31 | −0.011 | 0.219 | 0.77 | +0.014 | 0.146 | −0.129 | 0.173 |
+//! | same, n = 2·10⁴ | 17.31 | −0.004 | 0.122 | 0.72 | +0.011 | 0.088 | −0.061 | 0.126 |
+//! | same, n = 10⁵ | 17.31 | +0.001 | 0.057 | 0.70 | +0.007 | 0.046 | −0.024 | 0.080 |
 //!
 //! Readings: on positively correlated chains the Sokal window is nearly unbiased and its error bar
-//! slightly conservative (coverage 0.71–0.77 against 0.683); Geyer's τ has the smaller RMSE; batch means
+//! slightly conservative (coverage 0.69–0.77 against 0.683); Geyer's τ has the smaller RMSE; batch means
 //! with `⌊√n⌋` batches is biased low whenever the batch is not ≫ τ (−30 % at τ = 199, b = 316). On
 //! **antithetic** chains the emcee/Sokal window fails outright: `τ̂(1) = 1 + 2ρ̂(1) ≈ 0` meets `M ≥ c τ̂(M)`
 //! at `M = 1`, so τ̂ ≈ 0 (true 1/3); Geyer's pair sums handle it. The quick tests pin the coverage band

@@ -265,8 +265,8 @@ pub mod test {
     pub const FFT_VS_DIRECT: Tolerance = Tolerance::abs(1e-12);
     /// Coverage band (fractions, closed) of the Madras–Sokal ±1σ bar on τ (Sokal window, c = 5) over
     /// 100–400 replicates of positively correlated chains with known τ and n ≥ 500 τ. Nominal 0.683;
-    /// measured 0.71–0.80 (the Madras–Sokal variance is slightly conservative; table in
-    /// src/sampled/calibration.rs). Band = measured range ± about 4 binomial sd (0.03 at 200 replicates).
+    /// measured 0.69–0.77 in the 400-replicate table (the Madras–Sokal variance is slightly conservative;
+    /// src/diagnostics/calibration.rs). Band = measured range ± about 4 binomial sd (0.03 at 200 replicates).
     pub const SOKAL_COVERAGE_BAND: (f64, f64) = (0.6, 0.9);
     /// Bound on |relative bias| of the Sokal τ in those runs: measured within ±2.2 % (window truncation
     /// and per-chain centring, ≈ −10 τ/n); 0.1 leaves room for the replicate noise (rmse/√reps ≤ 1.5 %).
