@@ -159,7 +159,10 @@ pub fn doubling_rule(ledger: &Ledger, c: &Claim) -> Result<Outcome> {
         .iter()
         .map(|&k| (t[k + 1] - t[k]).abs() / t[k])
         .collect();
-    let met = ratios.iter().filter(|&&d| d < thr).count();
+    let met = ratios
+        .iter()
+        .filter(|&&d| rule(thr, Direction::Below).accepts(d, 0))
+        .count();
     let min = ratios.iter().copied().fold(f64::INFINITY, f64::min);
     Ok(Outcome {
         pass: accepts(exact_zero(c)?, met as f64 - published),

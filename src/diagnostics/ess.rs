@@ -23,6 +23,7 @@
 //! Conventions (where posterior 1.7.1 and ArviZ 0.23 differ) are applied here and listed in
 //! `specs/conventions.toml`.
 
+use crate::numeric::tolerance::{CONSTANT_ARVIZ, CONSTANT_POSTERIOR};
 use std::cell::OnceCell;
 
 use statrs::distribution::{Beta, ContinuousCDF};
@@ -70,10 +71,10 @@ fn range(x: &[f64]) -> f64 {
 /// ArviZ: range < 1e-15, NumPy's `finfo(float).resolution`).
 pub fn is_constant(x: &[f64], conv: Convention) -> bool {
     let tol = match conv {
-        Convention::Posterior => f64::EPSILON,
-        Convention::Arviz => 1e-15,
+        Convention::Posterior => CONSTANT_POSTERIOR,
+        Convention::Arviz => CONSTANT_ARVIZ,
     };
-    range(x) < tol
+    x.is_empty() || tol.accepts(range(x), 1)
 }
 
 /// Geyer's initial positive + monotone sequence ESS on `m` chains × `n` draws.

@@ -321,6 +321,23 @@ pub const SINGLE_GAP_OVERPREDICTION_FLOOR: Tolerance = Tolerance::floor(1e20);
 /// exact; `64 u` leaves a factor of eight.
 pub const ENERGY_SPOT: Tolerance = Tolerance::bound(64.0, Scale::Unit);
 
+/// Draws whose range is below this count as constant under the posterior convention (R posterior
+/// 1.7.1 uses `.Machine$double.eps`; docs/peers.md §4.10): absolute, strict.
+pub const CONSTANT_POSTERIOR: Tolerance = Tolerance {
+    kind: Kind::Abs,
+    value: f64::EPSILON,
+    scale: None,
+    direction: Direction::Below,
+};
+
+/// The same under the ArviZ convention (NumPy's `finfo(float).resolution`, 1e-15).
+pub const CONSTANT_ARVIZ: Tolerance = Tolerance {
+    kind: Kind::Abs,
+    value: 1e-15,
+    scale: None,
+    direction: Direction::Below,
+};
+
 /// Input validation (not a checker): a supplied matrix or π whose rows/total miss 1 by more than this
 /// absolute amount is rejected as bad input (exit 2) rather than audited. Between the `K.stochastic`
 /// tolerance and this value the input is accepted and `K.stochastic` fails. deeptime's effective

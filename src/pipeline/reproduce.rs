@@ -69,10 +69,13 @@ pub struct Tracking {
 }
 
 impl Tracking {
+    /// Whether `predicted / q_op` lies in the frozen band.
     pub fn tracks(&self, predicted: Option<f64>, q_op: f64) -> bool {
+        let low = Tolerance::floor(self.low);
+        let high = Tolerance::floor(self.high).with_direction(Direction::AtMost);
         predicted.is_some_and(|p| {
             let r = p / q_op;
-            r >= self.low && r <= self.high
+            low.accepts(r, 1) && high.accepts(r, 1)
         })
     }
 }

@@ -66,7 +66,10 @@ pub fn cluster(spec: &Spectrum, proj: &Projected, epsilon: f64) -> Cluster {
     let mw = proj.mode_weight();
     let total: f64 = proj.var.iter().sum();
     let floor = OVERLAP_RESOLUTION.threshold(n).powi(2) * total;
-    let members: Vec<usize> = (1..n).filter(|&j| gw[spec.group[j]] >= epsilon).collect();
+    let threshold = Tolerance::floor(epsilon);
+    let members: Vec<usize> = (1..n)
+        .filter(|&j| threshold.accepts(gw[spec.group[j]], n))
+        .collect();
     let in_c = {
         let mut v = vec![false; n];
         members.iter().for_each(|&j| v[j] = true);
@@ -80,7 +83,10 @@ pub fn cluster(spec: &Spectrum, proj: &Projected, epsilon: f64) -> Cluster {
     let captured_weight = members.iter().map(|&j| gw_mode(&mw, j, total)).sum();
     let top_c = members.first().map(|&j| spec.sigma[j]);
     let min_c = members.last().map(|&j| spec.sigma[j]);
-    let bulk: Vec<usize> = (1..n).filter(|&j| !in_c[j] && mw[j] > floor).collect();
+    let resolved = Tolerance::derived(floor).with_direction(Direction::Above);
+    let bulk: Vec<usize> = (1..n)
+        .filter(|&j| !in_c[j] && resolved.accepts(mw[j], n))
+        .collect();
     let top_b = bulk.first().map(|&j| spec.sigma[j]);
     Cluster {
         epsilon,
