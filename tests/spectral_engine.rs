@@ -187,7 +187,23 @@ fn code_parameters_match_specs_trainability_toml() {
         get("auto-burn-in")["c"].as_float(),
         Some(mcmc_audit::trainability::estimator::AUTO_BURN_IN_C)
     );
-    for id in ["cluster", "t-o", "gamma-eff", "gamma-bulk"] {
+    for id in [
+        "cluster",
+        "t-o",
+        "gamma-eff",
+        "gamma-bulk",
+        "auto-burn-in-nonreversible",
+    ] {
         assert_eq!(get(id)["inferred"].as_bool(), Some(true), "{id}");
     }
+    use mcmc_audit::trainability::mixing::{DEFAULT_MAX_K, QUARTER};
+    assert_eq!(
+        get("pseudo-gap")["max_k"].as_integer(),
+        Some(DEFAULT_MAX_K as i64)
+    );
+    assert_eq!(get("mixing-time")["epsilon"].as_float(), Some(QUARTER));
+    assert_eq!(
+        get("auto-burn-in-nonreversible")["c"].as_float(),
+        Some(mcmc_audit::trainability::estimator::AUTO_BURN_IN_C)
+    );
 }

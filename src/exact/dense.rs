@@ -127,3 +127,51 @@ pub fn lu_solve(a: Mat<f64>, rhs: Mat<f64>) -> Mat<f64> {
     );
     x
 }
+
+/// A general (non-symmetric) real eigendecomposition: eigenvalues `re + i·im` in the solver's order
+/// (a complex-conjugate pair occupies two consecutive slots, `im > 0` first) and, when asked for, the
+/// left and right eigenvectors in LAPACK's real layout (a pair's real and imaginary parts in columns
+/// `j` and `j + 1`).
+pub struct GeneralEvd {
+    pub re: Vec<f64>,
+    pub im: Vec<f64>,
+    pub left: Option<Mat<f64>>,
+    pub right: Option<Mat<f64>>,
+}
+
+/// The eigendecomposition of a general real square matrix (Hessenberg reduction and multishift QR).
+///
+/// # Errors
+///
+/// [`Error::Numerical`] when the QR iteration does not converge.
+pub fn general_evd(m: MatRef<'_, f64>, vectors: bool) -> Result<GeneralEvd> {
+    let n = m.nrows();
+    let par = par();
+    let want = if vectors {
+        ComputeEigenvectors::Yes
+    } else {
+        ComputeEigenvectors::No
+    };
+    let mut re = faer::diag::Diag::<f64>::zeros(n);
+    let mut im = faer::diag::Diag::<f64>::zeros(n);
+    let mut left = vectors.then(|| Mat::<f64>::zeros(n, n));
+    let mut right = vectors.then(|| Mat::<f64>::zeros(n, n));
+    let scratch = evd::evd_scratch::<f64>(n, want, want, par, Default::default());
+    evd::evd_real(
+        m,
+        re.as_mut(),
+        im.as_mut(),
+        left.as_mut().map(|u| u.as_mut()),
+        right.as_mut().map(|u| u.as_mut()),
+        par,
+        MemStack::new(&mut MemBuffer::new(scratch)),
+        Default::default(),
+    )
+    .map_err(|e| Error::Numerical(format!("general eigensolver did not converge: {e:?}")))?;
+    Ok(GeneralEvd {
+        re: (0..n).map(|i| re[i]).collect(),
+        im: (0..n).map(|i| im[i]).collect(),
+        left,
+        right,
+    })
+}

@@ -302,6 +302,10 @@ pub mod test {
     /// Stationary-start recursion vs the spectral finite-K formula: relative (both exact; the
     /// recursion accumulates K rounding steps, K ≤ 200).
     pub const STATIONARY_WINDOW_VARIANCE: Tolerance = Tolerance::rel(1e-10);
+    /// Distance to stationarity from repeated squaring against explicit step-by-step powers:
+    /// absolute, from issue 12 ("d(t) against brute-force matrix powers, ≤ 1e-12 absolute"); both
+    /// sides carry ~log₂ t · n · u of rounding on entries that sum to 1.
+    pub const TV_VS_BRUTE_FORCE: Tolerance = Tolerance::abs(1e-12);
     /// Binomial CDF vs SciPy 1.17.1 `binom.cdf`: relative (a log-space sum of ≤ 1001 terms, each
     /// with O(n) rounding steps in its log; 1e-12 leaves room for n = 1000).
     pub const BINOMIAL_CDF_VS_SCIPY: Tolerance = Tolerance::rel(1e-12);

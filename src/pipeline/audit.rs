@@ -22,7 +22,10 @@ use crate::model::{Fingerprint, Model};
 use crate::observables::{L2Defects, ObservableSet, Observables};
 use crate::report::{AuditReport, Subject};
 use crate::trainability::analysis::{Analysis, AnalysisConfig, Gradient, analyze_with};
-use crate::trainability::estimator::Estimator;
+use crate::trainability::estimator::{BurnIn, Estimator, Init};
+use crate::trainability::mixing::{
+    MixingSettings, complex_spectrum, mixing_profile, reversibilization_gaps, reversible_gaps,
+};
 use crate::trainability::projection::{cluster_projection_residuals, conditioning_flows};
 use crate::trainability::teacher_gradient;
 
@@ -40,6 +43,9 @@ pub struct AuditOptions {
     pub eigenvalues: Option<usize>,
     /// The spectral stage (A4–A9, O1); `None` skips it.
     pub spectral: Option<SpectralSettings>,
+    /// `[mixing]`: mixing measures for a reversible kernel too (a non-reversible kernel always gets
+    /// them, with the defaults when this is `None`).
+    pub mixing: Option<MixingSettings>,
 }
 
 impl AuditOptions {
@@ -69,6 +75,7 @@ impl Default for AuditOptions {
             seed: 0,
             eigenvalues: Some(32),
             spectral: None,
+            mixing: None,
         }
     }
 }
@@ -88,7 +95,33 @@ struct ExactStage {
     verdicts: Vec<Verdict>,
     quantities: Map<String, Value>,
     spectrum: Option<Spectrum>,
+    /// Every eigenvalue of the symmetrized operator, descending (when A2 passes).
+    eigenvalues: Option<Vec<f64>>,
     structure: Structure,
+}
+
+/// What the exact checks established about a chain, for the stages after them.
+#[derive(Clone, Copy)]
+struct ChainFacts<'a> {
+    reversible: bool,
+    irreducible: bool,
+    eigenvalues: Option<&'a [f64]>,
+}
+
+impl ExactStage {
+    fn passed(&self, id: &str) -> bool {
+        self.verdicts
+            .iter()
+            .any(|v| v.id == id && v.status == Status::Pass)
+    }
+
+    fn facts(&self) -> ChainFacts<'_> {
+        ChainFacts {
+            reversible: self.passed("A2"),
+            irreducible: self.passed("A3.irreducible"),
+            eigenvalues: self.eigenvalues.as_deref(),
+        }
+    }
 }
 
 /// Every exact check of a chain, in report order (sub-checks before their parents). `flip` blocks the
@@ -168,8 +201,124 @@ fn exact_stage(
         verdicts,
         quantities,
         spectrum,
+        eigenvalues: computed.and_then(|r| r.ok()),
         structure,
     }
+}
+
+/// The mixing measures of an irreducible chain ([`crate::trainability::mixing`]), as quantities, and
+/// the pseudo-spectral gap (the non-reversible replacement of γ_eff for `burn_in = "auto"`). A
+/// reversible chain takes its gaps from the real spectrum; a non-reversible one from the general
+/// eigendecomposition and the powers of S. On a non-reversible chain the report also says which
+/// theorem objects are undefined.
+fn mixing_stage(
+    chain: &ExactChain,
+    facts: ChainFacts,
+    settings: &MixingSettings,
+    start: &Init,
+    eigenvalue_limit: Option<usize>,
+) -> Result<(Map<String, Value>, Option<f64>)> {
+    let mut q = Map::new();
+    if !facts.irreducible {
+        q.insert(
+            "mixing_route".into(),
+            "none: A3.irreducible fails, so pi is not the limit of every state".into(),
+        );
+        return Ok((q, None));
+    }
+    let reversible = facts.reversible;
+    let gaps = match (facts.eigenvalues, reversible) {
+        (Some(sigma), true) => {
+            q.insert(
+                "mixing_route".into(),
+                "real spectrum of the self-adjoint P; distances by dense powers of P".into(),
+            );
+            let m = sigma.iter().skip(1).map(|s| s.abs()).fold(0.0, f64::max);
+            q.insert("lambda2_modulus".into(), json_num(m));
+            q.insert("absolute_gap".into(), json_num(1.0 - m));
+            reversible_gaps(sigma, settings.pseudo_gap_max_k)
+        }
+        _ => {
+            q.insert(
+                "mixing_route".into(),
+                "general eigendecomposition of P; reversibilization gaps from the powers of S = D^1/2 P D^-1/2; distances by dense powers of P".into(),
+            );
+            let cs = complex_spectrum(chain)?;
+            let k = eigenvalue_limit
+                .unwrap_or(cs.values.len())
+                .min(cs.values.len());
+            q.insert(
+                "spectrum_complex".into(),
+                serde_json::to_value(&cs.values[..k]).unwrap_or(Value::Null),
+            );
+            q.insert("lambda2_modulus".into(), json_num(cs.lambda2_modulus));
+            q.insert("absolute_gap".into(), json_num(cs.absolute_gap));
+            reversibilization_gaps(chain, settings.pseudo_gap_max_k)?
+        }
+    };
+    q.insert(
+        "gap_multiplicative".into(),
+        json_num(gaps.gap_multiplicative),
+    );
+    q.insert("pseudo_gap".into(), json_num(gaps.pseudo_gap));
+    q.insert("pseudo_gap_k".into(), gaps.k.into());
+    q.insert(
+        "pseudo_gap_by_k".into(),
+        gaps.gap_by_k
+            .iter()
+            .map(|&g| json_num(g))
+            .collect::<Vec<_>>()
+            .into(),
+    );
+    let profile = mixing_profile(chain, &start.law(chain), &settings.epsilons());
+    q.insert("mixing_start".into(), start.label().into());
+    q.insert(
+        "distance_to_stationarity".into(),
+        serde_json::to_value(&profile.distance).unwrap_or(Value::Null),
+    );
+    q.insert(
+        "mixing_time".into(),
+        serde_json::to_value(&profile.mixing_time).unwrap_or(Value::Null),
+    );
+    if !reversible {
+        let why = "needs a self-adjoint P (A2 fails); see the mixing measures instead";
+        let undefined: Map<String, Value> = [
+            "cluster",
+            "gamma_eff",
+            "gamma_bulk",
+            "q_struct_perp",
+            "q_single_gap",
+            "q_single_relevant_gap",
+            "eigenvalues",
+        ]
+        .iter()
+        .map(|k| (k.to_string(), Value::from(why)))
+        .collect();
+        q.insert("undefined".into(), Value::Object(undefined));
+    }
+    Ok((q, Some(gaps.pseudo_gap)))
+}
+
+/// Runs the mixing stage when the kernel is non-reversible or `[mixing]` asks for it; merges its
+/// quantities and returns the pseudo-spectral gap.
+fn mixing_into(
+    chain: &ExactChain,
+    facts: ChainFacts,
+    opts: &AuditOptions,
+    quantities: &mut Map<String, Value>,
+) -> Result<Option<f64>> {
+    if facts.reversible && opts.mixing.is_none() {
+        return Ok(None);
+    }
+    let settings = opts.mixing.clone().unwrap_or_default();
+    let start = opts
+        .spectral
+        .as_ref()
+        .and_then(|s| s.estimator.as_ref())
+        .map_or(Init::Uniform, |e| e.init.clone());
+    let (q, gap) = mixing_stage(chain, facts, &settings, &start, opts.eigenvalues)?;
+    quantities.extend(q);
+    Ok(gap)
 }
 
 /// What the spectral stage works on.
@@ -184,6 +333,8 @@ struct SpectralJob<'a> {
     flip: Option<usize>,
     spectrum: Option<Spectrum>,
     structure: &'a Structure,
+    /// The pseudo-spectral gap, for `burn_in = "auto"` on a non-reversible kernel.
+    pseudo_gap: Option<f64>,
 }
 
 /// Runs the spectral stage and merges its verdicts and quantities. An estimator size beyond what the
@@ -222,6 +373,7 @@ fn spectral_stage_inner(
         flip,
         spectrum,
         structure,
+        pseudo_gap,
     } = job;
     let n = chain.n_states;
     let passed = |id: &str| {
@@ -242,6 +394,7 @@ fn spectral_stage_inner(
         estimator: settings.estimator.clone().unwrap_or_default(),
         estimate: settings.estimator.is_some() || gradient.is_some(),
         gradient,
+        nonreversible_gap: pseudo_gap,
         ..AnalysisConfig::default()
     };
     let a4 = L2Defects::of(obs, &chain.pi);
@@ -299,6 +452,14 @@ fn spectral_quantities(
     q.insert("tau_convention".into(), "N/ESS".into());
     q.insert("tau_route".into(), a.tau_route.into());
     if let Some(st) = &a.stats {
+        if cfg.estimator.burn_in == BurnIn::Auto {
+            let rule = if a.tau_route == "poisson" {
+                "ceil(5 / pseudo_gap) (non-reversible: gamma_eff is undefined)"
+            } else {
+                "ceil(5 / gamma_eff)"
+            };
+            q.insert("burn_in_rule".into(), rule.into());
+        }
         q.insert("burn_in".into(), st.burn_in.into());
         q.insert("window".into(), st.window.into());
         q.insert("init".into(), cfg.estimator.init.label().into());
@@ -377,7 +538,14 @@ pub fn audit_kernel(
     let flip_residuals = FlipResiduals::measure(&chain);
     let flip = flip_blocking(flip_residuals.as_ref(), chain.n_states);
     let st = exact_stage(&chain, flip, opts.spectral.is_some(), tol, opts.eigenvalues);
-    let (mut verdicts, mut quantities) = (st.verdicts, st.quantities);
+    let mut quantities = st.quantities.clone();
+    let pseudo_gap = mixing_into(&chain, st.facts(), opts, &mut quantities)?;
+    let ExactStage {
+        mut verdicts,
+        spectrum,
+        structure,
+        ..
+    } = st;
     let f2 = model.fingerprint();
     let step = step_gtest(kernel, &chain, model.n_spins(), opts.seed);
     verdicts.push(check_step_consistency(&step, chain.n_states, tol));
@@ -391,8 +559,9 @@ pub fn audit_kernel(
             settings: ss,
             flip_residuals: flip_residuals.as_ref(),
             flip,
-            spectrum: st.spectrum,
-            structure: &st.structure,
+            spectrum,
+            structure: &structure,
+            pseudo_gap,
         };
         spectral_stage(job, &mut verdicts, &mut quantities, tol)?;
     }
@@ -460,7 +629,14 @@ pub fn audit_chain_with(
         tol,
         opts.eigenvalues,
     );
-    let (mut verdicts, mut quantities) = (st.verdicts, st.quantities);
+    let mut quantities = st.quantities.clone();
+    let pseudo_gap = mixing_into(chain, st.facts(), opts, &mut quantities)?;
+    let ExactStage {
+        mut verdicts,
+        spectrum,
+        structure,
+        ..
+    } = st;
     if let (Some(ss), Some(obs)) = (&opts.spectral, obs) {
         let job = SpectralJob {
             chain,
@@ -469,8 +645,9 @@ pub fn audit_chain_with(
             settings: ss,
             flip_residuals: None,
             flip: None,
-            spectrum: st.spectrum,
-            structure: &st.structure,
+            spectrum,
+            structure: &structure,
+            pseudo_gap,
         };
         spectral_stage(job, &mut verdicts, &mut quantities, tol)?;
     }

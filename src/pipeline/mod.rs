@@ -33,6 +33,7 @@ pub fn options(spec: &AuditSpec, eigenvalues: Option<usize>) -> AuditOptions {
         only: spec.only.clone(),
         seed: spec.seed,
         eigenvalues,
+        mixing: spec.mixing.clone(),
         spectral: Some(SpectralSettings {
             observables: spec.observables,
             estimator: spec.estimator.clone(),

@@ -18,9 +18,14 @@ use crate::observables::ObservableSet;
 use crate::spec::requirements;
 use crate::trainability::Gradient;
 use crate::trainability::estimator::Estimator;
+use crate::trainability::mixing::MixingSettings;
 
 /// Planted patterns of `hopfield` and `rbm` when not given.
 pub const DEFAULT_PATTERNS: usize = 1;
+
+/// The largest k of the pseudo-spectral gap a spec may ask for (each k is one dense product and one
+/// symmetric eigensolve).
+pub const MAX_PSEUDO_GAP_K: usize = 64;
 
 /// The largest spec file read (a spec is a few hundred bytes; a ledger-size file is refused).
 pub const MAX_SPEC_BYTES: u64 = 1 << 20;
@@ -114,6 +119,8 @@ pub struct AuditSpec {
     pub gradient: Option<Gradient>,
     /// `[sampling]`, when given: the subject is sampled, not enumerated.
     pub sampling: Option<SampledRun>,
+    /// `[mixing]`, when given: mixing measures also for a reversible kernel, with its ε and k.
+    pub mixing: Option<MixingSettings>,
     /// `[checks] only`.
     pub only: Option<Vec<String>>,
     pub tolerances: Tolerances,
@@ -240,6 +247,19 @@ impl AuditSpec {
             None => None,
             Some(s) => Some(sampling(s, &file)?),
         };
+        if let Some(m) = &raw.mixing {
+            if let Some(e) = m.epsilon
+                && !(e > 0.0 && e < 1.0)
+            {
+                return Err(err("mixing.epsilon", format!("{e} is not in (0, 1)")));
+            }
+            if !(1..=MAX_PSEUDO_GAP_K).contains(&m.pseudo_gap_max_k) {
+                return Err(err(
+                    "mixing.pseudo_gap_max_k",
+                    format!("{} is not in 1..={MAX_PSEUDO_GAP_K}", m.pseudo_gap_max_k),
+                ));
+            }
+        }
         let (only, tolerances) = checks(raw.checks.as_ref(), &file)?;
         Ok(AuditSpec {
             seed: sampling.as_ref().map_or(0, |s: &SampledRun| s.seed),
@@ -250,6 +270,7 @@ impl AuditSpec {
             estimator: raw.estimator,
             gradient,
             sampling,
+            mixing: raw.mixing,
             only,
             tolerances,
         })

@@ -13,6 +13,7 @@ use crate::error::Error;
 use crate::kernel::build::{Blocks, Rule, Scan};
 use crate::observables::ObservableSet;
 use crate::trainability::estimator::Estimator;
+use crate::trainability::mixing::MixingSettings;
 
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -28,6 +29,8 @@ pub(super) struct RawSpec {
     pub gradient: Option<RawGradient>,
     #[serde(default)]
     pub sampling: Option<RawSampling>,
+    #[serde(default)]
+    pub mixing: Option<MixingSettings>,
     #[serde(default)]
     pub checks: Option<RawChecks>,
 }

@@ -37,6 +37,9 @@ pub struct AnalysisConfig {
     pub sweep: Vec<f64>,
     /// Whether to compute the exact window statistics (bias, variance, MSE, Q_op).
     pub estimate: bool,
+    /// The gap `burn_in = "auto"` uses on a non-reversible kernel, where γ_eff is undefined: the
+    /// pseudo-spectral gap ([`super::mixing`]), `B = ⌈5/γ_ps⌉`. `None` leaves the burn-in undefined.
+    pub nonreversible_gap: Option<f64>,
 }
 
 impl Default for AnalysisConfig {
@@ -47,6 +50,7 @@ impl Default for AnalysisConfig {
             epsilon: DEFAULT_EPSILON,
             sweep: default_sweep(),
             estimate: true,
+            nonreversible_gap: None,
         }
     }
 }
@@ -164,7 +168,7 @@ pub fn analyze_with(
         let tau = poisson::tau(chain, obs)?;
         let burn_in = match cfg.estimator.burn_in {
             BurnIn::Steps(b) => Some(b),
-            BurnIn::Auto => None,
+            BurnIn::Auto => cfg.nonreversible_gap.map(auto_burn_in),
         };
         let stats = match burn_in.filter(|_| cfg.estimate) {
             Some(b) => Some(

@@ -8,6 +8,7 @@
 pub mod analysis;
 pub mod estimator;
 pub mod ladder;
+pub mod mixing;
 pub mod poisson;
 pub mod predictors;
 pub mod projection;

@@ -1,0 +1,397 @@
+//! Exact mixing of any ergodic kernel, reversible or not (the dense route). Data only; the report
+//! labels these as measurements, not passes.
+//!
+//! - **Complex spectrum.** The eigenvalues `λ_j` of P (Hessenberg reduction and multishift QR, faer),
+//!   sorted by modulus; `|λ₂|` is the largest modulus after the Perron eigenvalue 1 and
+//!   `γ_abs = 1 − |λ₂|` the absolute spectral gap (Levin–Peres 2017 §12.2). Each eigenvalue carries
+//!   its residual `‖P v − λ v‖₂ / ‖v‖₂` (the backward error: λ is an exact eigenvalue of `P + E` with
+//!   `‖E‖₂` that small), its condition number `κ = ‖u‖‖v‖ / |uᴴv|` (u the left eigenvector) and the
+//!   first-order forward bound `κ · residual` (Wilkinson; Golub–Van Loan 2013 §7.2.2).
+//! - **Reversibilizations.** With `P* = D⁻¹PᵀD` the time reversal, the similarity transform
+//!   `S = D^{1/2} P D^{−1/2}` maps `P*` to `Sᵀ`, so `D^{1/2}(P*)ᵏPᵏD^{−1/2} = (Sᵏ)ᵀSᵏ`, whose eigenvalues
+//!   are the squared singular values of `Sᵏ`. The multiplicative reversibilization `PP*` (Fill 1991)
+//!   has gap `γ(PP*) = 1 − s₂(S)²`; the pseudo-spectral gap (Paulin 2015, Def. 3.3) is
+//!   `γ_ps = max_{1≤k≤K} γ((P*)ᵏPᵏ)/k = max_k (1 − s₂(Sᵏ)²)/k`. On a reversible P, `s₂(Sᵏ) = |λ₂|ᵏ`,
+//!   so `γ(PP*) = 1 − |λ₂|²` and `γ_ps = max_k (1 − |λ₂|^{2k})/k` ([`reversible_gaps`]).
+//! - **Distance to stationarity.** `d(t) = max_x ‖Pᵗ(x,·) − π‖_TV` and `d_μ(t) = ‖μPᵗ − π‖_TV`, both
+//!   non-increasing in t (Levin–Peres 2017 §4.4); `t_mix(ε) = min{t : d(t) ≤ ε}`, found by repeated
+//!   squaring (`P, P², P⁴, …` until `d ≤ ε`) and then bisection composed from the stored powers, so
+//!   the cost is `O(log t_mix)` dense products rather than `t_mix` of them.
+
+use faer::Mat;
+use serde::{Deserialize, Serialize};
+
+use crate::error::Result;
+use crate::exact::ExactChain;
+use crate::exact::dense::{general_evd, matmul, sym_eigenvalues};
+use crate::exact::residuals::s_entry;
+use crate::numeric::tolerance::{Direction, Tolerance};
+
+/// The ε of `t_mix(ε)` always reported (Levin–Peres 2017 eq. 4.33: `t_mix = t_mix(1/4)`).
+pub const QUARTER: f64 = 0.25;
+
+/// The largest k of the pseudo-spectral gap when `[mixing]` does not say.
+pub const DEFAULT_MAX_K: usize = 8;
+
+/// Dense products a mixing-time search may spend before it stops without an answer (about the work
+/// of the exact window recursion's limit: a few minutes on two cores).
+pub const MAX_MIXING_WORK: f64 = 2e13;
+
+/// `[mixing]`: which mixing measures to report (they are computed for every non-reversible kernel,
+/// and for a reversible one when the section is given).
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MixingSettings {
+    /// A second ε for `t_mix(ε)`, besides 1/4.
+    pub epsilon: Option<f64>,
+    /// The largest k of the pseudo-spectral gap.
+    pub pseudo_gap_max_k: usize,
+}
+
+impl Default for MixingSettings {
+    fn default() -> Self {
+        MixingSettings {
+            epsilon: None,
+            pseudo_gap_max_k: DEFAULT_MAX_K,
+        }
+    }
+}
+
+impl MixingSettings {
+    /// The ε values of `t_mix`, 1/4 first.
+    pub fn epsilons(&self) -> Vec<f64> {
+        let mut e = vec![QUARTER];
+        if let Some(x) = self.epsilon
+            && x != QUARTER
+        {
+            e.push(x);
+        }
+        e
+    }
+}
+
+/// One eigenvalue of P with its a-posteriori accuracy.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Eigenvalue {
+    pub re: f64,
+    pub im: f64,
+    pub modulus: f64,
+    /// `‖P v − λ v‖₂ / ‖v‖₂`.
+    pub residual: f64,
+    /// `κ = ‖u‖‖v‖ / |uᴴv|`.
+    pub condition: f64,
+    /// `κ · residual`, the first-order bound on the distance to an exact eigenvalue.
+    pub error_bound: f64,
+}
+
+/// The spectrum of a general P.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ComplexSpectrum {
+    /// Every eigenvalue, by modulus descending (ties: real part descending, then imaginary part
+    /// descending); the first is the Perron eigenvalue 1.
+    pub values: Vec<Eigenvalue>,
+    /// `|λ₂|`.
+    pub lambda2_modulus: f64,
+    /// `1 − |λ₂|`.
+    pub absolute_gap: f64,
+}
+
+/// `S = D^{1/2} P D^{−1/2}` as a dense matrix (from `log π`, so tiny probabilities stay exact).
+pub fn similarity(chain: &ExactChain) -> Mat<f64> {
+    let n = chain.n_states;
+    Mat::from_fn(n, n, |x, y| s_entry(chain, x, y))
+}
+
+fn column(m: &Mat<f64>, j: usize) -> Vec<f64> {
+    (0..m.nrows()).map(|i| m[(i, j)]).collect()
+}
+
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+/// The complex spectrum of P with residuals and condition numbers.
+///
+/// # Errors
+///
+/// [`crate::Error::Numerical`] when the QR iteration does not converge.
+pub fn complex_spectrum(chain: &ExactChain) -> Result<ComplexSpectrum> {
+    let n = chain.n_states;
+    let p = faer::MatRef::from_row_major_slice(&chain.p, n, n);
+    let evd = general_evd(p, true)?;
+    let (left, right) = match (&evd.left, &evd.right) {
+        (Some(l), Some(r)) => (l, r),
+        _ => unreachable!("vectors were requested"),
+    };
+    let pv = matmul(p, right.as_ref());
+    let mut values = Vec::with_capacity(n);
+    let mut j = 0;
+    while j < n {
+        let (a, b) = (evd.re[j], evd.im[j]);
+        if b == 0.0 {
+            let v = column(right, j);
+            let u = column(left, j);
+            let r: f64 = (0..n).map(|i| (pv[(i, j)] - a * v[i]).powi(2)).sum::<f64>();
+            let vv = dot(&v, &v);
+            let kappa = (dot(&u, &u) * vv).sqrt() / dot(&u, &v).abs();
+            let residual = (r / vv).sqrt();
+            values.push(Eigenvalue {
+                re: a,
+                im: 0.0,
+                modulus: a.abs(),
+                residual,
+                condition: kappa,
+                error_bound: kappa * residual,
+            });
+            j += 1;
+        } else {
+            // v = e + i f for λ = a + i b; the conjugate pair shares residual and condition.
+            let (e, f) = (column(right, j), column(right, j + 1));
+            let (c, d) = (column(left, j), column(left, j + 1));
+            let r: f64 = (0..n)
+                .map(|i| {
+                    (pv[(i, j)] - (a * e[i] - b * f[i])).powi(2)
+                        + (pv[(i, j + 1)] - (a * f[i] + b * e[i])).powi(2)
+                })
+                .sum();
+            let vv = dot(&e, &e) + dot(&f, &f);
+            let uu = dot(&c, &c) + dot(&d, &d);
+            let (ure, uim) = (dot(&c, &e) + dot(&d, &f), dot(&c, &f) - dot(&d, &e));
+            let kappa = (uu * vv).sqrt() / ure.hypot(uim);
+            let residual = (r / vv).sqrt();
+            for im in [b, -b] {
+                values.push(Eigenvalue {
+                    re: a,
+                    im,
+                    modulus: a.hypot(b),
+                    residual,
+                    condition: kappa,
+                    error_bound: kappa * residual,
+                });
+            }
+            j += 2;
+        }
+    }
+    values.sort_by(|x, y| {
+        y.modulus
+            .total_cmp(&x.modulus)
+            .then(y.re.total_cmp(&x.re))
+            .then(y.im.total_cmp(&x.im))
+    });
+    let lambda2_modulus = values.get(1).map_or(0.0, |v| v.modulus);
+    Ok(ComplexSpectrum {
+        values,
+        lambda2_modulus,
+        absolute_gap: 1.0 - lambda2_modulus,
+    })
+}
+
+/// The gaps of the reversibilizations `(P*)ᵏPᵏ`, k = 1..K.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PseudoGap {
+    /// `γ((P*)ᵏPᵏ) = 1 − s₂(Sᵏ)²` for k = 1..K.
+    pub gap_by_k: Vec<f64>,
+    /// `γ(PP*) = γ((P*)P)` (k = 1; PP* and P*P share their spectrum).
+    pub gap_multiplicative: f64,
+    /// `max_k γ_k / k`.
+    pub pseudo_gap: f64,
+    /// The maximizing k.
+    pub k: usize,
+}
+
+fn pseudo_from(gap_by_k: Vec<f64>) -> PseudoGap {
+    let (k, pseudo_gap) = gap_by_k
+        .iter()
+        .enumerate()
+        .map(|(i, g)| (i + 1, g / (i + 1) as f64))
+        .fold(
+            (0, f64::NEG_INFINITY),
+            |best, c| if c.1 > best.1 { c } else { best },
+        );
+    PseudoGap {
+        gap_multiplicative: gap_by_k.first().copied().unwrap_or(f64::NAN),
+        gap_by_k,
+        pseudo_gap,
+        k,
+    }
+}
+
+/// The reversibilization gaps of a general P from the powers of S.
+///
+/// # Errors
+///
+/// [`crate::Error::Numerical`] when a symmetric eigensolve does not converge.
+pub fn reversibilization_gaps(chain: &ExactChain, max_k: usize) -> Result<PseudoGap> {
+    let s = similarity(chain);
+    let mut power = s.clone();
+    let mut gaps = Vec::with_capacity(max_k);
+    for k in 1..=max_k.max(1) {
+        if k > 1 {
+            power = matmul(power.as_ref(), s.as_ref());
+        }
+        let gram = matmul(power.transpose(), power.as_ref());
+        let vals = sym_eigenvalues(gram.as_ref())?;
+        gaps.push(1.0 - vals.get(1).copied().unwrap_or(0.0));
+    }
+    Ok(pseudo_from(gaps))
+}
+
+/// The same gaps of a reversible P from its real spectrum (descending): `s₂(Sᵏ) = |λ₂|ᵏ` with `|λ₂|`
+/// the largest modulus after σ₁ = 1.
+pub fn reversible_gaps(sigma: &[f64], max_k: usize) -> PseudoGap {
+    let m = sigma.iter().skip(1).map(|s| s.abs()).fold(0.0, f64::max);
+    pseudo_from(
+        (1..=max_k.max(1))
+            .map(|k| 1.0 - m.powi(2 * k as i32))
+            .collect(),
+    )
+}
+
+/// `d(t)` and `d_μ(t)` at one t of the squaring sequence.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DistancePoint {
+    pub t: u64,
+    /// `max_x ‖Pᵗ(x,·) − π‖_TV`.
+    pub worst: f64,
+    /// `‖μPᵗ − π‖_TV` from the start law.
+    pub from_start: f64,
+}
+
+/// `t_mix(ε)` from the worst state and from the start law (`None`: not reached within the work
+/// limit).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MixingTime {
+    pub epsilon: f64,
+    pub worst: Option<u64>,
+    pub from_start: Option<u64>,
+}
+
+/// Distances to stationarity at t = 1, 2, 4, … and the mixing times.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MixingProfile {
+    pub distance: Vec<DistancePoint>,
+    pub mixing_time: Vec<MixingTime>,
+    /// Dense products spent.
+    pub products: usize,
+}
+
+/// `max_x ½ Σ_y |M(x,y) − π_y|` of a row-stochastic M.
+fn worst_tv(m: &Mat<f64>, pi: &[f64]) -> f64 {
+    (0..m.nrows())
+        .map(|x| tv(&(0..m.ncols()).map(|y| m[(x, y)]).collect::<Vec<_>>(), pi))
+        .fold(0.0, f64::max)
+}
+
+/// `½ Σ_y |a_y − π_y|`.
+fn tv(a: &[f64], pi: &[f64]) -> f64 {
+    0.5 * a.iter().zip(pi).map(|(x, p)| (x - p).abs()).sum::<f64>()
+}
+
+fn row_times(mu: &[f64], m: &Mat<f64>) -> Vec<f64> {
+    let n = m.ncols();
+    (0..n)
+        .map(|y| mu.iter().enumerate().map(|(x, &a)| a * m[(x, y)]).sum())
+        .collect()
+}
+
+/// The first t with `distance(t) ≤ ε`, by bisection below the first power of two that reaches ε:
+/// `powers[j] = P^{2^j}`, `reach` is the index of that power and `first` the state at
+/// `t = 2^{reach−1}` (which misses ε). Since d is non-increasing, adding the lower powers from the
+/// largest down, each kept only while the sum still misses ε, ends one step below `t_mix`.
+fn bisect<T>(
+    first: T,
+    powers: &[Mat<f64>],
+    reach: usize,
+    within: &dyn Fn(&T) -> bool,
+    step: &dyn Fn(&T, &Mat<f64>) -> T,
+    products: &mut usize,
+) -> u64 {
+    if reach == 0 {
+        return 1;
+    }
+    let mut t = 1u64 << (reach - 1);
+    let mut cur = first;
+    for j in (0..reach - 1).rev() {
+        let cand = step(&cur, &powers[j]);
+        *products += 1;
+        if !within(&cand) {
+            cur = cand;
+            t += 1u64 << j;
+        }
+    }
+    t + 1
+}
+
+/// `d(t)`, `d_μ(t)` along t = 1, 2, 4, … and `t_mix(ε)` for every ε, both from the worst state and
+/// from `start`.
+pub fn mixing_profile(chain: &ExactChain, start: &[f64], epsilons: &[f64]) -> MixingProfile {
+    let n = chain.n_states;
+    let pi = &chain.pi;
+    let per_product = (n as f64).powi(3);
+    let max_products = (MAX_MIXING_WORK / per_product).max(1.0) as usize;
+    let p = Mat::from_fn(n, n, |x, y| chain.p(x, y));
+    let mut powers = vec![p];
+    let mut distance = Vec::new();
+    let mut products = 0usize;
+    let eps_min = epsilons.iter().copied().fold(f64::INFINITY, f64::min);
+    let reached = |d: f64| {
+        Tolerance::floor(eps_min)
+            .with_direction(Direction::AtMost)
+            .accepts(d, n)
+    };
+    loop {
+        let j = powers.len() - 1;
+        let last = &powers[j];
+        let w = worst_tv(last, pi);
+        let s = tv(&row_times(start, last), pi);
+        distance.push(DistancePoint {
+            t: 1u64 << j,
+            worst: w,
+            from_start: s,
+        });
+        if (reached(w) && reached(s)) || j >= 62 || products + 1 > max_products {
+            break;
+        }
+        let sq = matmul(last.as_ref(), last.as_ref());
+        products += 1;
+        powers.push(sq);
+    }
+    let mut mixing_time = Vec::new();
+    for &eps in epsilons {
+        let within = Tolerance::floor(eps).with_direction(Direction::AtMost);
+        let reach_w = distance.iter().position(|p| within.accepts(p.worst, n));
+        let reach_s = distance
+            .iter()
+            .position(|p| within.accepts(p.from_start, n));
+        let worst = reach_w.map(|r| {
+            bisect(
+                powers[r.saturating_sub(1)].clone(),
+                &powers,
+                r,
+                &|m: &Mat<f64>| within.accepts(worst_tv(m, pi), n),
+                &|m: &Mat<f64>, q: &Mat<f64>| matmul(m.as_ref(), q.as_ref()),
+                &mut products,
+            )
+        });
+        let from_start = reach_s.map(|r| {
+            bisect(
+                row_times(start, &powers[r.saturating_sub(1)]),
+                &powers,
+                r,
+                &|v: &Vec<f64>| within.accepts(tv(v, pi), n),
+                &|v: &Vec<f64>, q: &Mat<f64>| row_times(v, q),
+                &mut products,
+            )
+        });
+        mixing_time.push(MixingTime {
+            epsilon: eps,
+            worst,
+            from_start,
+        });
+    }
+    MixingProfile {
+        distance,
+        mixing_time,
+        products,
+    }
+}
