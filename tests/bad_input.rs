@@ -102,6 +102,10 @@ fn cases() -> Vec<Case> {
         Case { name: "tolerance of a parent", spec: "[model]\nfamily = \"sk\"\nn = 3\n[checks.tolerance]\nA2 = 1e-14\n".into(), files: vec![], expect: vec!["spec.toml", "checks.tolerance.A2", "sub-checks"] },
         Case { name: "wrong type located", spec: "[model]\nfamily = \"sk\"\nn = \"ten\"\n".into(), files: vec![], expect: vec!["spec.toml", "model.n", "invalid type"] },
         Case { name: "nan teacher beta", spec: "[model]\nfamily = \"sk\"\nn = 3\n[gradient]\nteacher_beta = nan\n".into(), files: vec![], expect: vec!["spec.toml", "gradient.teacher_beta", "not finite"] },
+        Case { name: "lazy sampled", spec: "[model]\nfamily = \"torus\"\nside = 8\ndegree = 4\n[kernel]\nlazy = true\n[sampling]\nchains = 2\nsweeps = 100\n".into(), files: vec![], expect: vec!["spec.toml", "kernel.lazy", "exactly"] },
+        Case { name: "mixing epsilon out of range", spec: "[model]\nfamily = \"sk\"\nn = 3\n[mixing]\nepsilon = 1.5\n".into(), files: vec![], expect: vec!["spec.toml", "mixing.epsilon", "(0, 1)"] },
+        Case { name: "pseudo-gap k absurd", spec: "[model]\nfamily = \"sk\"\nn = 3\n[mixing]\npseudo_gap_max_k = 100000\n".into(), files: vec![], expect: vec!["spec.toml", "mixing.pseudo_gap_max_k"] },
+        Case { name: "baseline tolerance nan", spec: "[model]\nfamily = \"sk\"\nn = 3\n[baseline]\ngap = nan\n".into(), files: vec![], expect: vec!["spec.toml", "baseline.gap"] },
         Case { name: "kernel with matrix", spec: matrix_spec("[kernel]\nscan = \"random\"\n"), files: vec![("P.npy", ok)], expect: vec!["kernel", "matrix"] },
     ]
 }

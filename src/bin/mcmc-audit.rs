@@ -43,6 +43,10 @@ enum Command {
         /// How many eigenvalues to list in the report: a number, or `all`.
         #[arg(long, default_value = "32")]
         eigenvalues: String,
+        /// Compare with this earlier JSON report of the same model (`audit --format json`): exit 1
+        /// when τ, a gap, t_mix or a passed check regresses beyond the spec's `[baseline]` tolerances.
+        #[arg(long)]
+        baseline: Option<PathBuf>,
     },
     /// Regression-check the published numbers in specs/claims.toml (recompute, derive, record).
     Claims {
@@ -129,6 +133,7 @@ fn main() -> ExitCode {
             format,
             out,
             eigenvalues,
+            baseline,
         } => {
             let eig = if eigenvalues == "all" {
                 None
@@ -142,7 +147,11 @@ fn main() -> ExitCode {
                     }
                 }
             };
-            let r = match pipeline::run_spec(&spec, eig) {
+            let run = match &baseline {
+                Some(b) => pipeline::run_spec_against(&spec, eig, b),
+                None => pipeline::run_spec(&spec, eig),
+            };
+            let r = match run {
                 Ok(r) => r,
                 Err(e) => return fail(e),
             };

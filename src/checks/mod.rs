@@ -9,6 +9,7 @@
 //! - [`sampled`]: `E.*`, `A6.sampled`, `S.*` over trajectory diagnostics;
 //! - [`tempering`]: `PT.*` over a parallel-tempering run.
 
+pub mod baseline;
 pub mod exact;
 pub mod local;
 pub mod sampled;

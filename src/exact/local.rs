@@ -228,6 +228,10 @@ pub fn local_residuals(
                 let upd = &updates[k];
                 lx.clear();
                 upd.law(&x, &mut lx);
+                if lx.sites().is_empty() {
+                    // An update that changes no site (the lazy half of a kernel) is balanced.
+                    continue;
+                }
                 y.copy_from_slice(&x);
                 lx.draw(&mut y, &mut rng);
                 if y == x {

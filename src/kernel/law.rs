@@ -120,6 +120,12 @@ impl Law {
         }
     }
 
+    /// Empties the law as an independent law over no sites: the identity update's law.
+    pub fn clear_independent(&mut self) {
+        self.site_laws().sites.clear();
+        self.clear();
+    }
+
     /// Adds an independent site law with both probabilities computed accurately.
     pub fn push_site(&mut self, site: usize, p_up: f64, p_down: f64) {
         let s = self.site_laws();

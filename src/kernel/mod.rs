@@ -228,6 +228,16 @@ impl Kernel {
         }
     }
 
+    /// `½(I + P)`: a fair coin keeps the state or takes one step of `kernel` (a lazy chain: its
+    /// spectrum is `(1 + λ)/2`, non-negative when P is reversible).
+    pub fn lazy(kernel: Kernel) -> Self {
+        let name = format!("lazy {}", kernel.name());
+        Kernel::Mixture {
+            name,
+            parts: vec![(0.5, Kernel::update(Stay)), (0.5, kernel)],
+        }
+    }
+
     pub fn name(&self) -> String {
         match self {
             Kernel::Update(u) => u.name(),
@@ -326,6 +336,23 @@ impl Kernel {
             Kernel::Mixture { parts, .. } => parts.iter().flat_map(|(_, k)| k.updates()).collect(),
             Kernel::Sequence { parts, .. } => parts.iter().flat_map(Kernel::updates).collect(),
         }
+    }
+}
+
+/// The identity update: changes no site (the lazy half of [`Kernel::lazy`]).
+#[derive(Clone, Copy, Debug)]
+pub struct Stay;
+
+impl Update for Stay {
+    fn name(&self) -> String {
+        "stay".into()
+    }
+    fn law(&self, _x: &[i8], law: &mut Law) {
+        law.clear_independent();
+    }
+    fn sample(&self, _x: &mut [i8], _rng: &mut dyn Rng, _scratch: &mut Law) {}
+    fn rel_err_bound(&self) -> f64 {
+        0.0
     }
 }
 

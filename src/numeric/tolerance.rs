@@ -309,7 +309,19 @@ pub mod test {
     /// Binomial CDF vs SciPy 1.17.1 `binom.cdf`: relative (a log-space sum of ≤ 1001 terms, each
     /// with O(n) rounding steps in its log; 1e-12 leaves room for n = 1000).
     pub const BINOMIAL_CDF_VS_SCIPY: Tolerance = Tolerance::rel(1e-12);
+    /// A lazy kernel ½(I + P) against its closed form from P's audit (γ' = γ/2, τ' = 2τ + 1):
+    /// relative; two independent exact audits whose τ each carry ~1e-12 of solver rounding.
+    pub const LAZY_CLOSED_FORM: Tolerance = Tolerance::rel(1e-9);
 }
+
+/// `[baseline] tau` by default: relative increase of an observable's τ allowed against a baseline
+/// report. Exact τ reproduces to the last bits on one machine; 1 % absorbs another platform's libm
+/// while any real change of the kernel (a lazier update doubles τ) shows.
+pub const BASELINE_TAU: Tolerance = Tolerance::rel(0.01);
+/// `[baseline] gap` by default: relative decrease of γ, γ_eff, the absolute gap, γ(PP*) or γ_ps.
+pub const BASELINE_GAP: Tolerance = Tolerance::rel(0.01);
+/// `[baseline] mixing_time` by default: relative increase of an integer `t_mix(ε)`; none.
+pub const BASELINE_MIXING_TIME: Tolerance = Tolerance::rel(0.0);
 
 /// `reproduce` summaries count the cells where φ_2's largest overlap with an observable is at most
 /// this (absolute; the expected "symmetry zero" of issue #3, stated there as ≤ 1e-15).

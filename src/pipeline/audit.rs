@@ -16,11 +16,11 @@ use crate::error::{Error, Result, ShapeError};
 use crate::exact::spectrum::flip::FlipResiduals;
 use crate::exact::spectrum::{Spectrum, eigenvalues};
 use crate::exact::structure::Structure;
-use crate::exact::{ExactChain, residuals};
+use crate::exact::{ExactChain, PiSource, residuals};
 use crate::kernel::Kernel;
 use crate::model::{Fingerprint, Model};
 use crate::observables::{L2Defects, ObservableSet, Observables};
-use crate::report::{AuditReport, Subject};
+use crate::report::{AuditReport, Subject, hex};
 use crate::trainability::analysis::{Analysis, AnalysisConfig, Gradient, analyze_with};
 use crate::trainability::estimator::{BurnIn, Estimator, Init};
 use crate::trainability::mixing::{
@@ -567,7 +567,7 @@ pub fn audit_kernel(
     }
     let f4 = model.fingerprint();
     verdicts.insert(0, check_fixed_parameters(f0, &[f1, f2, f3, f4], tol));
-    let subject = exact_subject(&chain, model.describe(), kernel.name());
+    let subject = exact_subject(&chain, model.describe(), kernel.name(), f0);
     Ok(opts.report(subject, verdicts, quantities))
 }
 
@@ -652,16 +652,32 @@ pub fn audit_chain_with(
         spectral_stage(job, &mut verdicts, &mut quantities, tol)?;
     }
     verdicts.insert(0, check_fixed_parameters(f0, &[fp(chain)], tol));
-    let subject = exact_subject(chain, chain.description.clone(), "matrix".into());
+    // The "model" of a matrix is its target law when the user gave one; a π that GTH computed from
+    // P changes in its last bits with the kernel, so then only the state count identifies the model.
+    let mut mf = Fingerprint::default();
+    mf.word(chain.n_states as u64);
+    if chain.pi_source == PiSource::File {
+        chain.pi.iter().for_each(|&x| mf.f64(x));
+    }
+    let subject = exact_subject(
+        chain,
+        chain.description.clone(),
+        "matrix".into(),
+        mf.finish(),
+    );
     Ok(opts.report(subject, verdicts, quantities))
 }
 
-/// The subject of an exact audit.
-fn exact_subject(chain: &ExactChain, model: String, kernel: String) -> Subject {
+/// The subject of an exact audit; the kernel's fingerprint is that of its operator.
+fn exact_subject(chain: &ExactChain, model: String, kernel: String, model_fp: u64) -> Subject {
+    let mut f = Fingerprint::default();
+    chain.p.iter().for_each(|&x| f.f64(x));
     Subject {
         kind: "exact".into(),
         n_states: chain.n_states,
         model,
         kernel,
+        model_fingerprint: hex(model_fp),
+        kernel_fingerprint: hex(f.finish()),
     }
 }

@@ -2,6 +2,7 @@
 //! spec → model → kernel → chain → checks → verdicts → report.
 //!
 //! - [`audit`]: the exact audit of a model and kernel, or of a matrix;
+//! - [`baseline`]: an audit against the committed report of an earlier kernel;
 //! - [`sampled`]: the sampled audit of a large model by the fast engine;
 //! - [`trace`]: the diagnostics of trajectories from any sampler;
 //! - [`reproduce`]: this project's frozen experiment grids.
@@ -9,6 +10,7 @@
 //! [`run_spec`] reads an audit spec and dispatches to the exact or sampled audit.
 
 pub mod audit;
+pub mod baseline;
 pub mod reproduce;
 pub mod sampled;
 pub mod trace;
@@ -20,6 +22,7 @@ use audit::{AuditOptions, SpectralSettings, audit_chain_with, audit_kernel};
 
 use crate::error::Result;
 use crate::exact::matrix;
+use crate::kernel::Kernel;
 use crate::kernel::build::build_kernel;
 use crate::model::Model;
 use crate::report::AuditReport;
@@ -90,6 +93,24 @@ pub fn run_spec(path: &Path, eigenvalues: Option<usize>) -> Result<AuditReport> 
     run(&spec, eigenvalues)
 }
 
+/// [`run_spec`], then the comparison with a baseline report (`audit --baseline`) under the spec's
+/// `[baseline]` tolerances: a regression makes [`AuditReport::exit_code`] 1.
+///
+/// # Errors
+///
+/// Those of [`run_spec`], and of [`baseline::load`] for the baseline file (another model, another
+/// schema, not a report).
+pub fn run_spec_against(
+    path: &Path,
+    eigenvalues: Option<usize>,
+    baseline_file: &Path,
+) -> Result<AuditReport> {
+    let spec = AuditSpec::load(path)?;
+    let mut report = run(&spec, eigenvalues)?;
+    baseline::apply(&mut report, baseline_file, &spec.baseline)?;
+    Ok(report)
+}
+
 /// Runs the audit of a parsed spec.
 ///
 /// # Errors
@@ -114,8 +135,11 @@ pub fn run(spec: &AuditSpec, eigenvalues: Option<usize>) -> Result<AuditReport> 
             let model: Arc<dyn Model> = Arc::new(built.pairwise().clone());
             spec.check_gradient(spec.observables.list(model.n_spins()).len())?;
             let k = &spec.kernel;
-            let kernel =
+            let mut kernel =
                 build_kernel(model.clone(), k.update, &k.blocks, k.scan).map_err(locate)?;
+            if k.lazy {
+                kernel = Kernel::lazy(kernel);
+            }
             audit_kernel(model.as_ref(), &kernel, &opts).map_err(locate)
         }
     }

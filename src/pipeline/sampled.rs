@@ -26,9 +26,9 @@ use crate::exact::local::local_residuals;
 use crate::kernel::Update;
 use crate::kernel::build::{Blocks, Rule, resolve_blocks};
 use crate::kernel::fast::{FastGibbs, sample_trajectories};
-use crate::model::Model;
+use crate::model::{Fingerprint, Model};
 use crate::observables::sampled_defaults;
-use crate::report::{AuditReport, Subject};
+use crate::report::{AuditReport, Subject, hex};
 use crate::spec::{AuditSpec, BuiltModel};
 
 /// Sampled (state, update) pairs drawn by the local checks of an audit: single-site moves are cheap;
@@ -180,11 +180,19 @@ pub fn run(spec: &AuditSpec, opts: &AuditOptions) -> Result<AuditReport> {
     q.insert("chains".into(), traj.n_chains.into());
     q.insert("sweeps".into(), traj.n_draws.into());
     q.insert("burn_in".into(), traj.burn_in.into());
+    let mut kf = Fingerprint::default();
+    traj.kernel.bytes().for_each(|b| kf.word(u64::from(b)));
+    for block in engine.blocks() {
+        kf.word(block.len() as u64);
+        block.iter().for_each(|&i| kf.word(u64::from(i)));
+    }
     let subject = Subject {
         kind: "sampled".into(),
         n_states: 0,
         model: model.describe(),
         kernel: traj.kernel.clone(),
+        model_fingerprint: hex(f0),
+        kernel_fingerprint: hex(kf.finish()),
     };
     Ok(opts.report(subject, verdicts, q))
 }

@@ -5,6 +5,7 @@ use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
 use super::AuditReport;
 use super::format::{AUDIT, opt};
+use crate::checks::baseline::BaselineComparison;
 use crate::checks::{Status, Verdict};
 
 fn fmt_num(x: Option<f64>) -> String {
@@ -69,11 +70,70 @@ pub fn text(r: &AuditReport) -> String {
         "\n{} pass, {} fail, {} inconclusive, {} not-applicable, {} undefined\n",
         s.pass, s.fail, s.inconclusive, s.not_applicable, s.undefined
     );
+    if let Some(b) = &r.baseline {
+        out += &baseline_table(b);
+    }
     for (k, v) in &r.quantities {
         if k != "eigenvalues" {
             out += &format!("{k} = {v}\n");
         }
     }
+    out
+}
+
+/// The before/after table of `--baseline`: every tracked row, the regressed ones marked.
+pub fn baseline_table(b: &BaselineComparison) -> String {
+    let mut out = format!(
+        "\nbaseline {}: kernel {} ({})\n",
+        b.file,
+        if b.kernel_changed {
+            "changed"
+        } else {
+            "unchanged"
+        },
+        if b.kernel_before == b.kernel_after {
+            b.kernel_after.clone()
+        } else {
+            format!("{} → {}", b.kernel_before, b.kernel_after)
+        }
+    );
+    let qw = b
+        .rows
+        .iter()
+        .map(|r| r.quantity.len())
+        .max()
+        .unwrap_or(8)
+        .max(8);
+    out += &format!(
+        "{:<10} {:<qw$} {:>12} {:>12} {:>12} {:>12}\n",
+        "", "QUANTITY", "BEFORE", "AFTER", "REGRESSION", "TOLERANCE"
+    );
+    for row in &b.rows {
+        let tol = row.tolerance.map_or("-".to_string(), |t| {
+            format!("rel:{}", fmt_num(Some(t.value)))
+        });
+        out += &format!(
+            "{:<10} {:<qw$} {:>12} {:>12} {:>12} {:>12}\n",
+            if row.regressed { "REGRESSED" } else { "ok" },
+            row.quantity,
+            row.status_before
+                .clone()
+                .unwrap_or_else(|| fmt_num(row.before)),
+            row.status_after
+                .clone()
+                .unwrap_or_else(|| fmt_num(row.after)),
+            row.regression.map_or("-".into(), |x| fmt_num(Some(x))),
+            tol
+        );
+        if let Some(note) = &row.note {
+            out += &format!("{:<10} {:<qw$} └ {}\n", "", "", note);
+        }
+    }
+    out += &format!(
+        "{} of {} tracked quantities regressed\n",
+        b.regressions,
+        b.rows.len()
+    );
     out
 }
 
@@ -114,6 +174,28 @@ pub fn junit(r: &AuditReport) -> String {
         let mut tc = TestCase::new(v.id.clone(), status);
         tc.set_classname(v.title.clone());
         suite.add_test_case(tc);
+    }
+    if let Some(b) = &r.baseline {
+        for row in &b.rows {
+            let status = if row.regressed {
+                let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                s.set_message(format!(
+                    "before: {}; after: {}; regression: {}{}",
+                    fmt_num(row.before),
+                    fmt_num(row.after),
+                    fmt_num(row.regression),
+                    row.note
+                        .as_deref()
+                        .map_or(String::new(), |n| format!("; {n}"))
+                ));
+                s
+            } else {
+                TestCaseStatus::success()
+            };
+            let mut tc = TestCase::new(format!("baseline {}", row.quantity), status);
+            tc.set_classname(format!("against {}", b.file));
+            suite.add_test_case(tc);
+        }
     }
     let mut report = Report::new("mcmc-audit");
     report.add_test_suite(suite);

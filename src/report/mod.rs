@@ -12,6 +12,7 @@ pub mod trace;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::checks::baseline::BaselineComparison;
 use crate::checks::{Summary, Verdict};
 use crate::spec::requirements::{self, ReqStatus};
 
@@ -33,6 +34,17 @@ pub struct Subject {
     pub n_states: usize,
     pub model: String,
     pub kernel: String,
+    /// Fingerprint of the model's parameters (a matrix: of P and π), 16 hex digits: a baseline of
+    /// another model is refused.
+    pub model_fingerprint: String,
+    /// Fingerprint of the kernel (an exact audit: of every entry of its operator P; a sampled one: of
+    /// the engine's blocks and scan), 16 hex digits: says whether the kernel changed since a baseline.
+    pub kernel_fingerprint: String,
+}
+
+/// A fingerprint as reported: 16 lower-case hex digits.
+pub fn hex(fingerprint: u64) -> String {
+    format!("{fingerprint:016x}")
 }
 
 /// A whole audit, in the shape of docs/cli.md's JSON report.
@@ -46,6 +58,9 @@ pub struct AuditReport {
     pub verdicts: Vec<Verdict>,
     pub quantities: Map<String, Value>,
     pub summary: Summary,
+    /// The comparison with `--baseline`, when one was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineComparison>,
 }
 
 impl AuditReport {
@@ -79,12 +94,17 @@ impl AuditReport {
             summary: Summary::of(&verdicts),
             quantities,
             verdicts,
+            baseline: None,
         }
     }
 
-    /// docs/cli.md's exit code over the verdicts.
+    /// docs/cli.md's exit code over the verdicts, and 1 on a regression against `--baseline`.
     pub fn exit_code(&self) -> i32 {
-        crate::checks::exit_code(&self.verdicts)
+        let code = crate::checks::exit_code(&self.verdicts);
+        match &self.baseline {
+            Some(b) if b.regressions > 0 => 1,
+            _ => code,
+        }
     }
 
     /// The verdict with this id, if it was produced.

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use super::raw::{RawChecks, RawGradient, RawModel, RawSampling, RawSpec, parse_error};
 use crate::checks::Tolerances;
+use crate::checks::baseline::BaselineTolerances;
 use crate::error::{Error, KernelError, Limit, ModelError, Result, RunError, ShapeError};
 use crate::kernel::build::{Blocks, Rule, Scan};
 use crate::kernel::fast::{Init as ChainInit, SampledRun};
@@ -104,6 +105,8 @@ pub struct KernelSpec {
     pub update: Rule,
     pub scan: Scan,
     pub blocks: Blocks,
+    /// `½(I + P)` of the kernel the other three keys describe (exact audits).
+    pub lazy: bool,
 }
 
 /// A typed, validated audit spec.
@@ -121,6 +124,9 @@ pub struct AuditSpec {
     pub sampling: Option<SampledRun>,
     /// `[mixing]`, when given: mixing measures also for a reversible kernel, with its ε and k.
     pub mixing: Option<MixingSettings>,
+    /// `[baseline]`: how far each tracked quantity may regress against `--baseline` (defaults when
+    /// the section is absent).
+    pub baseline: BaselineTolerances,
     /// `[checks] only`.
     pub only: Option<Vec<String>>,
     pub tolerances: Tolerances,
@@ -232,6 +238,7 @@ impl AuditSpec {
                 update: k.update,
                 scan: k.scan,
                 blocks: k.blocks,
+                lazy: k.lazy,
             })
             .unwrap_or_default();
         if let Some(e) = &raw.estimator
@@ -247,6 +254,12 @@ impl AuditSpec {
             None => None,
             Some(s) => Some(sampling(s, &file)?),
         };
+        if sampling.is_some() && kernel.lazy {
+            return Err(err(
+                "kernel.lazy",
+                "the fast engine of a sampled audit runs the sweep itself; lazy kernels are audited exactly".into(),
+            ));
+        }
         if let Some(m) = &raw.mixing {
             if let Some(e) = m.epsilon
                 && !(e > 0.0 && e < 1.0)
@@ -257,6 +270,19 @@ impl AuditSpec {
                 return Err(err(
                     "mixing.pseudo_gap_max_k",
                     format!("{} is not in 1..={MAX_PSEUDO_GAP_K}", m.pseudo_gap_max_k),
+                ));
+            }
+        }
+        let baseline = raw.baseline.clone().unwrap_or_default();
+        for (key, v) in [
+            ("baseline.tau", baseline.tau),
+            ("baseline.gap", baseline.gap),
+            ("baseline.mixing_time", baseline.mixing_time),
+        ] {
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(err(
+                    key,
+                    format!("{v} is not a finite relative tolerance >= 0"),
                 ));
             }
         }
@@ -271,6 +297,7 @@ impl AuditSpec {
             gradient,
             sampling,
             mixing: raw.mixing,
+            baseline,
             only,
             tolerances,
         })

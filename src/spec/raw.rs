@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::checks::baseline::BaselineTolerances;
 use crate::error::Error;
 use crate::kernel::build::{Blocks, Rule, Scan};
 use crate::observables::ObservableSet;
@@ -31,6 +32,8 @@ pub(super) struct RawSpec {
     pub sampling: Option<RawSampling>,
     #[serde(default)]
     pub mixing: Option<MixingSettings>,
+    #[serde(default)]
+    pub baseline: Option<BaselineTolerances>,
     #[serde(default)]
     pub checks: Option<RawChecks>,
 }
@@ -89,6 +92,7 @@ pub(super) struct RawKernel {
     pub update: Rule,
     pub scan: Scan,
     pub blocks: Blocks,
+    pub lazy: bool,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]

@@ -3,7 +3,8 @@
 use serde_json::Value;
 
 /// Rounds every non-integer JSON number to 3 significant digits and replaces run-dependent strings
-/// (`version`, and `file` when `mask_file`) by placeholders, so a snapshot pins the report's values
+/// (`version`; `kernel_fingerprint`, which hashes the last bits of every `P_xy` and so of the
+/// platform's `exp`; and `file` when `mask_file`) by placeholders, so a snapshot pins the report's values
 /// at the digits a reader compares, not the last bits.
 #[allow(dead_code)] // not every test crate that includes this module uses it
 pub fn round_json(v: &mut Value, mask_file: bool) {
@@ -24,6 +25,12 @@ pub fn round_json(v: &mut Value, mask_file: bool) {
         Value::Object(o) => {
             if o.contains_key("version") {
                 o.insert("version".into(), Value::String("[version]".into()));
+            }
+            if o.contains_key("kernel_fingerprint") {
+                o.insert(
+                    "kernel_fingerprint".into(),
+                    Value::String("[kernel fingerprint]".into()),
+                );
             }
             if mask_file && o.contains_key("file") {
                 o.insert("file".into(), Value::String("[file]".into()));

@@ -1,0 +1,115 @@
+//! The baseline stage of `audit --baseline OLD.json`: read a committed report, refuse one of another
+//! model or schema (exit 2), and attach the before/after comparison ([`crate::checks::baseline`])
+//! to the new report, whose exit code then also fails on a regression (docs/cli.md).
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::checks::baseline::{BaselineTolerances, compare};
+use crate::error::{Error, Result};
+use crate::report::{AuditReport, SCHEMA_VERSION, TOOL};
+
+/// Largest baseline file read (a report with every eigenvalue of a 4096-state chain is ~1 MiB).
+pub const MAX_BASELINE_BYTES: u64 = 64 << 20;
+
+/// Reads a baseline report and checks that it is one this audit can be compared with.
+///
+/// # Errors
+///
+/// [`Error::Io`] when the file cannot be read; [`Error::Field`] naming the file and the field when
+/// it is larger than [`MAX_BASELINE_BYTES`], not JSON, not an mcmc-audit report of this
+/// [`SCHEMA_VERSION`], or a report of another model (`subject.model_fingerprint`), another state
+/// space (`subject.n_states`) or another kind of audit (`subject.kind`).
+pub fn load(path: &Path, report: &AuditReport) -> Result<Value> {
+    let file = path.display().to_string();
+    let field = |field: &str, message: String| Error::Field {
+        file: file.clone(),
+        field: field.into(),
+        message,
+    };
+    let io = |source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let len = std::fs::metadata(path).map_err(io)?.len();
+    if len > MAX_BASELINE_BYTES {
+        return Err(field(
+            "(file)",
+            format!("{len} bytes: a baseline report is at most {MAX_BASELINE_BYTES} bytes"),
+        ));
+    }
+    let text = std::fs::read_to_string(path).map_err(io)?;
+    let v: Value = serde_json::from_str(&text).map_err(|e| {
+        field(
+            "(file)",
+            format!("not a JSON report (write one with `audit --format json`): {e}"),
+        )
+    })?;
+    if v["tool"].as_str() != Some(TOOL) {
+        return Err(field("tool", "not an mcmc-audit report".into()));
+    }
+    match v["schema_version"].as_u64() {
+        Some(s) if s == u64::from(SCHEMA_VERSION) => {}
+        other => {
+            return Err(field(
+                "schema_version",
+                format!(
+                    "{}; this mcmc-audit writes and compares schema {SCHEMA_VERSION}",
+                    other.map_or("absent".into(), |s| s.to_string())
+                ),
+            ));
+        }
+    }
+    let s = &v["subject"];
+    let now = &report.subject;
+    let Some(before) = s["model_fingerprint"].as_str() else {
+        return Err(field(
+            "subject.model_fingerprint",
+            "absent: the baseline was written before reports carried fingerprints; re-run `audit --format json` on the baseline kernel".into(),
+        ));
+    };
+    if s["kind"].as_str() != Some(now.kind.as_str()) {
+        return Err(field(
+            "subject.kind",
+            format!(
+                "the baseline is a {} audit, this one is {}",
+                s["kind"].as_str().unwrap_or("?"),
+                now.kind
+            ),
+        ));
+    }
+    if before != now.model_fingerprint {
+        return Err(field(
+            "subject.model_fingerprint",
+            format!(
+                "the baseline is of another model ({} {before}; this audit: {} {}): a baseline compares kernels of one model",
+                s["model"].as_str().unwrap_or("?"),
+                now.model,
+                now.model_fingerprint
+            ),
+        ));
+    }
+    if s["n_states"].as_u64() != Some(now.n_states as u64) {
+        return Err(field(
+            "subject.n_states",
+            format!(
+                "{} states in the baseline, {} now",
+                s["n_states"], now.n_states
+            ),
+        ));
+    }
+    Ok(v)
+}
+
+/// Compares `report` with the baseline at `path` and attaches the comparison.
+///
+/// # Errors
+///
+/// Those of [`load`].
+pub fn apply(report: &mut AuditReport, path: &Path, tol: &BaselineTolerances) -> Result<()> {
+    let before = load(path, report)?;
+    let c = compare(report, &before, &path.display().to_string(), tol);
+    report.baseline = Some(c);
+    Ok(())
+}
