@@ -16,7 +16,11 @@ pub fn bin() -> Command {
 
 #[test]
 fn help_texts_are_stable() {
-    for args in [vec!["--help"], vec!["audit", "--help"]] {
+    for args in [
+        vec!["--help"],
+        vec!["audit", "--help"],
+        vec!["compare", "--help"],
+    ] {
         let out = bin().args(&args).output().unwrap();
         assert!(out.status.success());
         insta::assert_snapshot!(

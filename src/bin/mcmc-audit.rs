@@ -48,6 +48,24 @@ enum Command {
         #[arg(long)]
         baseline: Option<PathBuf>,
     },
+    /// Compare several kernels of one model (a [[kernels]] list in the spec), cost-normalized.
+    Compare {
+        /// The spec (TOML) with one [[kernels]] table per kernel.
+        spec: PathBuf,
+        /// Output format (text or json).
+        #[arg(long, value_enum, default_value = "text")]
+        format: TextOrJson,
+        /// Write the report here instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// How many eigenvalues each kernel's audit lists: a number, or `all`.
+        #[arg(long, default_value = "32")]
+        eigenvalues: String,
+        /// Compare with this earlier JSON report of `compare` on the same model, kernel by kernel
+        /// (matched by name): exit 1 on a regression beyond the spec's `[baseline]` tolerances.
+        #[arg(long)]
+        baseline: Option<PathBuf>,
+    },
     /// Regression-check the published numbers in specs/claims.toml (recompute, derive, record).
     Claims {
         /// Only this claim id.
@@ -67,7 +85,7 @@ enum Command {
         convention: TraceConvention,
         /// Output format.
         #[arg(long, value_enum, default_value = "text")]
-        format: TraceFormat,
+        format: TextOrJson,
         /// Burn-in draws discarded before the trajectory (enables the E.burn-in check).
         #[arg(long)]
         burn_in: Option<usize>,
@@ -108,9 +126,32 @@ enum TraceConvention {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
-enum TraceFormat {
+enum TextOrJson {
     Text,
     Json,
+}
+
+/// `--eigenvalues K|all`.
+fn eigenvalues_arg(s: &str) -> Result<Option<usize>, String> {
+    if s == "all" {
+        return Ok(None);
+    }
+    s.parse::<usize>()
+        .map(Some)
+        .map_err(|_| format!("--eigenvalues: `{s}` is neither a number nor `all`"))
+}
+
+/// Writes a rendered report to `--out` or standard output.
+fn emit(text: &str, out: Option<&PathBuf>) -> Result<(), ExitCode> {
+    match out {
+        Some(p) => {
+            std::fs::write(p, text).map_err(|e| fail(format!("{}: cannot write: {e}", p.display())))
+        }
+        None => {
+            print!("{text}");
+            Ok(())
+        }
+    }
 }
 
 fn fail(msg: impl std::fmt::Display) -> ExitCode {
@@ -135,17 +176,9 @@ fn main() -> ExitCode {
             eigenvalues,
             baseline,
         } => {
-            let eig = if eigenvalues == "all" {
-                None
-            } else {
-                match eigenvalues.parse::<usize>() {
-                    Ok(k) => Some(k),
-                    Err(_) => {
-                        return fail(format!(
-                            "--eigenvalues: `{eigenvalues}` is neither a number nor `all`"
-                        ));
-                    }
-                }
+            let eig = match eigenvalues_arg(&eigenvalues) {
+                Ok(e) => e,
+                Err(m) => return fail(m),
             };
             let run = match &baseline {
                 Some(b) => pipeline::run_spec_against(&spec, eig, b),
@@ -160,13 +193,32 @@ fn main() -> ExitCode {
                 Format::Json => report::audit::json(&r) + "\n",
                 Format::Junit => report::audit::junit(&r),
             };
-            match out {
-                Some(p) => {
-                    if let Err(e) = std::fs::write(&p, text) {
-                        return fail(format!("{}: cannot write: {e}", p.display()));
-                    }
-                }
-                None => print!("{text}"),
+            if let Err(code) = emit(&text, out.as_ref()) {
+                return code;
+            }
+            ExitCode::from(r.exit_code() as u8)
+        }
+        Command::Compare {
+            spec,
+            format,
+            out,
+            eigenvalues,
+            baseline,
+        } => {
+            let eig = match eigenvalues_arg(&eigenvalues) {
+                Ok(e) => e,
+                Err(m) => return fail(m),
+            };
+            let r = match pipeline::compare::run_spec(&spec, eig, baseline.as_deref()) {
+                Ok(r) => r,
+                Err(e) => return fail(e),
+            };
+            let text = match format {
+                TextOrJson::Text => report::compare::text(&r),
+                TextOrJson::Json => report::compare::json(&r) + "\n",
+            };
+            if let Err(code) = emit(&text, out.as_ref()) {
+                return code;
             }
             ExitCode::from(r.exit_code() as u8)
         }
@@ -204,8 +256,8 @@ fn main() -> ExitCode {
                 Err(e) => return fail(e),
             };
             match format {
-                TraceFormat::Text => print!("{}", report::trace::text(&r)),
-                TraceFormat::Json => println!("{}", report::trace::json(&r)),
+                TextOrJson::Text => print!("{}", report::trace::text(&r)),
+                TextOrJson::Json => println!("{}", report::trace::json(&r)),
             }
             // docs/cli.md's exit table holds for every command; --report-only opts out explicitly.
             ExitCode::from(if report_only { 0 } else { r.exit_code() as u8 })

@@ -329,6 +329,37 @@ impl Kernel {
         }
     }
 
+    /// Expected site updates per step on `n` spins: each elementary update costs the number of sites
+    /// its law resamples (evaluated at the all-up state), a mixture the weighted mean of its parts, a
+    /// sequence the sum. This is the cost unit of `compare` (τ per site update = τ per step × cost):
+    /// a random scan over single sites costs 1, a systematic sweep n, a lazy kernel half its inner.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use mcmc_audit::kernel::updates::HeatBathSite;
+    /// use mcmc_audit::prelude::*;
+    ///
+    /// let model = Arc::new(generators::sk(4, 1.0, 0)?);
+    /// let sites = || (0..4).map(|site| Kernel::update(HeatBathSite { model: model.clone(), site })).collect();
+    /// assert_eq!(Kernel::random_scan("random", sites()).site_updates(4), 1.0);
+    /// assert_eq!(Kernel::systematic("sweep", sites()).site_updates(4), 4.0);
+    /// assert_eq!(Kernel::lazy(Kernel::systematic("sweep", sites())).site_updates(4), 2.0);
+    /// # Ok::<(), mcmc_audit::Error>(())
+    /// ```
+    pub fn site_updates(&self, n: usize) -> f64 {
+        match self {
+            Kernel::Update(u) => {
+                let mut law = Law::default();
+                u.law(&vec![1i8; n], &mut law);
+                law.sites().len() as f64
+            }
+            Kernel::Mixture { parts, .. } => parts.iter().map(|(w, k)| w * k.site_updates(n)).sum(),
+            Kernel::Sequence { parts, .. } => parts.iter().map(|k| k.site_updates(n)).sum(),
+        }
+    }
+
     /// The elementary updates, in order of appearance (for per-update reporting).
     pub fn updates(&self) -> Vec<Arc<dyn Update>> {
         match self {

@@ -13,21 +13,17 @@ use crate::report::{AuditReport, SCHEMA_VERSION, TOOL};
 /// Largest baseline file read (a report with every eigenvalue of a 4096-state chain is ~1 MiB).
 pub const MAX_BASELINE_BYTES: u64 = 64 << 20;
 
-/// Reads a baseline report and checks that it is one this audit can be compared with.
+/// Reads a baseline report: at most [`MAX_BASELINE_BYTES`], JSON, written by mcmc-audit with this
+/// [`SCHEMA_VERSION`].
 ///
 /// # Errors
 ///
 /// [`Error::Io`] when the file cannot be read; [`Error::Field`] naming the file and the field when
-/// it is larger than [`MAX_BASELINE_BYTES`], not JSON, not an mcmc-audit report of this
-/// [`SCHEMA_VERSION`], or a report of another model (`subject.model_fingerprint`), another state
-/// space (`subject.n_states`) or another kind of audit (`subject.kind`).
-pub fn load(path: &Path, report: &AuditReport) -> Result<Value> {
+/// it is too large (`(file)`), not JSON (`(file)`), not an mcmc-audit report (`tool`) or of another
+/// schema (`schema_version`).
+pub fn read(path: &Path) -> Result<Value> {
     let file = path.display().to_string();
-    let field = |field: &str, message: String| Error::Field {
-        file: file.clone(),
-        field: field.into(),
-        message,
-    };
+    let field = |field: &str, message: String| Error::field(&file, field, message);
     let io = |source| Error::Io {
         path: path.to_path_buf(),
         source,
@@ -43,30 +39,39 @@ pub fn load(path: &Path, report: &AuditReport) -> Result<Value> {
     let v: Value = serde_json::from_str(&text).map_err(|e| {
         field(
             "(file)",
-            format!("not a JSON report (write one with `audit --format json`): {e}"),
+            format!("not a JSON report (write one with `--format json`): {e}"),
         )
     })?;
     if v["tool"].as_str() != Some(TOOL) {
         return Err(field("tool", "not an mcmc-audit report".into()));
     }
     match v["schema_version"].as_u64() {
-        Some(s) if s == u64::from(SCHEMA_VERSION) => {}
-        other => {
-            return Err(field(
-                "schema_version",
-                format!(
-                    "{}; this mcmc-audit writes and compares schema {SCHEMA_VERSION}",
-                    other.map_or("absent".into(), |s| s.to_string())
-                ),
-            ));
-        }
+        Some(s) if s == u64::from(SCHEMA_VERSION) => Ok(v),
+        other => Err(field(
+            "schema_version",
+            format!(
+                "{}; this mcmc-audit writes and compares schema {SCHEMA_VERSION}",
+                other.map_or("absent".into(), |s| s.to_string())
+            ),
+        )),
     }
-    let s = &v["subject"];
-    let now = &report.subject;
-    let Some(before) = s["model_fingerprint"].as_str() else {
+}
+
+/// Checks that the audit report `before` (at `prefix` in `file`) is of the same model, state space
+/// and kind of audit as `now`.
+///
+/// # Errors
+///
+/// [`Error::Field`] at `{prefix}subject.model_fingerprint` (absent, or another model),
+/// `{prefix}subject.kind` or `{prefix}subject.n_states`.
+pub fn check_subject(file: &str, prefix: &str, before: &Value, now: &AuditReport) -> Result<()> {
+    let field = |f: &str, message: String| Error::field(file, format!("{prefix}{f}"), message);
+    let s = &before["subject"];
+    let now = &now.subject;
+    let Some(fp) = s["model_fingerprint"].as_str() else {
         return Err(field(
             "subject.model_fingerprint",
-            "absent: the baseline was written before reports carried fingerprints; re-run `audit --format json` on the baseline kernel".into(),
+            "absent: the baseline was written before reports carried fingerprints; re-run it with `--format json` on the baseline kernel".into(),
         ));
     };
     if s["kind"].as_str() != Some(now.kind.as_str()) {
@@ -79,11 +84,11 @@ pub fn load(path: &Path, report: &AuditReport) -> Result<Value> {
             ),
         ));
     }
-    if before != now.model_fingerprint {
+    if fp != now.model_fingerprint {
         return Err(field(
             "subject.model_fingerprint",
             format!(
-                "the baseline is of another model ({} {before}; this audit: {} {}): a baseline compares kernels of one model",
+                "the baseline is of another model ({} {fp}; this audit: {} {}): a baseline compares kernels of one model",
                 s["model"].as_str().unwrap_or("?"),
                 now.model,
                 now.model_fingerprint
@@ -99,6 +104,25 @@ pub fn load(path: &Path, report: &AuditReport) -> Result<Value> {
             ),
         ));
     }
+    Ok(())
+}
+
+/// Reads a baseline `audit` report and checks it is one `report` can be compared with.
+///
+/// # Errors
+///
+/// Those of [`read`] and [`check_subject`]; [`Error::Field`] at `subject` for a `compare` report.
+pub fn load(path: &Path, report: &AuditReport) -> Result<Value> {
+    let v = read(path)?;
+    let file = path.display().to_string();
+    if v.get("subject").is_none() && v.get("kernels").is_some() {
+        return Err(Error::field(
+            &file,
+            "subject",
+            "absent: a compare report; `audit --baseline` takes the JSON of an earlier `audit`",
+        ));
+    }
+    check_subject(&file, "", &v, report)?;
     Ok(v)
 }
 

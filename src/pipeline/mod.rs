@@ -3,6 +3,7 @@
 //!
 //! - [`audit`]: the exact audit of a model and kernel, or of a matrix;
 //! - [`baseline`]: an audit against the committed report of an earlier kernel;
+//! - [`compare`]: several kernels of one model side by side, cost-normalized;
 //! - [`sampled`]: the sampled audit of a large model by the fast engine;
 //! - [`trace`]: the diagnostics of trajectories from any sampler;
 //! - [`reproduce`]: this project's frozen experiment grids.
@@ -11,6 +12,7 @@
 
 pub mod audit;
 pub mod baseline;
+pub mod compare;
 pub mod reproduce;
 pub mod sampled;
 pub mod trace;
@@ -26,7 +28,7 @@ use crate::kernel::Kernel;
 use crate::kernel::build::build_kernel;
 use crate::model::Model;
 use crate::report::AuditReport;
-use crate::spec::{AuditSpec, ModelSpec};
+use crate::spec::{AuditSpec, KernelSpec, ModelSpec};
 
 /// The audit options a spec describes (`eigenvalues`: how many to list, `None` = all).
 pub fn options(spec: &AuditSpec, eigenvalues: Option<usize>) -> AuditOptions {
@@ -117,6 +119,13 @@ pub fn run_spec_against(
 ///
 /// As [`run_spec`], except the errors of reading and parsing the spec file.
 pub fn run(spec: &AuditSpec, eigenvalues: Option<usize>) -> Result<AuditReport> {
+    if !spec.kernels.is_empty() {
+        return Err(crate::Error::field(
+            &spec.file,
+            "kernels",
+            "a [[kernels]] list is compared by `mcmc-audit compare`; `audit` takes one [kernel]",
+        ));
+    }
     let opts = options(spec, eigenvalues);
     let locate = |e| spec.locate(e);
     match &spec.model {
@@ -134,13 +143,18 @@ pub fn run(spec: &AuditSpec, eigenvalues: Option<usize>) -> Result<AuditReport> 
             let built = spec.build_model()?;
             let model: Arc<dyn Model> = Arc::new(built.pairwise().clone());
             spec.check_gradient(spec.observables.list(model.n_spins()).len())?;
-            let k = &spec.kernel;
-            let mut kernel =
-                build_kernel(model.clone(), k.update, &k.blocks, k.scan).map_err(locate)?;
-            if k.lazy {
-                kernel = Kernel::lazy(kernel);
-            }
+            let kernel = kernel(model.clone(), &spec.kernel).map_err(locate)?;
             audit_kernel(model.as_ref(), &kernel, &opts).map_err(locate)
         }
     }
+}
+
+/// The kernel a `[kernel]` or `[[kernels]]` entry describes, on `model`.
+///
+/// # Errors
+///
+/// The [`Error::Kernel`](crate::Error::Kernel) of [`build_kernel`] (unlocated).
+pub fn kernel(model: Arc<dyn Model>, k: &KernelSpec) -> Result<Kernel> {
+    let kernel = build_kernel(model, k.update, &k.blocks, k.scan)?;
+    Ok(if k.lazy { Kernel::lazy(kernel) } else { kernel })
 }

@@ -39,6 +39,14 @@ pub const REPRODUCE: Style = Style {
     hi: 1e5,
 };
 
+/// `compare` tables.
+pub const COMPARE: Style = Style {
+    fixed: 4,
+    sci: 2,
+    lo: 1e-3,
+    hi: 1e6,
+};
+
 /// `x` in `style`.
 pub fn num(x: f64, style: Style) -> String {
     if x == 0.0 || (x.abs() >= style.lo && x.abs() < style.hi) {

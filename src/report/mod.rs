@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod claims;
+pub mod compare;
 pub mod format;
 pub mod reproduce;
 pub mod trace;

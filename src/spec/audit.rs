@@ -109,6 +109,17 @@ pub struct KernelSpec {
     pub lazy: bool,
 }
 
+/// One entry of `[[kernels]]` (`compare`): a kernel and the name its row carries.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NamedKernel {
+    /// `name`, or by default the kernel's own description (`gibbs/systematic/8 blocks`).
+    pub name: Option<String>,
+    pub kernel: KernelSpec,
+}
+
+/// Most kernels one `compare` puts side by side (each is a whole exact audit).
+pub const MAX_COMPARE_KERNELS: usize = 16;
+
 /// A typed, validated audit spec.
 #[derive(Clone, Debug)]
 pub struct AuditSpec {
@@ -116,6 +127,8 @@ pub struct AuditSpec {
     pub file: String,
     pub model: ModelSpec,
     pub kernel: KernelSpec,
+    /// `[[kernels]]`: the kernels of a `compare` (empty for an audit).
+    pub kernels: Vec<NamedKernel>,
     pub observables: ObservableSet,
     /// `[estimator]`, when given (A5 and A6 are judged only then).
     pub estimator: Option<Estimator>,
@@ -232,6 +245,63 @@ impl AuditSpec {
                 "a matrix is audited exactly; [sampling] needs a model".into(),
             ));
         }
+        let kernels = match &raw.kernels {
+            None => Vec::new(),
+            Some(list) => {
+                if raw.kernel.is_some() {
+                    return Err(err(
+                        "kernel",
+                        "give either one [kernel] (audit) or a [[kernels]] list (compare), not both".into(),
+                    ));
+                }
+                if is_matrix {
+                    return Err(err(
+                        "kernels",
+                        "not used with family = \"matrix\" (the matrix is the kernel)".into(),
+                    ));
+                }
+                if raw.sampling.is_some() {
+                    return Err(err(
+                        "kernels",
+                        "kernels are compared exactly; [sampling] is not used with [[kernels]]"
+                            .into(),
+                    ));
+                }
+                if list.is_empty() || list.len() > MAX_COMPARE_KERNELS {
+                    return Err(err(
+                        "kernels",
+                        format!(
+                            "{} kernels; compare takes 1..={MAX_COMPARE_KERNELS}",
+                            list.len()
+                        ),
+                    ));
+                }
+                let mut out: Vec<NamedKernel> = Vec::with_capacity(list.len());
+                for (i, k) in list.iter().enumerate() {
+                    if let Some(name) = &k.name {
+                        if name.trim().is_empty() {
+                            return Err(err(&format!("kernels[{i}].name"), "empty".into()));
+                        }
+                        if out.iter().any(|o| o.name.as_deref() == Some(name)) {
+                            return Err(err(
+                                &format!("kernels[{i}].name"),
+                                format!("`{name}` names two kernels"),
+                            ));
+                        }
+                    }
+                    out.push(NamedKernel {
+                        name: k.name.clone(),
+                        kernel: KernelSpec {
+                            update: k.update,
+                            scan: k.scan,
+                            blocks: k.blocks.clone(),
+                            lazy: k.lazy,
+                        },
+                    });
+                }
+                out
+            }
+        };
         let kernel = raw
             .kernel
             .map(|k| KernelSpec {
@@ -292,6 +362,7 @@ impl AuditSpec {
             file,
             model,
             kernel,
+            kernels,
             observables: raw.observables.map(|o| o.set).unwrap_or_default(),
             estimator: raw.estimator,
             gradient,

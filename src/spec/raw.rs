@@ -22,6 +22,9 @@ pub(super) struct RawSpec {
     pub model: RawModel,
     #[serde(default)]
     pub kernel: Option<RawKernel>,
+    /// `[[kernels]]`: the kernels `compare` puts side by side.
+    #[serde(default)]
+    pub kernels: Option<Vec<RawNamedKernel>>,
     #[serde(default)]
     pub observables: Option<RawObservables>,
     #[serde(default)]
@@ -89,6 +92,17 @@ impl RawModel {
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub(super) struct RawKernel {
+    pub update: Rule,
+    pub scan: Scan,
+    pub blocks: Blocks,
+    pub lazy: bool,
+}
+
+/// One entry of `[[kernels]]`: the keys of `[kernel]` and a name for the table.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(super) struct RawNamedKernel {
+    pub name: Option<String>,
     pub update: Rule,
     pub scan: Scan,
     pub blocks: Blocks,
