@@ -13,6 +13,7 @@ use crate::checks::verdict::json_num;
 use crate::checks::{Status, Tolerances, Verdict};
 use crate::diagnostics::gtest::step_gtest;
 use crate::error::{Error, Result, ShapeError};
+use crate::exact::lumping::Lumping;
 use crate::exact::spectrum::flip::FlipResiduals;
 use crate::exact::spectrum::{Spectrum, eigenvalues};
 use crate::exact::structure::Structure;
@@ -24,7 +25,8 @@ use crate::report::{AuditReport, Subject, hex};
 use crate::trainability::analysis::{Analysis, AnalysisConfig, Gradient, analyze_with};
 use crate::trainability::estimator::{BurnIn, Estimator, Init};
 use crate::trainability::mixing::{
-    MixingSettings, complex_spectrum, mixing_profile, reversibilization_gaps, reversible_gaps,
+    MixingSettings, complex_spectrum_with, mixing_profile_with, reversibilization_gaps_with,
+    reversible_gaps,
 };
 use crate::trainability::projection::{cluster_projection_residuals, conditioning_flows};
 use crate::trainability::teacher_gradient;
@@ -227,11 +229,19 @@ fn mixing_stage(
         return Ok((q, None));
     }
     let reversible = facts.reversible;
+    let lump = Lumping::of(chain);
+    let distances = match &lump {
+        None => "distances by dense powers of P".to_string(),
+        Some(l) => format!(
+            "distances by powers of M and the {} distinct rows of P^t",
+            l.len()
+        ),
+    };
     let gaps = match (facts.eigenvalues, reversible) {
         (Some(sigma), true) => {
             q.insert(
                 "mixing_route".into(),
-                "real spectrum of the self-adjoint P; distances by dense powers of P".into(),
+                format!("real spectrum of the self-adjoint P; {distances}").into(),
             );
             let m = sigma.iter().skip(1).map(|s| s.abs()).fold(0.0, f64::max);
             q.insert("lambda2_modulus".into(), json_num(m));
@@ -239,11 +249,19 @@ fn mixing_stage(
             reversible_gaps(sigma, settings.pseudo_gap_max_k)
         }
         _ => {
+            let route = match &lump {
+                None => "general eigendecomposition of P; reversibilization gaps from the powers of S = D^1/2 P D^-1/2".to_string(),
+                Some(l) => format!(
+                    "P = B R has {m} distinct rows: general eigendecomposition of the lumped M = R B ({m} x {m}) and {z} structural zero eigenvalues; reversibilization gaps from the powers of M_s and R_s",
+                    m = l.len(),
+                    z = chain.n_states - l.len()
+                ),
+            };
             q.insert(
                 "mixing_route".into(),
-                "general eigendecomposition of P; reversibilization gaps from the powers of S = D^1/2 P D^-1/2; distances by dense powers of P".into(),
+                format!("{route}; {distances}").into(),
             );
-            let cs = complex_spectrum(chain)?;
+            let cs = complex_spectrum_with(chain, lump.as_ref())?;
             let k = eigenvalue_limit
                 .unwrap_or(cs.values.len())
                 .min(cs.values.len());
@@ -253,7 +271,7 @@ fn mixing_stage(
             );
             q.insert("lambda2_modulus".into(), json_num(cs.lambda2_modulus));
             q.insert("absolute_gap".into(), json_num(cs.absolute_gap));
-            reversibilization_gaps(chain, settings.pseudo_gap_max_k)?
+            reversibilization_gaps_with(chain, settings.pseudo_gap_max_k, lump.as_ref())?
         }
     };
     q.insert(
@@ -270,7 +288,12 @@ fn mixing_stage(
             .collect::<Vec<_>>()
             .into(),
     );
-    let profile = mixing_profile(chain, &start.law(chain), &settings.epsilons());
+    let profile = mixing_profile_with(
+        chain,
+        &start.law(chain),
+        &settings.epsilons(),
+        lump.as_ref(),
+    );
     q.insert("mixing_start".into(), start.label().into());
     q.insert(
         "distance_to_stationarity".into(),
