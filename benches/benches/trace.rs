@@ -5,8 +5,8 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use mcmc_audit::diagnostics::calibration::ar1;
-use mcmc_audit::pipeline::trace::headline_all;
 use mcmc_audit::diagnostics::{Convention, Draws};
+use mcmc_audit::pipeline::trace::headline_all;
 
 fn data() -> Vec<Draws> {
     (0..8)

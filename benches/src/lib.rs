@@ -4,11 +4,11 @@
 use std::sync::Arc;
 
 use mcmc_audit::exact::ExactChain;
+use mcmc_audit::exact::spectrum::Spectrum;
 use mcmc_audit::kernel::build::{Blocks, Rule, Scan, build_kernel};
 use mcmc_audit::model::{Model, generators};
 use mcmc_audit::observables::Observables;
 use mcmc_audit::trainability::predictors::{cluster, q_struct_perp};
-use mcmc_audit::exact::spectrum::Spectrum;
 use mcmc_audit::trainability::projection::Projected;
 
 /// The issue #3 benchmark: Curie–Weiss N = 12 (4096 states), β = 1, ε = 1e-10, K = 1000.
@@ -23,13 +23,7 @@ pub mod spectral {
     /// Random-scan single-site heat bath on Curie–Weiss (N, β) and its exact chain.
     pub fn cw_chain(n: usize, beta: f64) -> ExactChain {
         let m: Arc<dyn Model> = Arc::new(generators::curie_weiss(n, beta).expect("model"));
-        let k = build_kernel(
-            m.clone(),
-            Rule::Gibbs,
-            &Blocks::Sites,
-            Scan::Random,
-        )
-        .expect("kernel");
+        let k = build_kernel(m.clone(), Rule::Gibbs, &Blocks::Sites, Scan::Random).expect("kernel");
         ExactChain::from_kernel(m.as_ref(), &k).expect("chain")
     }
 
