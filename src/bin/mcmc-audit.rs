@@ -105,7 +105,7 @@ enum Command {
     },
     /// Re-run one of the programme's experiments on this project's own frozen grid (specs/reproduce.toml).
     Reproduce {
-        /// The experiment (available: exp1, the Ising exact-diagonalization grid; rbm1, the planted-RBM grid).
+        /// The experiment (available: exp1, the Ising exact-diagonalization grid; rbm1, the planted-RBM grid; a2a6, systematic vs reversible kernels).
         experiment: String,
         /// Output format (text or json).
         #[arg(long, value_enum, default_value = "text")]
@@ -268,8 +268,8 @@ fn main() -> ExitCode {
                 Err(e) => return fail(e),
             };
             match format {
-                Format::Text => print!("{}", report::reproduce::text(&r)),
-                Format::Json => println!("{}", report::reproduce::json(&r)),
+                Format::Text => print!("{}", report::reproduce::reproduction_text(&r)),
+                Format::Json => println!("{}", report::reproduce::reproduction_json(&r)),
                 Format::Junit => {
                     return fail("reproduce: --format junit is not available (text | json)");
                 }

@@ -126,6 +126,49 @@ impl ExactStage {
     }
 }
 
+/// The exact measurements the structural checks judge (K.stochastic, K.invariance, A2, A3's
+/// structure), taken once per chain.
+struct Measured {
+    stochasticity: residuals::Stochasticity,
+    invariance_l1: f64,
+    detailed_balance: residuals::DetailedBalance,
+    self_asymmetry: f64,
+    structure: Structure,
+}
+
+impl Measured {
+    fn of(chain: &ExactChain) -> Self {
+        Measured {
+            stochasticity: residuals::stochasticity(chain),
+            invariance_l1: residuals::invariance_l1(chain),
+            detailed_balance: residuals::detailed_balance(chain),
+            self_asymmetry: residuals::self_adjointness(chain),
+            structure: Structure::of(chain),
+        }
+    }
+
+    fn evidence<'a>(&'a self, chain: &ExactChain) -> ExactEvidence<'a> {
+        ExactEvidence {
+            n_states: chain.n_states,
+            stochasticity: &self.stochasticity,
+            row_sum_bound: chain.row_sum_bound(),
+            invariance_l1: self.invariance_l1,
+            invariance_bound: chain.invariance_bound(),
+            pi_source: chain.pi_source,
+            detailed_balance: &self.detailed_balance,
+            flow_rel_bound: chain.flow_rel_bound(),
+            self_asymmetry: self.self_asymmetry,
+            structure: &self.structure,
+        }
+    }
+}
+
+/// K.stochastic, K.invariance and A2 with its sub-checks of a chain, in report order — the first
+/// verdicts of its audit, without the spectral work (for grids that only need A2's status).
+pub fn reversibility_verdicts(chain: &ExactChain, tol: &Tolerances) -> Vec<Verdict> {
+    judge_a2(&Measured::of(chain).evidence(chain), tol)
+}
+
 /// Every exact check of a chain, in report order (sub-checks before their parents). `flip` blocks the
 /// spectrum by parity; `vectors` keeps the eigenvectors for the spectral stage.
 fn exact_stage(
@@ -135,25 +178,10 @@ fn exact_stage(
     tol: &Tolerances,
     eigenvalue_limit: Option<usize>,
 ) -> ExactStage {
-    let n = chain.n_states;
-    let stoch = residuals::stochasticity(chain);
-    let l1 = residuals::invariance_l1(chain);
-    let db = residuals::detailed_balance(chain);
-    let asym = residuals::self_adjointness(chain);
-    let structure = Structure::of(chain);
-
-    let evidence = ExactEvidence {
-        n_states: n,
-        stochasticity: &stoch,
-        row_sum_bound: chain.row_sum_bound(),
-        invariance_l1: l1,
-        invariance_bound: chain.invariance_bound(),
-        pi_source: chain.pi_source,
-        detailed_balance: &db,
-        flow_rel_bound: chain.flow_rel_bound(),
-        self_asymmetry: asym,
-        structure: &structure,
-    };
+    let measured = Measured::of(chain);
+    let l1 = measured.invariance_l1;
+    let structure = measured.structure.clone();
+    let evidence = measured.evidence(chain);
     let mut verdicts = judge_a2(&evidence, tol);
     let reversible = verdicts
         .iter()

@@ -4,7 +4,8 @@
 use serde_json::Value;
 
 use super::format::{REPRODUCE, json_num, num};
-use crate::pipeline::reproduce::{Cell, ReproduceReport};
+use crate::pipeline::reproduce::a2a6::A2a6Report;
+use crate::pipeline::reproduce::{Cell, ReproduceReport, Reproduction};
 
 /// `x` rounded to `digits` significant digits (non-finite unchanged).
 pub fn round_sig(x: f64, digits: u32) -> f64 {
@@ -121,5 +122,96 @@ pub fn text(r: &ReproduceReport) -> String {
 
 /// JSON (pretty).
 pub fn json(r: &ReproduceReport) -> String {
+    serde_json::to_string_pretty(r).unwrap_or_default()
+}
+
+/// The a2a6 table: one line per kernel of each cell, then the summary in words.
+pub fn a2a6_text(r: &A2a6Report) -> String {
+    let g = &r.grid;
+    let mut out = format!(
+        "mcmc-audit reproduce a2a6 — {} (not reversible) against its reversible forms; costs in site updates; \
+         W_nr = first 2^j sweeps with W >= {}·tau_max({})\n\n",
+        g.non_reversible, g.a6_factor, g.non_reversible
+    );
+    out += &format!(
+        "{:<12} {:>3} {:>5} {:<12} {:>5} {:>5} {:>10} {:>8} {:>10} {:>10} {:>10} {:>6} {:>8} {:>8}\n",
+        "FAMILY",
+        "N",
+        "BETA",
+        "KERNEL",
+        "A2",
+        "C",
+        "TAU_MAX",
+        "SLOWEST",
+        "GPS/C",
+        "TAU_RATIO",
+        "GAP_RATIO",
+        "COSTS",
+        "W_NR",
+        "A6@W_NR"
+    );
+    let opt = |x: Option<f64>| x.map_or("-".to_string(), fmt);
+    let yes = |b: Option<bool>| match b {
+        Some(true) => "yes",
+        Some(false) => "no",
+        None => "-",
+    };
+    for c in &r.cells {
+        for k in &c.kernels {
+            out += &format!(
+                "{:<12} {:>3} {:>5} {:<12} {:>5} {:>5} {:>10} {:>8} {:>10} {:>10} {:>10} {:>6} {:>8} {:>8}\n",
+                c.family,
+                c.n,
+                c.beta,
+                k.kernel,
+                k.a2,
+                fmt(k.site_updates_per_step),
+                fmt(k.tau_max_site_updates),
+                k.slowest,
+                fmt(k.pseudo_gap_per_site_update),
+                opt(k.tau_ratio),
+                opt(k.gap_ratio),
+                yes(k.reversibility_costs_mixing),
+                c.nr_window_sweeps
+                    .map_or("null".to_string(), |w| w.to_string()),
+                yes(k.meets_a6_at_nr_window),
+            );
+        }
+    }
+    out += &format!(
+        "\nsummary ({} cells; {} fails A2 in {}):\n",
+        r.summary["cells"], g.non_reversible, r.summary["non_reversible_a2_fail"]
+    );
+    if let Some(per) = r.summary["against_non_reversible"].as_object() {
+        for (name, v) in per {
+            let f = |key: &str| v[key].as_f64().map_or("null".to_string(), fmt);
+            out += &format!(
+                "  {name}: reversibility costs mixing (tau ratio > {}) in {} of {} cells ({} ties); tau ratio \
+                 median {}, max {}, min {}; gap ratio median {}; misses A6 at W_nr in {} cells\n",
+                g.costs_above,
+                v["reversibility_costs_mixing"],
+                v["cells"],
+                v["ties"],
+                f("median_tau_ratio"),
+                f("max_tau_ratio"),
+                f("min_tau_ratio"),
+                f("median_gap_ratio"),
+                v["misses_a6_at_nr_window"],
+            );
+        }
+    }
+    out
+}
+
+/// The text of any experiment.
+pub fn reproduction_text(r: &Reproduction) -> String {
+    match r {
+        Reproduction::Tracking(t) => text(t),
+        Reproduction::A2a6(a) => a2a6_text(a),
+    }
+}
+
+/// The JSON (pretty) of any experiment.
+pub fn reproduction_json(r: &Reproduction) -> String {
     serde_json::to_string_pretty(r).unwrap_or_default()
 }

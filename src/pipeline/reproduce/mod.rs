@@ -1,10 +1,12 @@
-//! `mcmc-audit reproduce exp1|rbm1`: this project's exact-diagonalization grids for the programme's
+//! `mcmc-audit reproduce exp1|rbm1|a2a6` (a2a6 in [`a2a6`]): this project's exact-diagonalization grids for the programme's
 //! tracking statistics (docs/science.md §3, §4, §7, §9): exp1 (Curie–Weiss, SK, planted Hopfield under
 //! random-scan single-site Gibbs) and rbm1 (planted bipartite RBMs under reversible 2-block Gibbs).
 //! The grids, the signal, the burn-in rule and the tracking criterion are frozen in
 //! `specs/reproduce.toml` (compiled in); per cell the table gives φ_2's parity, `max_a |c_a2|`, the
 //! single-gap over-prediction `Q_single / Q_op`, `Q_op`, `Q_struct⊥`, the single-relevant-gap
 //! prediction and whether each predictor tracks `Q_op`.
+
+pub mod a2a6;
 
 use std::sync::Arc;
 
@@ -34,7 +36,7 @@ use crate::trainability::projection::Projected;
 use crate::trainability::{teacher_gradient, z2_overlap};
 
 /// The text of `specs/reproduce.toml` as compiled in.
-pub const REPRODUCE_TOML: &str = include_str!("../../specs/reproduce.toml");
+pub const REPRODUCE_TOML: &str = include_str!("../../../specs/reproduce.toml");
 /// The name errors use for the compiled-in grids.
 pub const REPRODUCE_FILE: &str = "specs/reproduce.toml";
 
@@ -141,6 +143,7 @@ impl BinomialRule {
 struct File {
     exp1: Exp1Spec,
     rbm1: Rbm1Spec,
+    a2a6: a2a6::A2a6Spec,
 }
 
 fn spec_file() -> Result<File> {
@@ -458,19 +461,29 @@ pub fn run_exp1() -> Result<ReproduceReport> {
     run_exp1_with(&exp1_spec()?)
 }
 
-/// Runs a named experiment (`exp1`, `rbm1`); any other name is an error (CLI exit 2).
+/// A finished experiment: a tracking table (exp1, rbm1) or the A2 ↔ A6 comparison (a2a6).
+#[derive(Clone, Debug, Serialize)]
+#[serde(untagged)]
+pub enum Reproduction {
+    Tracking(ReproduceReport),
+    A2a6(a2a6::A2a6Report),
+}
+
+/// Runs a named experiment (`exp1`, `rbm1`, `a2a6`); any other name is an error (CLI exit 2).
 ///
 /// # Errors
 ///
-/// [`Error::Field`] for an unknown experiment, and the errors of [`run_exp1`] or [`run_rbm1`].
-pub fn run(experiment: &str) -> Result<ReproduceReport> {
+/// [`Error::Field`] for an unknown experiment, and the errors of [`run_exp1`], [`run_rbm1`] or
+/// [`a2a6::run_a2a6`].
+pub fn run(experiment: &str) -> Result<Reproduction> {
     match experiment {
-        "exp1" => run_exp1(),
-        "rbm1" => run_rbm1(),
+        "exp1" => run_exp1().map(Reproduction::Tracking),
+        "rbm1" => run_rbm1().map(Reproduction::Tracking),
+        "a2a6" => a2a6::run_a2a6().map(Reproduction::A2a6),
         other => Err(Error::field(
             "command line",
             "EXPERIMENT",
-            format!("unknown experiment `{other}` (available: exp1, rbm1)"),
+            format!("unknown experiment `{other}` (available: exp1, rbm1, a2a6)"),
         )),
     }
 }
