@@ -1,12 +1,13 @@
 //! Thin command-line front end over the library (docs/cli.md). Exit codes: 0 pass, 1 a
 //! required check fails, 2 usage or input error (one line on stderr), 3 inconclusive.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
 use mcmc_audit::diagnostics::Convention;
+use mcmc_audit::io::output::{self, OutputError};
 use mcmc_audit::pipeline::{self, reproduce, trace};
 use mcmc_audit::report;
 
@@ -141,16 +142,30 @@ fn eigenvalues_arg(s: &str) -> Result<Option<usize>, String> {
         .map_err(|_| format!("--eigenvalues: `{s}` is neither a number nor `all`"))
 }
 
-/// Writes a rendered report to `--out` or standard output.
-fn emit(text: &str, out: Option<&PathBuf>) -> Result<(), ExitCode> {
-    match out {
-        Some(p) => {
-            std::fs::write(p, text).map_err(|e| fail(format!("{}: cannot write: {e}", p.display())))
-        }
-        None => {
-            print!("{text}");
-            Ok(())
-        }
+/// Refuses (exit 2, before any work) an `--out` naming the spec or the baseline.
+fn refuse_input_as_out(
+    out: Option<&PathBuf>,
+    spec: &Path,
+    baseline: Option<&Path>,
+) -> Option<ExitCode> {
+    let inputs: Vec<&Path> = std::iter::once(spec).chain(baseline).collect();
+    match out.map(|p| output::check_not_input(p, &inputs)) {
+        Some(Err(OutputError::Failed(m))) => Some(fail(m)),
+        _ => None,
+    }
+}
+
+/// Writes a rendered report to `--out` (atomically) or standard output: `Some(code)` when the write
+/// failed and the program must exit with it; a reader that closed standard output early is not a
+/// failure (the run's own exit code stands, nothing more is printed).
+fn emit(text: &str, out: Option<&PathBuf>) -> Option<ExitCode> {
+    let written = match out {
+        Some(p) => output::to_file(text, p),
+        None => output::to_stdout(text),
+    };
+    match written {
+        Ok(()) | Err(OutputError::BrokenPipe) => None,
+        Err(OutputError::Failed(m)) => Some(fail(m)),
     }
 }
 
@@ -176,6 +191,9 @@ fn main() -> ExitCode {
             eigenvalues,
             baseline,
         } => {
+            if let Some(code) = refuse_input_as_out(out.as_ref(), &spec, baseline.as_deref()) {
+                return code;
+            }
             let eig = match eigenvalues_arg(&eigenvalues) {
                 Ok(e) => e,
                 Err(m) => return fail(m),
@@ -193,7 +211,7 @@ fn main() -> ExitCode {
                 Format::Json => report::audit::json(&r) + "\n",
                 Format::Junit => report::audit::junit(&r),
             };
-            if let Err(code) = emit(&text, out.as_ref()) {
+            if let Some(code) = emit(&text, out.as_ref()) {
                 return code;
             }
             ExitCode::from(r.exit_code() as u8)
@@ -205,6 +223,9 @@ fn main() -> ExitCode {
             eigenvalues,
             baseline,
         } => {
+            if let Some(code) = refuse_input_as_out(out.as_ref(), &spec, baseline.as_deref()) {
+                return code;
+            }
             let eig = match eigenvalues_arg(&eigenvalues) {
                 Ok(e) => e,
                 Err(m) => return fail(m),
@@ -217,17 +238,14 @@ fn main() -> ExitCode {
                 TextOrJson::Text => report::compare::text(&r),
                 TextOrJson::Json => report::compare::json(&r) + "\n",
             };
-            if let Err(code) = emit(&text, out.as_ref()) {
+            if let Some(code) = emit(&text, out.as_ref()) {
                 return code;
             }
             ExitCode::from(r.exit_code() as u8)
         }
         Command::Claims { id, format } => {
             match mcmc_audit::claims::run_cli(id.as_deref(), matches!(format, ClaimsFormat::Json)) {
-                Ok((text, code)) => {
-                    print!("{text}");
-                    ExitCode::from(code as u8)
-                }
+                Ok((text, code)) => emit(&text, None).unwrap_or(ExitCode::from(code as u8)),
                 Err(e) => fail(e),
             }
         }
@@ -255,9 +273,12 @@ fn main() -> ExitCode {
                 Ok(r) => r,
                 Err(e) => return fail(e),
             };
-            match format {
-                TextOrJson::Text => print!("{}", report::trace::text(&r)),
-                TextOrJson::Json => println!("{}", report::trace::json(&r)),
+            let text = match format {
+                TextOrJson::Text => report::trace::text(&r),
+                TextOrJson::Json => report::trace::json(&r) + "\n",
+            };
+            if let Some(code) = emit(&text, None) {
+                return code;
             }
             // docs/cli.md's exit table holds for every command; --report-only opts out explicitly.
             ExitCode::from(if report_only { 0 } else { r.exit_code() as u8 })
@@ -267,14 +288,14 @@ fn main() -> ExitCode {
                 Ok(r) => r,
                 Err(e) => return fail(e),
             };
-            match format {
-                Format::Text => print!("{}", report::reproduce::reproduction_text(&r)),
-                Format::Json => println!("{}", report::reproduce::reproduction_json(&r)),
+            let text = match format {
+                Format::Text => report::reproduce::reproduction_text(&r),
+                Format::Json => report::reproduce::reproduction_json(&r) + "\n",
                 Format::Junit => {
                     return fail("reproduce: --format junit is not available (text | json)");
                 }
-            }
-            ExitCode::SUCCESS
+            };
+            emit(&text, None).unwrap_or(ExitCode::SUCCESS)
         }
     }
 }

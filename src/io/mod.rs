@@ -1,10 +1,11 @@
-//! Reading data files: `.npy` arrays (here) and trajectory files ([`trace`]). Arrays are read
+//! Reading data files: `.npy` arrays (here) and trajectory files ([`trace`]); writing reports ([`output`]). Arrays are read
 //! defensively: the header's shape is checked against the file's length
 //! *before* anything is allocated, so a truncated or absurd file is an error naming the file, never an
 //! allocation failure or a panic.
 
 use std::path::Path;
 
+pub mod output;
 pub mod trace;
 
 use ndarray::ArrayD;
