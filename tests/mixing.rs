@@ -389,11 +389,37 @@ fn systematic_sweep_fails_a2_and_reports_every_replacement_and_tau() {
         "mixing_time",
         "distance_to_stationarity",
         "tau",
+        "asymptotic_variance",
         "exact_mse",
+        "window_bias",
+        "window_variance",
+        "window_mse",
     ] {
         assert!(!q[key].is_null(), "{key} missing: {q:?}");
     }
     assert_eq!(q["tau_route"], "poisson");
+    assert!(q["window_route"].as_str().unwrap().contains("B steps of P"));
+    // Per observable: MSE = variance + bias², and the reported total is their sum.
+    let names: Vec<String> = q["window_mse"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
+    let mut total = 0.0;
+    for nm in &names {
+        let (b, v, m) = (
+            q["window_bias"][nm].as_f64().unwrap(),
+            q["window_variance"][nm].as_f64().unwrap(),
+            q["window_mse"][nm].as_f64().unwrap(),
+        );
+        assert!(
+            SPECTRAL_VS_POISSON.accepts(rel_diff(m, v + b * b), 1),
+            "{nm}"
+        );
+        total += m;
+    }
+    assert!(SPECTRAL_VS_POISSON.accepts(rel_diff(total, q["exact_mse"].as_f64().unwrap()), 1));
     // burn_in = "auto" on a non-reversible kernel: ⌈5/γ_ps⌉.
     let gps = q["pseudo_gap"].as_f64().unwrap();
     assert_eq!(q["burn_in"].as_u64().unwrap(), (5.0 / gps).ceil() as u64);

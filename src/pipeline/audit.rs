@@ -502,6 +502,19 @@ fn spectral_quantities(
     q.insert("tau".into(), Value::Object(tau));
     q.insert("tau_convention".into(), "N/ESS".into());
     q.insert("tau_route".into(), a.tau_route.into());
+    let per_observable = |v: &[f64]| -> Value {
+        Value::Object(
+            obs.names
+                .iter()
+                .zip(v)
+                .map(|(nm, &x)| (nm.clone(), json_num(x)))
+                .collect(),
+        )
+    };
+    q.insert(
+        "asymptotic_variance".into(),
+        per_observable(&a.asymptotic_variance),
+    );
     if let Some(st) = &a.stats {
         if cfg.estimator.burn_in == BurnIn::Auto {
             let rule = if a.tau_route == "poisson" {
@@ -515,6 +528,18 @@ fn spectral_quantities(
         q.insert("window".into(), st.window.into());
         q.insert("init".into(), cfg.estimator.init.label().into());
         q.insert("exact_mse".into(), json_num(st.total_mse()));
+        q.insert("window_bias".into(), per_observable(&st.bias));
+        q.insert("window_variance".into(), per_observable(&st.variance));
+        q.insert("window_mse".into(), per_observable(&st.mse));
+        q.insert(
+            "window_route".into(),
+            if a.spectrum.is_some() {
+                "forward recursion of the law and the sum-weighted measure with P; burn-in law by the spectral identity"
+            } else {
+                "forward recursion of the law and the sum-weighted measure with P; burn-in law by B steps of P"
+            }
+            .into(),
+        );
     }
     if cfg.gradient.is_some() {
         q.insert("q_op".into(), opt(a.q_op));
