@@ -164,24 +164,57 @@ fn every_bad_input_exits_2_with_a_clear_message() {
     assert!(problems.is_empty(), "\n{}", problems.join("\n"));
 }
 
+/// Every usage error — the argument parser's own included — is exit 2 with exactly one line on
+/// stderr (issue 14 item 7), and a format the command cannot write is refused before any work.
 #[test]
-fn bad_cli_usage_exits_2() {
+fn bad_cli_usage_exits_2_with_one_line() {
     let bin = env!("CARGO_BIN_EXE_mcmc-audit");
     for args in [
         vec!["frobnicate"],
+        vec!["--bogus"],
+        vec!["audit"],
+        vec!["reproduce"],
         vec!["audit", "examples/curie-weiss.toml", "--format", "xml"],
+        vec!["audit", "examples/curie-weiss.toml", "--eigenvalues", "-1"],
+        vec!["audit", "examples/curie-weiss.toml", "--eigenvalues=-1"],
         vec![
             "audit",
             "examples/curie-weiss.toml",
             "--eigenvalues",
             "many",
         ],
+        vec!["trace", "x.npy", "--format", "junit"],
+        vec![
+            "compare",
+            "examples/compare/sk-kernels.toml",
+            "--format",
+            "junit",
+        ],
+        // Refused up front: without the early check this runs the whole 48-cell grid first.
+        vec!["reproduce", "exp1", "--format", "junit"],
     ] {
+        let t = std::time::Instant::now();
         let out = Command::new(bin)
             .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")))
             .args(&args)
             .output()
             .unwrap();
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(err.starts_with("mcmc-audit: error: "), "{args:?}: {err}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+        // Generous: a usage error does no work (the exp1 grid alone takes ~20 s).
+        assert!(
+            t.elapsed().as_secs_f64() < 5.0,
+            "{args:?}: {:?}",
+            t.elapsed()
+        );
+    }
+    // --help and --version still print to standard output and exit 0.
+    for flag in ["--help", "--version"] {
+        let out = Command::new(bin).arg(flag).output().unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        assert!(!out.stdout.is_empty() && out.stderr.is_empty());
     }
 }

@@ -169,6 +169,21 @@ fn emit(text: &str, out: Option<&PathBuf>) -> Option<ExitCode> {
     }
 }
 
+/// The argument parser's message folded into one line (docs/cli.md: one line on stderr for every
+/// usage error): its non-empty lines, trimmed, joined with "; ", without clap's own `error: `.
+fn one_line(rendered: &str) -> String {
+    let mut out = String::new();
+    for line in rendered.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let line = line.strip_prefix("error: ").unwrap_or(line);
+        if !out.is_empty() {
+            // A line ending in ':' introduces the next one (e.g. the missing arguments).
+            out += if out.ends_with(':') { " " } else { "; " };
+        }
+        out += line;
+    }
+    out
+}
+
 fn fail(msg: impl std::fmt::Display) -> ExitCode {
     eprintln!("mcmc-audit: error: {msg}");
     ExitCode::from(2)
@@ -177,11 +192,12 @@ fn fail(msg: impl std::fmt::Display) -> ExitCode {
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
-        Err(e) => {
-            let code = if e.use_stderr() { 2 } else { 0 };
+        Err(e) if !e.use_stderr() => {
+            // --help and --version: clap's own text on standard output, exit 0.
             let _ = e.print();
-            return ExitCode::from(code);
+            return ExitCode::SUCCESS;
         }
+        Err(e) => return fail(one_line(&e.render().to_string())),
     };
     match cli.command {
         Command::Audit {
@@ -284,16 +300,18 @@ fn main() -> ExitCode {
             ExitCode::from(if report_only { 0 } else { r.exit_code() as u8 })
         }
         Command::Reproduce { experiment, format } => {
+            // A format the command cannot write is refused before any work (a grid runs for minutes).
+            if matches!(format, Format::Junit) {
+                return fail("reproduce: --format junit is not available (text | json)");
+            }
             let r = match reproduce::run(&experiment) {
                 Ok(r) => r,
                 Err(e) => return fail(e),
             };
             let text = match format {
                 Format::Text => report::reproduce::reproduction_text(&r),
-                Format::Json => report::reproduce::reproduction_json(&r) + "\n",
-                Format::Junit => {
-                    return fail("reproduce: --format junit is not available (text | json)");
-                }
+                // (junit was refused above)
+                Format::Json | Format::Junit => report::reproduce::reproduction_json(&r) + "\n",
             };
             emit(&text, None).unwrap_or(ExitCode::SUCCESS)
         }
