@@ -73,3 +73,19 @@ proptest! {
         let _ = parse_csv(&text, "fuzz.csv");
     }
 }
+
+/// A UTF-8 byte-order mark (spreadsheet exports) is skipped: the `chain` column is still recognised,
+/// so two chains stay two chains and the mark does not become a variable.
+#[test]
+fn a_csv_byte_order_mark_is_not_part_of_the_header() {
+    let plain = "chain,x\n0,1.0\n0,2.0\n0,1.5\n1,1.0\n1,0.5\n1,1.2\n";
+    let marked = format!("\u{feff}{plain}");
+    let (a, b) = (
+        parse_csv(plain, "plain.csv").unwrap(),
+        parse_csv(&marked, "marked.csv").unwrap(),
+    );
+    assert_eq!(b.len(), 1);
+    assert_eq!(b[0].name, "x");
+    assert_eq!(b[0].draws.chains, 2);
+    assert_eq!(a[0].draws.data, b[0].draws.data);
+}

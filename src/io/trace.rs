@@ -5,7 +5,8 @@
 //! - `.npz`: one array per named variable, each `(chains, draws)`; every member goes through the same
 //!   defensive `.npy` reader (shape checked against the bytes before anything is allocated).
 //! - `.csv`: a header row of variable names, one row per draw; a column named `chain` (any labels)
-//!   assigns rows to chains in order of first appearance, and every chain must have as many rows.
+//!   assigns rows to chains in order of first appearance, and every chain must have as many rows. A
+//!   leading UTF-8 byte-order mark is skipped.
 //!
 //! Every error names the file and the variable, member, row or column.
 
@@ -202,6 +203,8 @@ fn unquote(s: &str) -> &str {
 /// # Ok::<(), mcmc_audit::Error>(())
 /// ```
 pub fn parse_csv(text: &str, file: &str) -> Result<Vec<Variable>> {
+    // A UTF-8 byte-order mark (spreadsheet exports) is not part of the first column's name.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut lines = text
         .lines()
         .enumerate()

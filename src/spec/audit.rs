@@ -700,6 +700,14 @@ fn checks(c: Option<&RawChecks>, file: &str) -> Result<(Option<Vec<String>>, Tol
     let Some(c) = c else {
         return Ok((None, Tolerances::registry()));
     };
+    if c.only.as_ref().is_some_and(Vec::is_empty) {
+        // An empty list would judge nothing and exit 0: a gate that can never fail.
+        return Err(Error::field(
+            file,
+            "checks.only",
+            "is empty (list the check ids to run, or leave the key out to run every check)",
+        ));
+    }
     let known = requirements::all();
     for id in c.only.iter().flatten().chain(c.tolerance.keys()) {
         if !known.iter().any(|r| &r.id == id) {
