@@ -151,3 +151,41 @@ fn false_alarm_rate_is_at_most_nominal_on_reversible_chains() {
     eprintln!("false-alarm rate at level {level}: {rate}");
     assert!(rate <= REVERSIBILITY_FALSE_ALARM, "{rate}");
 }
+
+/// Numerics never turn into a false verdict (issue 14 item 4): scaling both observables by 1e160
+/// (products 1e320 overflow) or 1e-160 (products underflow) leaves S.reversibility's t and p as they
+/// are unscaled — the statistic is scale-invariant and is computed so. The pair is two independent
+/// AR(1) chains, which are reversible.
+#[test]
+fn the_reversibility_test_is_scale_invariant() {
+    use mcmc_audit::diagnostics::calibration::ar1;
+    use mcmc_audit::numeric::tolerance::rel_diff;
+    use mcmc_audit::numeric::tolerance::test::SCALE_INVARIANCE;
+    let (a, b) = (ar1(0.6, 2, 4000, 11), ar1(0.3, 2, 4000, 12));
+    let scaled = |d: &Draws, c: f64| Draws {
+        data: d.data.iter().map(|x| x * c).collect(),
+        ..d.clone()
+    };
+    let names = vec!["a".to_string(), "b".to_string()];
+    let tol = Tolerances::registry();
+    let base = reversibility_test(&[&a, &b]).unwrap();
+    assert!(check_reversibility(&names, Some(&base), &tol).status == Status::Pass);
+    // Powers of two scale exactly: t and p are bit-identical.
+    let two =
+        reversibility_test(&[&scaled(&a, 2f64.powi(500)), &scaled(&b, 2f64.powi(520))]).unwrap();
+    assert_eq!(two.pairs[0].t, base.pairs[0].t);
+    assert_eq!(two.p_value, base.p_value);
+    for c in [1e160, 1e-160] {
+        let (sa, sb) = (scaled(&a, c), scaled(&b, c));
+        let r = reversibility_test(&[&sa, &sb]).unwrap();
+        let t = r.pairs[0].t;
+        assert!(t.is_finite(), "scale {c}: t = {t}");
+        assert!(
+            SCALE_INVARIANCE.accepts(rel_diff(t, base.pairs[0].t), 1),
+            "scale {c}: t = {t} vs {}",
+            base.pairs[0].t
+        );
+        let v = check_reversibility(&names, Some(&r), &tol);
+        assert_eq!(v.status, Status::Pass, "scale {c}: {v:?}");
+    }
+}

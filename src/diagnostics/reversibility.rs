@@ -50,6 +50,17 @@ pub struct Reversibility {
     pub batch_size: usize,
 }
 
+/// The mean of `x`, summed at a power-of-two scale so that large finite values do not overflow.
+fn mean_of(x: &[f64]) -> f64 {
+    let top = x.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    if top == 0.0 || !top.is_finite() {
+        return if top == 0.0 { 0.0 } else { f64::NAN };
+    }
+    let e = (top.log2().floor() as i32).clamp(-1000, 1000);
+    let inv = 2f64.powi(-e);
+    x.iter().map(|v| v * inv).sum::<f64>() / x.len() as f64 * 2f64.powi(e)
+}
+
 /// Runs the test over `vars` (observables with identical shapes). `None` when there are fewer than
 /// two observables or too few draws for [`BATCHES`] batches of at least two lags per chain.
 pub fn reversibility_test(vars: &[&Draws]) -> Option<Reversibility> {
@@ -68,13 +79,28 @@ pub fn reversibility_test(vars: &[&Draws]) -> Option<Reversibility> {
     if vars.iter().any(|v| v.data.iter().any(|x| !x.is_finite())) {
         return None;
     }
-    let centred: Vec<Vec<f64>> = vars
-        .iter()
-        .map(|v| {
-            let mu = v.data.iter().sum::<f64>() / v.data.len() as f64;
-            v.data.iter().map(|x| x - mu).collect()
-        })
-        .collect();
+    // Each centred series is divided by a power of two near its largest magnitude: exact (no
+    // rounding), so t and p are bit-identical to the unscaled computation wherever that one does not
+    // overflow, and products of series of any magnitude (1e160² overflows) stay finite.
+    let mut exponents = Vec::with_capacity(k);
+    let mut centred: Vec<Vec<f64>> = Vec::with_capacity(k);
+    for v in vars {
+        let mu = mean_of(&v.data);
+        let c: Vec<f64> = v.data.iter().map(|x| x - mu).collect();
+        let top = c.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+        if !mu.is_finite() || !top.is_finite() {
+            return None;
+        }
+        let e = if top > 0.0 {
+            top.log2().floor() as i32
+        } else {
+            0
+        };
+        let e = e.clamp(-1000, 1000);
+        let inv = 2f64.powi(-e);
+        exponents.push(2f64.powi(e));
+        centred.push(c.into_iter().map(|x| x * inv).collect());
+    }
     let nb = m * BATCHES;
     let df = (nb - 1) as f64;
     let tdist = StudentsT::new(0.0, 1.0, df).ok()?;
@@ -104,11 +130,13 @@ pub fn reversibility_test(vars: &[&Draws]) -> Option<Reversibility> {
             } else {
                 (f64::INFINITY, 0.0)
             };
+            // Back to the data's units (each factor separately, so 0 stays 0).
+            let unscale = |x: f64| x * exponents[a] * exponents[b];
             pairs.push(PairAsymmetry {
                 a,
                 b,
-                asymmetry: mean,
-                se,
+                asymmetry: unscale(mean),
+                se: unscale(se),
                 t,
                 p_value: p,
             });

@@ -312,6 +312,9 @@ pub mod test {
     /// A lazy kernel ½(I + P) against its closed form from P's audit (γ' = γ/2, τ' = 2τ + 1):
     /// relative; two independent exact audits whose τ each carry ~1e-12 of solver rounding.
     pub const LAZY_CLOSED_FORM: Tolerance = Tolerance::rel(1e-9);
+    /// A scale-invariant statistic recomputed on data scaled by a non-power of two (relative): the
+    /// scaling rounds every draw by up to an ulp, which moves a t statistic over ~10⁴ draws far less.
+    pub const SCALE_INVARIANCE: Tolerance = Tolerance::rel(1e-9);
 }
 
 /// `[baseline] tau` by default: relative increase of an observable's τ allowed against a baseline
