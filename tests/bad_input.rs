@@ -80,6 +80,8 @@ fn cases() -> Vec<Case> {
         Case { name: "empty checks.only", spec: "[model]\nfamily = \"curie-weiss\"\nn = 4\nbeta = 0.5\n[checks]\nonly = []\n".into(), files: vec![], expect: vec!["spec.toml", "checks.only", "empty"] },
         Case { name: "key of another family", spec: "[model]\nfamily = \"curie-weiss\"\nn = 4\nbeta = 0.5\nside = 8\n".into(), files: vec![], expect: vec!["spec.toml", "model.side", "curie-weiss"] },
         Case { name: "teacher_beta NaN", spec: "[model]\nfamily = \"curie-weiss\"\nn = 4\nbeta = 0.5\n[observables]\nset = \"pairs\"\n[gradient]\nteacher_beta = nan\n".into(), files: vec![], expect: vec!["spec.toml", "gradient.teacher_beta", "finite"] },
+        Case { name: "couplings overflow", spec: "[model]\nfamily = \"ising\"\nn = 3\nbeta = 1.0\ncouplings = [[0, 1, 1e308], [1, 2, -1e308]]\n".into(), files: vec![], expect: vec!["spec.toml", "model.couplings", "overflows"] },
+        Case { name: "beta times couplings overflow", spec: "[model]\nfamily = \"ising\"\nn = 3\nbeta = 1e300\ncouplings = [[0, 1, 1e10], [1, 2, -1e10]]\n".into(), files: vec![], expect: vec!["spec.toml", "model.beta", "overflows"] },
         Case { name: "n = 40", spec: "[model]\nfamily = \"curie-weiss\"\nn = 40\n".into(), files: vec![], expect: vec!["spec.toml", "model.n", "40"] },
         Case { name: "n = 14 exceeds dense limit", spec: "[model]\nfamily = \"curie-weiss\"\nn = 14\n".into(), files: vec![], expect: vec!["model.n", "dense"] },
         Case { name: "missing n", spec: "[model]\nfamily = \"sk\"\n".into(), files: vec![], expect: vec!["spec.toml", "model.n", "required"] },

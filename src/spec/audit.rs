@@ -14,7 +14,7 @@ use crate::kernel::build::{Blocks, Rule, Scan};
 use crate::kernel::fast::{Init as ChainInit, SampledRun};
 use crate::model::enumerate::MAX_ENUM_SPINS;
 use crate::model::torus::{Torus, TorusParams};
-use crate::model::{DEFAULT_BETA, DEFAULT_SEED, Pairwise, generators};
+use crate::model::{DEFAULT_BETA, DEFAULT_SEED, Model, Pairwise, generators};
 use crate::observables::ObservableSet;
 use crate::spec::requirements;
 use crate::trainability::Gradient;
@@ -439,7 +439,44 @@ impl AuditSpec {
                 ));
             }
         };
-        built.map(BuiltModel::Pairwise).map_err(|e| self.locate(e))
+        let built = built.map_err(|e| self.locate(e))?;
+        self.check_energy_scale(&built)?;
+        Ok(BuiltModel::Pairwise(built))
+    }
+
+    /// Refuses a model whose energies overflow: `|β| (Σ|J_ij| + Σ|h_i|)`, the largest `|β E(x)|`,
+    /// must be finite, else log Z and every law would be NaN. Names the coupling list, the fields or
+    /// β, whichever overflowed.
+    fn check_energy_scale(&self, m: &Pairwise) -> Result<()> {
+        let couplings: f64 = m.edges().iter().map(|e| e.2.abs()).sum();
+        let fields: f64 = m.fields().iter().map(|h| h.abs()).sum();
+        let (field, what) = if !couplings.is_finite() {
+            (
+                "model.couplings",
+                format!("the sum of |J| overflows ({couplings})"),
+            )
+        } else if !fields.is_finite() {
+            (
+                "model.fields",
+                format!("the sum of |h| overflows ({fields})"),
+            )
+        } else if !(Model::beta(m).abs() * (couplings + fields)).is_finite() {
+            (
+                "model.beta",
+                format!(
+                    "beta = {:e} times the energy scale {:e} overflows",
+                    Model::beta(m),
+                    couplings + fields
+                ),
+            )
+        } else {
+            return Ok(());
+        };
+        Err(Error::field(
+            &self.file,
+            field,
+            format!("{what}: the energies, log Z and every law would not be finite"),
+        ))
     }
 
     /// Checks an explicit gradient against the number of observables it must match.
