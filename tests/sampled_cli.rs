@@ -153,3 +153,22 @@ fn bad_input_exits_2_naming_file_and_field() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("--window"), "{err}");
 }
+
+/// `--doubling-from` beyond the draws is refused like `sampling.doubling_from` beyond the sweeps of a
+/// sampled audit (issue 14 item 6: trace reported, audit rejected; now both reject), and at the draw
+/// count it is accepted.
+#[test]
+fn doubling_from_beyond_the_draws_is_an_error() {
+    let f = data("small_3x200x2_f32.npy");
+    let (code, _, err) = run(&["trace", f.to_str().unwrap(), "--doubling-from", "201"]);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("--doubling-from")
+            && err.contains("200 draws")
+            && err.contains("small_3x200x2_f32.npy"),
+        "{err}"
+    );
+    let (code, _, err) = run(&["trace", f.to_str().unwrap(), "--doubling-from", "200"]);
+    assert_ne!(code, 2, "{err}");
+}

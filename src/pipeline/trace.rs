@@ -358,6 +358,21 @@ pub fn run_trace(path: &Path, opts: &TraceOptions) -> Result<TraceReport> {
         ));
     }
     let vars = read_trace(path)?;
+    // The doubling probe's first length must fit in the draws, as `sampling.doubling_from` must fit
+    // in the sweeps of a sampled audit (same rule, same kind of error).
+    if let Some(l0) = opts.doubling_from {
+        let shortest = vars.iter().map(|v| v.draws.draws).min().unwrap_or(0);
+        if l0 > shortest {
+            return Err(crate::Error::field(
+                "command line",
+                "--doubling-from",
+                format!(
+                    "{l0} is longer than the {shortest} draws per chain of {}: the doubling probe needs L <= draws",
+                    path.display()
+                ),
+            ));
+        }
+    }
     Ok(trace_report(&path.display().to_string(), &vars, opts))
 }
 
