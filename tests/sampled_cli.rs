@@ -172,3 +172,22 @@ fn doubling_from_beyond_the_draws_is_an_error() {
     let (code, _, err) = run(&["trace", f.to_str().unwrap(), "--doubling-from", "200"]);
     assert_ne!(code, 2, "{err}");
 }
+
+/// A repeated `.npz` member name (`x.npy` twice: the zip index keeps one, so a variable was silently
+/// dropped) and two members naming one variable (`x.npy` and `x`: two variables called `x`) are
+/// errors naming the file (issue 14 item 6). The archives were written by Python's `zipfile`, which
+/// allows duplicate names (`writestr` twice), from a (2, 100) float64 `.npy`.
+#[test]
+fn repeated_npz_member_names_are_errors() {
+    for (name, expect) in [
+        ("dup_member.npz", "repeated"),
+        ("dup_stem.npz", "already given"),
+    ] {
+        let f = data(name);
+        let (code, out, err) = run(&["trace", f.to_str().unwrap()]);
+        assert_eq!(code, 2, "{name}: {err}");
+        assert!(out.is_empty());
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains(name) && err.contains(expect), "{err}");
+    }
+}

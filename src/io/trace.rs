@@ -140,14 +140,30 @@ fn read_npz(path: &Path, file: &str) -> Result<Vec<Variable>> {
         file: file.to_string(),
         message: m,
     };
+    let declared = declared_entries(path);
     let mut zip = zip::ZipArchive::new(f).map_err(|e| npz(format!("not a zip archive: {e}")))?;
-    let mut out = Vec::new();
+    // The zip reader keeps one entry per name: fewer entries than the archive declares means a
+    // repeated member name, whose other copies would be silently dropped.
+    if let Some(d) = declared
+        && d != zip.len()
+    {
+        return Err(npz(format!(
+            "the archive lists {d} members but only {} distinct names: a member name is repeated",
+            zip.len()
+        )));
+    }
+    let mut out: Vec<Variable> = Vec::new();
     for i in 0..zip.len() {
         let mut entry = zip
             .by_index(i)
             .map_err(|e| npz(format!("member {i}: {e}")))?;
         let raw = entry.name().to_string();
         let name = raw.strip_suffix(".npy").unwrap_or(&raw).to_string();
+        if out.iter().any(|v| v.name == name) {
+            return Err(npz(format!(
+                "member `{raw}`: the variable `{name}` is already given by another member"
+            )));
+        }
         let label = format!("{file}[{name}]");
         // 16 bytes per element is more than any accepted dtype plus header; the bound stops a lying
         // size field from exhausting memory.
@@ -171,6 +187,24 @@ fn read_npz(path: &Path, file: &str) -> Result<Vec<Variable>> {
         });
     }
     Ok(out)
+}
+
+/// The member count an archive's end-of-central-directory record declares (`None` when the record
+/// is not found or is a ZIP64 placeholder): read from the last 64 KiB + 22 bytes only.
+fn declared_entries(path: &Path) -> Option<usize> {
+    use std::io::{Seek, SeekFrom};
+    let mut f = std::fs::File::open(path).ok()?;
+    let len = f.metadata().ok()?.len();
+    let tail = len.min(65_557);
+    f.seek(SeekFrom::Start(len - tail)).ok()?;
+    let mut buf = Vec::with_capacity(tail as usize);
+    f.take(tail).read_to_end(&mut buf).ok()?;
+    let at = buf
+        .windows(4)
+        .rposition(|w| w == [0x50, 0x4b, 0x05, 0x06])?;
+    let rec = buf.get(at..at + 22)?;
+    let total = u16::from_le_bytes([rec[10], rec[11]]);
+    (total != u16::MAX).then_some(usize::from(total))
 }
 
 fn unquote(s: &str) -> &str {
