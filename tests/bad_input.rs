@@ -223,3 +223,94 @@ fn bad_cli_usage_exits_2_with_one_line() {
         assert!(!out.stdout.is_empty() && out.stderr.is_empty());
     }
 }
+
+/// Reading never trusts the source (issue 14 item 2): a device, a FIFO or a folder given as a spec,
+/// a baseline or a data file is refused before it is opened (reading /dev/zero never ends; opening a
+/// FIFO blocks), and a spec over the size limit is refused — each exit 2, one line naming the path,
+/// well under 5 s.
+#[cfg(unix)]
+#[test]
+fn non_regular_and_oversized_inputs_are_refused_at_once() {
+    let bin = env!("CARGO_BIN_EXE_mcmc-audit");
+    let dir = std::env::temp_dir().join(format!("mcmc-audit-nonregular-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let fifo = dir.join("spec.toml");
+    let made = Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .is_ok_and(|s| s.success());
+    let big = dir.join("big.toml");
+    std::fs::write(&big, format!("# {}\n", "x".repeat(2 << 20))).unwrap();
+    let zero = Path::new("/dev/zero");
+    let link = |name: &str, to: &Path| {
+        let p = dir.join(name);
+        let _ = std::fs::remove_file(&p);
+        std::os::unix::fs::symlink(to, &p).unwrap();
+        p
+    };
+    let matrix = dir.join("matrix.toml");
+    std::fs::write(
+        &matrix,
+        "[model]\nfamily = \"matrix\"\nmatrix = \"P.npy\"\n",
+    )
+    .unwrap();
+    link("P.npy", zero);
+    let mut cases: Vec<(Vec<std::ffi::OsString>, String)> = vec![
+        (vec!["audit".into(), zero.into()], "/dev/zero".into()),
+        (
+            vec!["audit".into(), dir.clone().into()],
+            dir.display().to_string(),
+        ),
+        (vec!["audit".into(), big.clone().into()], "big.toml".into()),
+        (vec!["audit".into(), matrix.clone().into()], "P.npy".into()),
+        (
+            vec![
+                "audit".into(),
+                "examples/curie-weiss.toml".into(),
+                "--baseline".into(),
+                zero.into(),
+            ],
+            "/dev/zero".into(),
+        ),
+        (
+            vec!["trace".into(), link("z.npy", zero).into()],
+            "z.npy".into(),
+        ),
+        (
+            vec!["trace".into(), link("z.csv", zero).into()],
+            "z.csv".into(),
+        ),
+        (
+            vec!["trace".into(), link("z.npz", zero).into()],
+            "z.npz".into(),
+        ),
+    ];
+    if made {
+        cases.push((
+            vec!["audit".into(), fifo.clone().into()],
+            "spec.toml".into(),
+        ));
+        cases.push((
+            vec!["trace".into(), link("f.csv", &fifo).into()],
+            "f.csv".into(),
+        ));
+    }
+    for (args, name) in cases {
+        let t = std::time::Instant::now();
+        let out = Command::new(bin)
+            .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")))
+            .args(&args)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(err.contains(&name), "{args:?}: {err}");
+        assert!(
+            t.elapsed().as_secs_f64() < 5.0,
+            "{args:?}: {:?}",
+            t.elapsed()
+        );
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}

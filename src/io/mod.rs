@@ -16,6 +16,52 @@ use crate::error::{Error, Result};
 /// Largest array accepted, in elements (2^31 ≈ 16 GiB of float64 — more than this machine class holds).
 pub const MAX_ELEMENTS: usize = 1 << 31;
 
+/// The bytes of a regular file of at most `cap` bytes. A device (`/dev/zero`), a FIFO or a folder
+/// is refused before it is opened (opening a FIFO would block, reading a device never ends), and the
+/// read stops at `cap + 1` bytes whatever the file's metadata said.
+///
+/// # Errors
+///
+/// An [`std::io::Error`] of kind `InvalidInput` for a file that is not regular, `InvalidData` for
+/// one longer than `cap`, and the errors of opening and reading.
+pub fn read_regular(path: &Path, cap: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::{Error as IoError, ErrorKind, Read};
+    if !std::fs::metadata(path)?.is_file() {
+        return Err(IoError::new(
+            ErrorKind::InvalidInput,
+            "not a regular file (a device, a FIFO or a folder): refusing to read it",
+        ));
+    }
+    let f = std::fs::File::open(path)?;
+    let len = f.metadata()?.len();
+    let mut buf = Vec::with_capacity(len.min(cap) as usize);
+    f.take(cap.saturating_add(1)).read_to_end(&mut buf)?;
+    if buf.len() as u64 > cap {
+        return Err(IoError::new(
+            ErrorKind::InvalidData,
+            format!("longer than the limit of {cap} bytes"),
+        ));
+    }
+    Ok(buf)
+}
+
+/// [`read_regular`] as UTF-8 text.
+///
+/// # Errors
+///
+/// Those of [`read_regular`], and `InvalidData` when the bytes are not UTF-8.
+pub fn read_regular_text(path: &Path, cap: u64) -> std::io::Result<String> {
+    String::from_utf8(read_regular(path, cap)?).map_err(|e| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("not UTF-8 text: {e}"),
+        )
+    })
+}
+
+/// The largest `.npy` file read: [`MAX_ELEMENTS`] of 8 bytes plus a header.
+pub const MAX_NPY_BYTES: u64 = (MAX_ELEMENTS as u64) * 8 + (1 << 16);
+
 /// An array read from `.npy`, converted to f64, row-major (C order).
 #[derive(Clone, Debug)]
 pub struct Array {
@@ -119,7 +165,7 @@ fn item_size(descr: &str) -> Option<usize> {
 /// [`Error::Io`] when the file cannot be read, and the errors of [`read_npy_bytes`].
 pub fn read_npy(path: &Path, allowed: &[&str]) -> Result<Array> {
     let file = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| Error::Io {
+    let bytes = read_regular(path, MAX_NPY_BYTES).map_err(|e| Error::Io {
         path: path.to_path_buf(),
         source: e,
     })?;

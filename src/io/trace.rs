@@ -42,7 +42,7 @@ pub fn read_trace(path: &Path) -> Result<Vec<Variable>> {
         Some("npy") => from_npy(read_npy(path, &[])?, &file)?,
         Some("npz") => read_npz(path, &file)?,
         Some("csv") => {
-            let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
+            let text = super::read_regular_text(path, MAX_CSV_BYTES).map_err(|e| Error::Io {
                 path: path.to_path_buf(),
                 source: e,
             })?;
@@ -131,7 +131,20 @@ fn nonempty(file: &str, field: &str, m: usize, n: usize, shape: &[usize]) -> Res
     Ok(())
 }
 
+/// The largest `.csv` trajectory read (about [`MAX_ELEMENTS`] cells of 16 characters).
+pub const MAX_CSV_BYTES: u64 = (MAX_ELEMENTS as u64) * 16;
+
 fn read_npz(path: &Path, file: &str) -> Result<Vec<Variable>> {
+    let regular = std::fs::metadata(path).map(|m| m.is_file());
+    if let Ok(false) = regular {
+        return Err(Error::Io {
+            path: path.to_path_buf(),
+            source: std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "not a regular file (a device, a FIFO or a folder): refusing to read it",
+            ),
+        });
+    }
     let f = std::fs::File::open(path).map_err(|e| Error::Io {
         path: path.to_path_buf(),
         source: e,

@@ -35,7 +35,7 @@ pub fn read(path: &Path) -> Result<Value> {
             format!("{len} bytes: a baseline report is at most {MAX_BASELINE_BYTES} bytes"),
         ));
     }
-    let text = std::fs::read_to_string(path).map_err(io)?;
+    let text = crate::io::read_regular_text(path, MAX_BASELINE_BYTES).map_err(io)?;
     let v: Value = serde_json::from_str(&text).map_err(|e| {
         field(
             "(file)",

@@ -188,7 +188,7 @@ impl AuditSpec {
                 ),
             });
         }
-        let text = std::fs::read_to_string(path).map_err(io)?;
+        let text = crate::io::read_regular_text(path, MAX_SPEC_BYTES).map_err(io)?;
         Self::parse(&text, path)
     }
 
