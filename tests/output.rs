@@ -145,3 +145,42 @@ fn out_is_atomic_and_never_an_input() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("input file"));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Two writers and a reader on one `--out` (issue 14 tests): every read sees a whole report, never
+/// an empty or torn one, because each writer renames a complete temporary file into place.
+#[test]
+fn concurrent_writers_never_show_a_reader_a_torn_report() {
+    let dir = scratch("concurrent");
+    let target = dir.join("report.json");
+    let args = ["audit", "examples/curie-weiss.toml", "--format", "json"];
+    let st = bin().args(args).arg("--out").arg(&target).status().unwrap();
+    assert_eq!(st.code(), Some(0));
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let reader = {
+        let (done, target) = (done.clone(), target.clone());
+        std::thread::spawn(move || {
+            let mut reads = 0usize;
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                let text = std::fs::read_to_string(&target).unwrap();
+                assert!(text.ends_with("}\n"), "torn read of {} bytes", text.len());
+                serde_json::from_str::<serde_json::Value>(&text).unwrap();
+                reads += 1;
+            }
+            reads
+        })
+    };
+    for _ in 0..4 {
+        let writers: Vec<_> = (0..2)
+            .map(|_| bin().args(args).arg("--out").arg(&target).spawn().unwrap())
+            .collect();
+        for mut w in writers {
+            assert_eq!(w.wait().unwrap().code(), Some(0));
+        }
+    }
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    let reads = reader.join().unwrap();
+    assert!(reads > 0);
+    // Nothing but the report is left in the folder.
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+    std::fs::remove_dir_all(&dir).ok();
+}
