@@ -82,6 +82,11 @@ fn cases() -> Vec<Case> {
         Case { name: "teacher_beta NaN", spec: "[model]\nfamily = \"curie-weiss\"\nn = 4\nbeta = 0.5\n[observables]\nset = \"pairs\"\n[gradient]\nteacher_beta = nan\n".into(), files: vec![], expect: vec!["spec.toml", "gradient.teacher_beta", "finite"] },
         Case { name: "couplings overflow", spec: "[model]\nfamily = \"ising\"\nn = 3\nbeta = 1.0\ncouplings = [[0, 1, 1e308], [1, 2, -1e308]]\n".into(), files: vec![], expect: vec!["spec.toml", "model.couplings", "overflows"] },
         Case { name: "beta times couplings overflow", spec: "[model]\nfamily = \"ising\"\nn = 3\nbeta = 1e300\ncouplings = [[0, 1, 1e10], [1, 2, -1e10]]\n".into(), files: vec![], expect: vec!["spec.toml", "model.beta", "overflows"] },
+        Case { name: "sweeps = u64::MAX", spec: "[model]\nfamily = \"curie-weiss\"\nn = 8\nbeta = 0.5\n[sampling]\nsweeps = 18446744073709551615\n".into(), files: vec![], expect: vec!["spec.toml", "sampling.sweeps", "bytes"] },
+        Case { name: "sweeps = 1e12", spec: "[model]\nfamily = \"curie-weiss\"\nn = 8\nbeta = 0.5\n[sampling]\nsweeps = 1000000000000\n".into(), files: vec![], expect: vec!["spec.toml", "sampling.sweeps", "bytes"] },
+        Case { name: "chains = 1e9", spec: "[model]\nfamily = \"curie-weiss\"\nn = 8\nbeta = 0.5\n[sampling]\nchains = 1000000000\n".into(), files: vec![], expect: vec!["spec.toml", "sampling.chains", "bytes"] },
+        Case { name: "burn_in = 1e15", spec: "[model]\nfamily = \"curie-weiss\"\nn = 8\nbeta = 0.5\n[sampling]\nburn_in = 1000000000000000\n".into(), files: vec![], expect: vec!["spec.toml", "sampling.burn_in", "long_run"] },
+        Case { name: "torus side = 2048", spec: "[model]\nfamily = \"torus\"\nside = 2048\n[sampling]\n".into(), files: vec![], expect: vec!["spec.toml", "sampling.sweeps", "long_run"] },
         Case { name: "n = 40", spec: "[model]\nfamily = \"curie-weiss\"\nn = 40\n".into(), files: vec![], expect: vec!["spec.toml", "model.n", "40"] },
         Case { name: "n = 14 exceeds dense limit", spec: "[model]\nfamily = \"curie-weiss\"\nn = 14\n".into(), files: vec![], expect: vec!["model.n", "dense"] },
         Case { name: "missing n", spec: "[model]\nfamily = \"sk\"\n".into(), files: vec![], expect: vec!["spec.toml", "model.n", "required"] },
@@ -134,11 +139,17 @@ fn every_bad_input_exits_2_with_a_clear_message() {
         for (f, bytes) in &case.files {
             std::fs::write(dir.join(f), bytes).unwrap();
         }
+        let started = std::time::Instant::now();
         let out = Command::new(env!("CARGO_BIN_EXE_mcmc-audit"))
             .arg("audit")
             .arg(dir.join("spec.toml"))
             .output()
             .unwrap();
+        // Generous: bad input is refused up front, in O(spec) time (issue 14 item 1).
+        let wall = started.elapsed().as_secs_f64();
+        if wall > 5.0 {
+            problems.push(format!("{}: took {wall:.1} s to refuse", case.name));
+        }
         let err = String::from_utf8_lossy(&out.stderr).to_string();
         if out.status.code() != Some(2) {
             problems.push(format!(

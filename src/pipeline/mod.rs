@@ -12,6 +12,7 @@
 
 pub mod audit;
 pub mod baseline;
+pub mod budget;
 pub mod compare;
 pub mod reproduce;
 pub mod sampled;

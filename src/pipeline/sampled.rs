@@ -29,7 +29,7 @@ use crate::kernel::fast::{FastGibbs, sample_trajectories};
 use crate::model::{Fingerprint, Model};
 use crate::observables::sampled_defaults;
 use crate::report::{AuditReport, Subject, hex};
-use crate::spec::{AuditSpec, BuiltModel};
+use crate::spec::{AuditSpec, BuiltModel, ModelSpec};
 
 /// Sampled (state, update) pairs drawn by the local checks of an audit: single-site moves are cheap;
 /// a whole-block move of a 3600-spin torus touches ~900 sites, so fewer of them are drawn (the
@@ -54,6 +54,12 @@ pub fn run(spec: &AuditSpec, opts: &AuditOptions) -> Result<AuditReport> {
         .sampling
         .as_ref()
         .ok_or(ShapeError::Empty("[sampling]"))?;
+    // A torus is sized from its spec before it is built (building a 2048² torus alone takes
+    // seconds and gigabytes); at least one observable is recorded.
+    if let ModelSpec::Torus(p) = &spec.model {
+        let n = p.side.saturating_mul(p.side);
+        super::budget::check_sampled(&spec.file, run, n, 1, spec.long_run)?;
+    }
     let built = spec.build_model()?;
     let model = built.pairwise();
     let torus = match &built {
@@ -76,6 +82,7 @@ pub fn run(spec: &AuditSpec, opts: &AuditOptions) -> Result<AuditReport> {
     let engine = Arc::new(engine);
     let patterns = torus.map_or(&[][..], |t| &t.patterns[..]);
     let obs = sampled_defaults(model.edges(), patterns);
+    super::budget::check_sampled(&spec.file, run, model.n_spins(), obs.len(), spec.long_run)?;
     let f0 = model.fingerprint();
     let updates: Vec<Arc<dyn Update>> = if site_level {
         engine.site_updates()

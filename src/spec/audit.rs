@@ -135,6 +135,8 @@ pub struct AuditSpec {
     pub gradient: Option<Gradient>,
     /// `[sampling]`, when given: the subject is sampled, not enumerated.
     pub sampling: Option<SampledRun>,
+    /// `[sampling] long_run`: lift the work limit of [`crate::pipeline::budget`].
+    pub long_run: bool,
     /// `[mixing]`, when given: mixing measures also for a reversible kernel, with its ε and k.
     pub mixing: Option<MixingSettings>,
     /// `[baseline]`: how far each tracked quantity may regress against `--baseline` (defaults when
@@ -366,6 +368,11 @@ impl AuditSpec {
             observables: raw.observables.map(|o| o.set).unwrap_or_default(),
             estimator: raw.estimator,
             gradient,
+            long_run: raw
+                .sampling
+                .as_ref()
+                .and_then(|s| s.long_run)
+                .unwrap_or(false),
             sampling,
             mixing: raw.mixing,
             baseline,

@@ -130,6 +130,7 @@ pub(super) struct RawSampling {
     pub burn_in: Option<u64>,
     pub doubling_from: Option<u64>,
     pub seed: Option<u64>,
+    pub long_run: Option<bool>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
