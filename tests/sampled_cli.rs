@@ -191,3 +191,25 @@ fn repeated_npz_member_names_are_errors() {
         assert!(err.contains(name) && err.contains(expect), "{err}");
     }
 }
+
+/// An `.npz` member is read within what it declares (issue 14 items 1–2): a member declaring 2 GiB
+/// from 1.6 KB (a zip bomb) is refused before anything is inflated, and a member that inflates past
+/// its declared size is an error, not an allocation. Both archives hold a (2, 100) float64 `.npy`
+/// written by Python's `zipfile` (deflate), with the uncompressed-size fields of the local header and
+/// the central directory patched to 2^31 − 1 and to 1000 bytes.
+#[test]
+fn npz_members_are_read_within_their_declared_sizes() {
+    for (name, expect) in [
+        ("bomb_declared.npz", "zip bomb"),
+        ("lying_size.npz", "inflates past its declared size"),
+    ] {
+        let f = data(name);
+        let t = std::time::Instant::now();
+        let (code, out, err) = run(&["trace", f.to_str().unwrap()]);
+        assert_eq!(code, 2, "{name}: {err}");
+        assert!(out.is_empty());
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains(name) && err.contains(expect), "{err}");
+        assert!(t.elapsed().as_secs_f64() < 5.0);
+    }
+}

@@ -131,6 +131,17 @@ fn nonempty(file: &str, field: &str, m: usize, n: usize, shape: &[usize]) -> Res
     Ok(())
 }
 
+/// The most uncompressed bytes the members of one `.npz` may declare together (4 GiB: the sampled
+/// audit's trace budget, `pipeline::budget`).
+pub const MAX_NPZ_BYTES: u64 = 4 << 30;
+
+/// A member that declares more than this many uncompressed bytes (256 MiB) at a compression ratio
+/// above [`BOMB_RATIO`] is refused as a zip bomb.
+pub const BOMB_FLOOR: u64 = 256 << 20;
+/// The largest compression ratio of a large member: a sampler's floating-point draws deflate by a
+/// small factor; a ratio of 64 means (nearly) constant data or a bomb.
+pub const BOMB_RATIO: u64 = 64;
+
 /// The largest `.csv` trajectory read (about [`MAX_ELEMENTS`] cells of 16 characters).
 pub const MAX_CSV_BYTES: u64 = (MAX_ELEMENTS as u64) * 16;
 
@@ -166,6 +177,7 @@ fn read_npz(path: &Path, file: &str) -> Result<Vec<Variable>> {
         )));
     }
     let mut out: Vec<Variable> = Vec::new();
+    let mut total = 0u64;
     for i in 0..zip.len() {
         let mut entry = zip
             .by_index(i)
@@ -178,16 +190,36 @@ fn read_npz(path: &Path, file: &str) -> Result<Vec<Variable>> {
             )));
         }
         let label = format!("{file}[{name}]");
-        // 16 bytes per element is more than any accepted dtype plus header; the bound stops a lying
-        // size field from exhausting memory.
-        let limit = (MAX_ELEMENTS as u64)
-            .saturating_mul(8)
-            .saturating_add(1 << 16);
-        let mut bytes = Vec::new();
+        // The member's declared uncompressed size bounds what is read (a member that inflates past
+        // it is an error, not an allocation), and the declared sizes together stay within
+        // MAX_NPZ_BYTES, checked before anything is inflated.
+        let declared_size = entry.size();
+        let packed = entry.compressed_size().max(1);
+        if declared_size > BOMB_FLOOR && declared_size / packed > BOMB_RATIO {
+            return Err(npz(format!(
+                "member `{name}`: {packed} compressed bytes declare {declared_size} uncompressed \
+                 (ratio {}, over {BOMB_RATIO}): refusing a zip bomb (sampled draws do not compress \
+                 that well)",
+                declared_size / packed
+            )));
+        }
+        total = total.saturating_add(declared_size);
+        if total > MAX_NPZ_BYTES {
+            return Err(npz(format!(
+                "member `{name}`: the members declare more than {MAX_NPZ_BYTES} bytes uncompressed; \
+                 split the draws into smaller files"
+            )));
+        }
+        let mut bytes = Vec::with_capacity(declared_size.min(1 << 26) as usize);
         (&mut entry)
-            .take(limit)
+            .take(declared_size.saturating_add(1))
             .read_to_end(&mut bytes)
             .map_err(|e| npz(format!("member `{name}`: {e}")))?;
+        if bytes.len() as u64 > declared_size {
+            return Err(npz(format!(
+                "member `{name}`: inflates past its declared size of {declared_size} bytes"
+            )));
+        }
         let a = read_npy_bytes(&bytes, &label, &[])?;
         let (m, n) = match a.shape.as_slice() {
             &[m, n] => (m, n),
