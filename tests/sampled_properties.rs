@@ -89,3 +89,23 @@ fn a_csv_byte_order_mark_is_not_part_of_the_header() {
     assert_eq!(b[0].draws.chains, 2);
     assert_eq!(a[0].draws.data, b[0].draws.data);
 }
+
+/// A pandas export (`df.to_csv()`: an unnamed row-index column, then `chain`, `draw` and the
+/// variables) reads as its variables only: the index and `draw` columns are labels (issue 14
+/// item 6; they used to become variables or an "empty name" error).
+#[test]
+fn pandas_index_and_draw_columns_are_labels() {
+    let pandas =
+        ",chain,draw,x\n0,0,0,1.0\n1,0,1,2.0\n2,0,2,1.5\n3,1,0,1.0\n4,1,1,0.5\n5,1,2,1.2\n";
+    let plain = "chain,x\n0,1.0\n0,2.0\n0,1.5\n1,1.0\n1,0.5\n1,1.2\n";
+    let (a, b) = (
+        parse_csv(pandas, "pandas.csv").unwrap(),
+        parse_csv(plain, "plain.csv").unwrap(),
+    );
+    assert_eq!(a.len(), 1);
+    assert_eq!(a[0].name, "x");
+    assert_eq!(a[0].draws.chains, 2);
+    assert_eq!(a[0].draws.data, b[0].draws.data);
+    // An unnamed column elsewhere is still an error naming it.
+    assert!(parse_csv("chain,,x\n0,1,2\n", "gap.csv").is_err());
+}

@@ -6,7 +6,8 @@
 //!   defensive `.npy` reader (shape checked against the bytes before anything is allocated).
 //! - `.csv`: a header row of variable names, one row per draw; a column named `chain` (any labels)
 //!   assigns rows to chains in order of first appearance, and every chain must have as many rows. A
-//!   leading UTF-8 byte-order mark is skipped.
+//!   leading UTF-8 byte-order mark is skipped; a `draw` column and an unnamed first column (pandas'
+//!   row index) are labels, not variables.
 //!
 //! Every error names the file and the variable, member, row or column.
 
@@ -293,12 +294,18 @@ pub fn parse_csv(text: &str, file: &str) -> Result<Vec<Variable>> {
         .ok_or_else(|| Error::field(file, "header", "empty file (expected a header row)"))?;
     let names: Vec<String> = header.split(',').map(|s| unquote(s).to_string()).collect();
     let chain_col = names.iter().position(|n| n == "chain");
-    let var_cols: Vec<usize> = (0..names.len()).filter(|&i| Some(i) != chain_col).collect();
+    // Index columns are labels, not variables: `draw` (ArviZ's and pandas' draw index) and an
+    // unnamed first column (the row index pandas' `to_csv` writes).
+    let is_index =
+        |i: usize| names[i] == "draw" || (i == 0 && names[0].is_empty() && names.len() > 1);
+    let var_cols: Vec<usize> = (0..names.len())
+        .filter(|&i| Some(i) != chain_col && !is_index(i))
+        .collect();
     if var_cols.is_empty() {
         return Err(Error::field(file, "header", "no variable columns"));
     }
     for (i, n) in names.iter().enumerate() {
-        if n.is_empty() {
+        if n.is_empty() && !is_index(i) {
             return Err(Error::field(
                 file,
                 format!("header column {}", i + 1),
