@@ -143,6 +143,27 @@ fn out_is_atomic_and_never_an_input() {
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("input file"));
+    // And for the data files a spec reads (a matrix's P.npy), resolved against the spec's folder.
+    let p = ndarray::arr2(&[[0.5, 0.5], [0.25, 0.75]]);
+    ndarray_npy::write_npy(dir.join("P.npy"), &p).unwrap();
+    let before = std::fs::read(dir.join("P.npy")).unwrap();
+    let matrix = dir.join("matrix.toml");
+    std::fs::write(
+        &matrix,
+        "[model]\nfamily = \"matrix\"\nmatrix = \"P.npy\"\n",
+    )
+    .unwrap();
+    let o = bin()
+        .arg("audit")
+        .arg(&matrix)
+        .arg("--out")
+        .arg(dir.join("P.npy"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("input file") && err.contains("P.npy"), "{err}");
+    assert_eq!(std::fs::read(dir.join("P.npy")).unwrap(), before);
     std::fs::remove_dir_all(&dir).ok();
 }
 

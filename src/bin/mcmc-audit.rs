@@ -142,13 +142,21 @@ fn eigenvalues_arg(s: &str) -> Result<Option<usize>, String> {
         .map_err(|_| format!("--eigenvalues: `{s}` is neither a number nor `all`"))
 }
 
-/// Refuses (exit 2, before any work) an `--out` naming the spec or the baseline.
+/// Refuses (exit 2, before any work) an `--out` naming the spec, its data files or the baseline.
 fn refuse_input_as_out(
     out: Option<&PathBuf>,
     spec: &Path,
     baseline: Option<&Path>,
 ) -> Option<ExitCode> {
-    let inputs: Vec<&Path> = std::iter::once(spec).chain(baseline).collect();
+    out?;
+    // The spec's own data files too (a spec that does not load fails the run with its own error).
+    let data = mcmc_audit::spec::AuditSpec::load(spec)
+        .map(|s| s.data_files())
+        .unwrap_or_default();
+    let inputs: Vec<&Path> = std::iter::once(spec)
+        .chain(baseline)
+        .chain(data.iter().map(PathBuf::as_path))
+        .collect();
     match out.map(|p| output::check_not_input(p, &inputs)) {
         Some(Err(OutputError::Failed(m))) => Some(fail(m)),
         _ => None,

@@ -169,6 +169,23 @@ impl BuiltModel {
 }
 
 impl AuditSpec {
+    /// The data files the spec reads (a matrix's `P`, `pi` and observables), resolved against the
+    /// spec's folder — what an `--out` must never overwrite.
+    pub fn data_files(&self) -> Vec<PathBuf> {
+        match &self.model {
+            ModelSpec::Matrix {
+                matrix,
+                pi,
+                observables,
+            } => std::iter::once(matrix)
+                .chain(pi.iter())
+                .chain(observables.iter())
+                .cloned()
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// Reads and parses a spec file (at most [`MAX_SPEC_BYTES`]).
     ///
     /// # Errors
