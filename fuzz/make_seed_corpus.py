@@ -51,3 +51,41 @@ specs = {
 for name, text in specs.items():
     with open(os.path.join(d, name), "w") as f:
         f.write(text)
+
+# trace: the first byte picks the layout (0 .npy, 1 .npz, 2 .csv), the rest is the file.
+import io, zipfile, warnings
+d = "fuzz/corpus/trace"
+os.makedirs(d, exist_ok=True)
+def npz(members):
+    buf = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # duplicate names are a case
+        with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as z:
+            for name, data in members:
+                z.writestr(name, data)
+    return buf.getvalue()
+x = npy((2, 8), [0.1 * i for i in range(16)])
+y = npy((2, 8), [math.sin(i) for i in range(16)])
+traces = {
+    "npy_2x8": b"\x00" + x,
+    "npy_3d": b"\x00" + npy((2, 4, 2), [float(i % 5) for i in range(16)]),
+    "npy_1d": b"\x00" + npy((8,), [1.0] * 8),
+    "npy_nan": b"\x00" + npy((2, 4), [1.0, math.nan, 2.0, 3.0, 1.0, 2.0, 3.0, 4.0]),
+    "npy_f4": b"\x00" + npy((2, 4), [0.5] * 8, descr="<f4", fmt="f"),
+    "npy_truncated": b"\x00" + npy((2, 8), [0.5] * 3),
+    "npz_two": b"\x01" + npz([("x.npy", x), ("y.npy", y)]),
+    "npz_dup": b"\x01" + npz([("x.npy", x), ("x.npy", x)]),
+    "npz_stem": b"\x01" + npz([("x.npy", x), ("x", x)]),
+    "npz_3d_member": b"\x01" + npz([("x.npy", npy((1, 2, 2), [0.5] * 4))]),
+    "npz_not_zip": b"\x01PK\x03\x04garbage",
+    "csv_chains": b"\x02chain,x,y\n0,1,2\n0,2,3\n0,3,1\n1,1,1\n1,2,2\n1,0,3\n",
+    "csv_bom": b"\x02\xef\xbb\xbfchain,x\n0,1\n0,2\n1,1\n1,3\n",
+    "csv_pandas": b"\x02,chain,draw,x\n0,0,0,1\n1,0,1,2\n2,1,0,3\n3,1,1,1\n",
+    "csv_ragged": b"\x02chain,x\n0,1\n1,2\n1,3\n",
+    "csv_na": b"\x02x,y\nNA,1\n2,nan\n3,4\n",
+    "csv_empty": b"\x02",
+    "empty": b"",
+}
+for name, data in traces.items():
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data)

@@ -52,3 +52,34 @@ pub fn npy_matrix(data: &[u8]) {
         let _ = audit_chain(&c, &AuditOptions::default());
     }
 }
+
+/// Most draws (all variables, all chains) the trace body goes on to diagnose.
+const FUZZ_TRACE_DRAWS: usize = 4096;
+
+/// Reads bytes as a trajectory — the first byte picks the layout (`.npy`, `.npz`, `.csv`, by its
+/// value mod 3), the rest is the file — and, when valid and small, runs `trace`'s whole report.
+pub fn trace(data: &[u8]) {
+    use crate::io::trace::{from_npy, parse_csv, read_npz_from};
+    let Some((&kind, rest)) = data.split_first() else {
+        return;
+    };
+    let vars = match kind % 3 {
+        0 => crate::io::read_npy_bytes(rest, "fuzz.npy", &[]).and_then(|a| from_npy(a, "fuzz.npy")),
+        1 => read_npz_from(std::io::Cursor::new(rest), "fuzz.npz"),
+        _ => match std::str::from_utf8(rest) {
+            Ok(text) => parse_csv(text, "fuzz.csv"),
+            Err(_) => return,
+        },
+    };
+    let Ok(vars) = vars else {
+        return;
+    };
+    let draws: usize = vars.iter().map(|v| v.draws.data.len()).sum();
+    if !vars.is_empty() && draws <= FUZZ_TRACE_DRAWS {
+        let _ = crate::pipeline::trace::trace_report(
+            "fuzz",
+            &vars,
+            &crate::pipeline::trace::TraceOptions::default(),
+        );
+    }
+}

@@ -26,3 +26,8 @@ fn spec_corpus_never_panics() {
 fn npy_matrix_corpus_never_panics() {
     replay("npy_matrix", mcmc_audit::fuzzing::npy_matrix);
 }
+
+#[test]
+fn trace_corpus_never_panics() {
+    replay("trace", mcmc_audit::fuzzing::trace);
+}

@@ -161,12 +161,24 @@ fn read_npz(path: &Path, file: &str) -> Result<Vec<Variable>> {
         path: path.to_path_buf(),
         source: e,
     })?;
+    read_npz_from(f, file)
+}
+
+/// [`read_npz`] from any seekable source (a file, or bytes in memory: the fuzz entry point).
+///
+/// # Errors
+///
+/// [`Error::Npy`] naming `file` and the member: not a zip archive, a repeated member name, a member
+/// inflating past its declared size, declared sizes over [`MAX_NPZ_BYTES`] or a zip bomb, and the
+/// errors of the `.npy` reader; [`Error::Shape`] for a member that is not `(chains, draws)`.
+pub fn read_npz_from<R: Read + std::io::Seek>(mut source: R, file: &str) -> Result<Vec<Variable>> {
     let npz = |m: String| Error::Npy {
         file: file.to_string(),
         message: m,
     };
-    let declared = declared_entries(path);
-    let mut zip = zip::ZipArchive::new(f).map_err(|e| npz(format!("not a zip archive: {e}")))?;
+    let declared = declared_entries(&mut source);
+    let mut zip =
+        zip::ZipArchive::new(source).map_err(|e| npz(format!("not a zip archive: {e}")))?;
     // The zip reader keeps one entry per name: fewer entries than the archive declares means a
     // repeated member name, whose other copies would be silently dropped.
     if let Some(d) = declared
@@ -237,14 +249,14 @@ fn read_npz(path: &Path, file: &str) -> Result<Vec<Variable>> {
 
 /// The member count an archive's end-of-central-directory record declares (`None` when the record
 /// is not found or is a ZIP64 placeholder): read from the last 64 KiB + 22 bytes only.
-fn declared_entries(path: &Path) -> Option<usize> {
-    use std::io::{Seek, SeekFrom};
-    let mut f = std::fs::File::open(path).ok()?;
-    let len = f.metadata().ok()?.len();
+fn declared_entries<R: Read + std::io::Seek>(f: &mut R) -> Option<usize> {
+    use std::io::SeekFrom;
+    let len = f.seek(SeekFrom::End(0)).ok()?;
     let tail = len.min(65_557);
     f.seek(SeekFrom::Start(len - tail)).ok()?;
     let mut buf = Vec::with_capacity(tail as usize);
-    f.take(tail).read_to_end(&mut buf).ok()?;
+    f.by_ref().take(tail).read_to_end(&mut buf).ok()?;
+    f.seek(SeekFrom::Start(0)).ok()?;
     let at = buf
         .windows(4)
         .rposition(|w| w == [0x50, 0x4b, 0x05, 0x06])?;
