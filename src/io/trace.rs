@@ -164,7 +164,7 @@ fn read_npz(path: &Path, file: &str) -> Result<Vec<Variable>> {
     read_npz_from(f, file)
 }
 
-/// [`read_npz`] from any seekable source (a file, or bytes in memory: the fuzz entry point).
+/// The `.npz` reader of [`read_trace`], from any seekable source (a file, or bytes in memory: the fuzz entry point).
 ///
 /// # Errors
 ///
