@@ -112,6 +112,16 @@ pub fn parse_header(bytes: &[u8], file: &str) -> Result<(String, bool, Vec<usize
         .ok_or_else(|| npy_err(file, "truncated header"))?;
     let header =
         std::str::from_utf8(&bytes[start..end]).map_err(|_| npy_err(file, "header is not text"))?;
+    // A supported header is one flat dict ('descr', 'fortran_order', 'shape' with a tuple); anything
+    // nested is refused here, before the dict parser (which backtracks exponentially on nested
+    // braces: a 137-byte header took 3 s, found by the trace fuzz target).
+    let count = |c: char| header.chars().filter(|&h| h == c).count();
+    if count('{') != 1 || count('}') != 1 || count('[') != 0 || count('(') > 1 {
+        return Err(npy_err(
+            file,
+            "header is not one flat dict of 'descr', 'fortran_order' and 'shape' (nested or structured headers are not supported)",
+        ));
+    }
     let field = |key: &str| -> Option<&str> {
         let k = header.find(&format!("'{key}'"))?;
         Some(
