@@ -73,7 +73,6 @@ fn cases() -> Vec<Case> {
         Case { name: "pi zero", spec: matrix_spec("pi = \"pi.npy\"\n"), files: vec![("P.npy", ok.clone()), ("pi.npy", npy(&[2], &[1.0, 0.0], "<f8"))], expect: vec!["pi.npy", "pi[1]", "strictly positive"] },
         Case { name: "observables wrong rows", spec: matrix_spec("observables = \"F.npy\"\n"), files: vec![("P.npy", ok.clone()), ("F.npy", npy(&[3, 1], &[1.0, 2.0, 3.0], "<f8"))], expect: vec!["F.npy", "observables"] },
         Case { name: "observables NaN", spec: matrix_spec("observables = \"F.npy\"\n"), files: vec![("P.npy", ok.clone()), ("F.npy", npy(&[2, 1], &[1.0, f64::NAN], "<f8"))], expect: vec!["F.npy", "observables[1, 0]", "not finite"] },
-        Case { name: "reducible without pi", spec: matrix_spec(""), files: vec![("P.npy", npy(&[2, 2], &[1.0, 0.0, 0.0, 1.0], "<f8"))], expect: vec!["reducible"] },
         Case { name: "unknown spec key", spec: "[model]\nfamily = \"sk\"\nn = 4\nbogus = 1\n".into(), files: vec![], expect: vec!["spec.toml", "bogus"] },
         Case { name: "unknown section", spec: "[model]\nfamily = \"sk\"\nn = 4\n[extra]\nx = 1\n".into(), files: vec![], expect: vec!["spec.toml", "extra"] },
         Case { name: "unknown family", spec: "[model]\nfamily = \"potts\"\nn = 4\n".into(), files: vec![], expect: vec!["spec.toml", "model.family", "potts"] },
@@ -178,6 +177,54 @@ fn every_bad_input_exits_2_with_a_clear_message() {
         std::fs::remove_dir_all(&dir).ok();
     }
     assert!(problems.is_empty(), "\n{}", problems.join("\n"));
+}
+
+/// Structure is a verdict, not an input error (issue 14 item 5): a matrix with two closed classes,
+/// and one with a transient state placed first (where GTH on the whole matrix used to stop), are
+/// audited with exit 1 and a failing `A3.irreducible` that says why.
+#[test]
+fn reducible_matrices_are_audited_not_refused() {
+    for (name, p, want) in [
+        (
+            "split",
+            vec![1.0, 0.0, 0.0, 1.0],
+            "2 closed class(es) and 0 transient",
+        ),
+        (
+            "transient first",
+            vec![0.5, 0.5, 0.0, 0.0, 0.6, 0.4, 0.0, 0.2, 0.8],
+            "1 closed class(es) and 1 transient",
+        ),
+    ] {
+        let dir = scratch(name);
+        let n = if p.len() == 4 { 2 } else { 3 };
+        std::fs::write(dir.join("spec.toml"), matrix_spec("")).unwrap();
+        std::fs::write(dir.join("P.npy"), npy(&[n, n], &p, "<f8")).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_mcmc-audit"))
+            .args(["audit", "--format", "json"])
+            .arg(dir.join("spec.toml"))
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let irr = r["verdicts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["id"] == "A3.irreducible")
+            .unwrap();
+        assert_eq!(irr["status"], "fail", "{name}");
+        assert!(
+            irr["detail"]["reason"].as_str().unwrap().contains(want),
+            "{name}: {irr}"
+        );
+        std::fs::remove_dir_all(&dir).ok();
+    }
 }
 
 /// Every usage error — the argument parser's own included — is exit 2 with exactly one line on

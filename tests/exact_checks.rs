@@ -88,15 +88,120 @@ fn systematic_scan_fails_a2() {
 //= test:A3.spectral-gap
 #[test]
 fn reducible_chain_fails_irreducibility_and_gap() {
-    // Two disconnected two-state blocks; pi must come from the file (GTH rejects reducible chains).
+    // Two disconnected two-state blocks, with pi from a file and computed from P (issue 14 item 5:
+    // a reducible chain is a subject, not an input error; GTH runs on each closed class).
     let p = vec![
         0.5, 0.5, 0.0, 0.0, 0.5, 0.5, 0.0, 0.0, 0.0, 0.0, 0.7, 0.3, 0.0, 0.0, 0.3, 0.7,
     ];
-    let r = matrix_audit(p, 4, Some(vec![0.25; 4]));
-    assert_eq!(status(&r, "A3.irreducible"), Status::Fail);
-    assert_eq!(r.verdict("A3.irreducible").unwrap().measured, Some(2.0));
-    assert_eq!(status(&r, "A3.spectral-gap"), Status::Fail);
-    assert_eq!(status(&r, "A3"), Status::Fail);
+    for pi in [Some(vec![0.25; 4]), None] {
+        let r = matrix_audit(p.clone(), 4, pi);
+        assert_eq!(status(&r, "A3.irreducible"), Status::Fail);
+        assert_eq!(r.verdict("A3.irreducible").unwrap().measured, Some(2.0));
+        assert_eq!(status(&r, "A3.spectral-gap"), Status::Fail);
+        assert_eq!(status(&r, "A3"), Status::Fail);
+        // Each block is symmetric, so P is reversible for every mixture of the blocks' laws.
+        assert_eq!(status(&r, "A2"), Status::Pass);
+        assert_eq!(status(&r, "K.invariance"), Status::Pass);
+        assert_eq!(r.exit_code(), 1);
+    }
+    let c = ExactChain::from_matrix(p, 4, None, "two blocks".into()).unwrap();
+    assert_eq!(c.pi, vec![0.25; 4]);
+    let classes = c.pi_classes.unwrap();
+    assert_eq!(classes.closed, vec![2, 2]);
+    assert!(classes.describe().contains("not unique (2 closed classes)"));
+}
+
+/// A chain with transient states and one closed class is audited the same way under every
+/// numbering of its states (issue 14 item 5: GTH on the whole matrix used to fail or not depending
+/// on where the transient states sat in its elimination order). π is the closed class's law and 0
+/// on the transient states; A3.irreducible fails with the classes in its reason, A2 and A3's
+/// spectral sub-checks are not applicable and say why.
+//= test:A3.irreducible
+#[test]
+fn transient_states_are_a_verdict_under_every_state_order() {
+    // States 0..2 transient (0 → 1 → 2 → class), class {3, 4} with law (1/3, 2/3).
+    let base = [
+        [0.5, 0.5, 0.0, 0.0, 0.0],
+        [0.0, 0.2, 0.8, 0.0, 0.0],
+        [0.1, 0.0, 0.3, 0.6, 0.0],
+        [0.0, 0.0, 0.0, 0.6, 0.4],
+        [0.0, 0.0, 0.0, 0.2, 0.8],
+    ];
+    let n = 5;
+    let mut perms = vec![vec![0usize, 1, 2, 3, 4]];
+    // All 120 orders (Heap's algorithm).
+    let mut a = perms[0].clone();
+    let mut c = vec![0usize; n];
+    let mut i = 0;
+    while i < n {
+        if c[i] < i {
+            if i % 2 == 0 {
+                a.swap(0, i);
+            } else {
+                a.swap(c[i], i);
+            }
+            perms.push(a.clone());
+            c[i] += 1;
+            i = 0;
+        } else {
+            c[i] = 0;
+            i += 1;
+        }
+    }
+    assert_eq!(perms.len(), 120);
+    let mut first: Option<Vec<(String, Status)>> = None;
+    for perm in &perms {
+        // perm[old] = new label.
+        let mut p = vec![0.0; n * n];
+        for x in 0..n {
+            for y in 0..n {
+                p[perm[x] * n + perm[y]] = base[x][y];
+            }
+        }
+        let chain = ExactChain::from_matrix(p.clone(), n, None, "transient".into())
+            .unwrap_or_else(|e| panic!("order {perm:?}: {e}"));
+        for t in 0..3 {
+            assert_eq!(chain.pi[perm[t]], 0.0, "{perm:?}");
+        }
+        assert!((chain.pi[perm[3]] - 1.0 / 3.0).abs() < 1e-15, "{perm:?}");
+        assert!((chain.pi[perm[4]] - 2.0 / 3.0).abs() < 1e-15, "{perm:?}");
+        let r = audit_chain(&chain, &AuditOptions::default()).unwrap();
+        let irr = r.verdict("A3.irreducible").unwrap();
+        assert_eq!(irr.status, Status::Fail);
+        let why = irr.detail["reason"].as_str().unwrap();
+        assert!(
+            why.contains("1 closed class(es) and 3 transient state(s)"),
+            "{why}"
+        );
+        for id in [
+            "A2.detailed-balance",
+            "A2.relative",
+            "A2.self-adjoint",
+            "A3.spectral-gap",
+            "A3.nonnegative",
+        ] {
+            let v = r.verdict(id).unwrap();
+            assert_eq!(v.status, Status::NotApplicable, "{id}");
+            assert!(
+                v.detail["reason"]
+                    .as_str()
+                    .unwrap()
+                    .contains("3 transient state(s)"),
+                "{id}"
+            );
+        }
+        assert_eq!(status(&r, "K.invariance"), Status::Pass);
+        assert_eq!(r.exit_code(), 1);
+        let statuses: Vec<_> = r
+            .verdicts
+            .iter()
+            .map(|v| (v.id.clone(), v.status))
+            .collect();
+        match &first {
+            None => first = Some(statuses),
+            Some(f) => assert_eq!(f, &statuses, "order {perm:?}"),
+        }
+    }
 }
 
 //= test:A3.aperiodic

@@ -45,6 +45,18 @@ pub fn check_invariance(
     )
 }
 
+/// [`check_invariance`] of a π computed on the closed classes of a chain that is not irreducible:
+/// the verdict says which law was checked.
+pub fn check_invariance_of_classes(
+    l1: f64,
+    bound: f64,
+    classes: &crate::exact::PiClasses,
+    n: usize,
+    tol: &Tolerances,
+) -> Verdict {
+    check_invariance(l1, bound, PiSource::Gth, n, tol).detail("pi_law", classes.describe())
+}
+
 //= spec:K.step-consistency
 /// The G-test of the kernel's own sampling step against its exact rows: the p-value against the
 /// false-alarm rate, or a fail when the step made an impossible move.
@@ -105,9 +117,18 @@ pub fn check_self_adjoint(asymmetry: f64, n: usize, tol: &Tolerances) -> Verdict
 //= spec:A3.aperiodic
 /// Irreducibility (one strongly connected component) and aperiodicity (period 1).
 pub fn check_structure(s: &Structure, n: usize, tol: &Tolerances) -> (Verdict, Verdict) {
-    let irr = Verdict::new("A3.irreducible", tol)
+    let mut irr = Verdict::new("A3.irreducible", tol)
         .judge(s.components as f64, n)
         .detail("recurrent_classes", s.recurrent_classes);
+    if s.components > 1 {
+        irr = irr.detail("transient_states", s.transient_states);
+        if irr.status == Status::Fail {
+            irr = irr.reason(format!(
+                "{} strongly connected components: {} closed class(es) and {} transient state(s); no state reaches every other",
+                s.components, s.recurrent_classes, s.transient_states
+            ));
+        }
+    }
     let ap = Verdict::new("A3.aperiodic", tol).judge(s.period as f64, n);
     (irr, ap)
 }
@@ -119,6 +140,8 @@ pub enum SpectrumOutcome<'a> {
     NotReversible,
     /// The eigensolver failed.
     Failed(&'a str),
+    /// The symmetrized operator does not exist for another reason (π vanishes somewhere).
+    NotApplicable(&'a str),
     /// The eigenvalues of the symmetrized operator, descending.
     Eigenvalues(&'a [f64]),
 }
@@ -135,6 +158,7 @@ pub fn check_spectrum(s: SpectrumOutcome, n: usize, tol: &Tolerances) -> (Verdic
             let why = "A2 fails: the spectrum of a non-reversible kernel is complex and no symmetric form exists";
             return (gap_v.reason(why), neg_v.reason(why));
         }
+        SpectrumOutcome::NotApplicable(why) => return (gap_v.reason(why), neg_v.reason(why)),
         SpectrumOutcome::Failed(why) => {
             return (
                 gap_v.with_status(Status::Inconclusive).reason(why),
@@ -178,6 +202,10 @@ pub struct ExactEvidence<'a> {
     pub flow_rel_bound: f64,
     pub self_asymmetry: f64,
     pub structure: &'a Structure,
+    /// Set when π is not strictly positive (transient states): why A2 cannot be judged.
+    pub zero_pi: Option<&'a str>,
+    /// The closed classes a computed π lives on, when the chain is not irreducible.
+    pub pi_classes: Option<&'a crate::exact::PiClasses>,
 }
 
 /// K.stochastic, K.invariance and A2 with its sub-checks, in report order. A2's verdict decides
@@ -185,9 +213,21 @@ pub struct ExactEvidence<'a> {
 pub fn judge_a2(e: &ExactEvidence, tol: &Tolerances) -> Vec<Verdict> {
     let n = e.n_states;
     let stoch = check_stochastic(e.stochasticity, e.row_sum_bound, n, tol);
-    let inv = check_invariance(e.invariance_l1, e.invariance_bound, e.pi_source, n, tol);
-    let (db, rel) = check_detailed_balance(e.detailed_balance, e.flow_rel_bound, n, tol);
-    let sa = check_self_adjoint(e.self_asymmetry, n, tol);
+    let inv = match e.pi_classes {
+        Some(c) => check_invariance_of_classes(e.invariance_l1, e.invariance_bound, c, n, tol),
+        None => check_invariance(e.invariance_l1, e.invariance_bound, e.pi_source, n, tol),
+    };
+    let (db, rel, sa) = match e.zero_pi {
+        Some(why) => (
+            Verdict::not_applicable("A2.detailed-balance", tol, why),
+            Verdict::not_applicable("A2.relative", tol, why),
+            Verdict::not_applicable("A2.self-adjoint", tol, why),
+        ),
+        None => {
+            let (db, rel) = check_detailed_balance(e.detailed_balance, e.flow_rel_bound, n, tol);
+            (db, rel, check_self_adjoint(e.self_asymmetry, n, tol))
+        }
+    };
     //= spec:A2
     let a2 = Verdict::parent("A2", &[&db, &rel, &sa], tol);
     vec![stoch, inv, db, rel, sa, a2]

@@ -120,14 +120,31 @@ impl Verdict {
     }
 
     /// Judges `measured` against the tolerance (in its direction) for an operator on `n` states;
-    /// without a tolerance the verdict is inconclusive.
+    /// without a tolerance the verdict is inconclusive. A NaN is inconclusive with the reason: a
+    /// non-finite intermediate (overflow, 0/0) is not evidence of failure (issue 14 item 4). An
+    /// infinity is judged (it can be a true limit) and carries a reason, since JSON writes it `null`.
     pub fn judge(mut self, measured: f64, n: usize) -> Self {
         self.measured = Some(measured);
         self.status = match self.tolerance {
+            Some(_) if measured.is_nan() => {
+                self.detail.insert(
+                    "reason".into(),
+                    "the measured value is NaN: a non-finite intermediate (overflow or 0/0), so the check cannot be judged".into(),
+                );
+                Status::Inconclusive
+            }
             Some(t) if t.accepts(measured, n) => Status::Pass,
             Some(_) => Status::Fail,
             None => Status::Inconclusive,
         };
+        if measured.is_infinite() {
+            // A true limit (R-hat of chains frozen at different values), judged as such; JSON has
+            // no infinity, so the null says why.
+            self.detail.insert(
+                "reason".into(),
+                format!("the measured value is {measured} (written as null)").into(),
+            );
+        }
         if let Some(t) = self.tolerance {
             self.detail
                 .insert("threshold".into(), json_num(t.threshold(n)));
@@ -197,5 +214,24 @@ pub fn exit_code(verdicts: &[Verdict]) -> i32 {
         3
     } else {
         0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_nan_measurement_is_inconclusive_with_a_reason_and_an_infinity_is_judged() {
+        let tol = Tolerances::registry();
+        let v = Verdict::new("A2.detailed-balance", &tol).judge(f64::NAN, 4);
+        assert_eq!(v.status, Status::Inconclusive);
+        assert!(v.detail["reason"].as_str().unwrap().contains("NaN"));
+        let v = Verdict::new("A2.detailed-balance", &tol).judge(f64::INFINITY, 4);
+        assert_eq!(v.status, Status::Fail);
+        assert!(v.detail["reason"].as_str().unwrap().contains("inf"));
+        let v = Verdict::new("A2.detailed-balance", &tol).judge(0.0, 4);
+        assert_eq!(v.status, Status::Pass);
+        assert!(!v.detail.contains_key("reason"));
     }
 }

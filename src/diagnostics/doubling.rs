@@ -40,6 +40,9 @@ pub struct LengthTau {
     pub tau_over_length: Option<f64>,
     /// `|τ(L) − τ(L/2)| / τ(L/2)` (none at the first length).
     pub rel_change: Option<f64>,
+    /// Why a field of this row is `null` (absent when none is).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// The outcome of the doubling probe.
@@ -80,9 +83,22 @@ pub fn lengths_from(l0: usize, n: usize) -> Vec<usize> {
 pub fn doubling_probe(d: &Draws, lengths: &[usize], rule: &DoublingRule) -> Doubling {
     let mut steps: Vec<LengthTau> = Vec::with_capacity(lengths.len());
     for &l in lengths {
-        let tau = sokal_tau(&d.prefix(l), SOKAL_C).ok().map(|t| t.tau);
-        let rel_change = match (steps.last().and_then(|s| s.tau), tau) {
+        let sokal = sokal_tau(&d.prefix(l), SOKAL_C);
+        let tau = sokal.as_ref().ok().map(|t| t.tau);
+        let previous = steps.last().map(|s| s.tau);
+        let rel_change = match (previous.flatten(), tau) {
             (Some(a), Some(b)) if a > 0.0 => Some((b - a).abs() / a),
+            _ => None,
+        };
+        let reason = match (&sokal, previous) {
+            (Err(e), _) => Some(format!("tau is undefined at this length: {}", e.reason())),
+            (Ok(_), None) => Some("rel_change: the first length has no shorter prefix".into()),
+            (Ok(_), Some(None)) => {
+                Some("rel_change: tau is undefined at the previous length".into())
+            }
+            (Ok(_), Some(Some(a))) if a <= 0.0 => {
+                Some("rel_change: tau at the previous length is not positive".into())
+            }
             _ => None,
         };
         steps.push(LengthTau {
@@ -90,6 +106,7 @@ pub fn doubling_probe(d: &Draws, lengths: &[usize], rule: &DoublingRule) -> Doub
             tau,
             tau_over_length: tau.map(|t| t / l as f64),
             rel_change,
+            reason,
         });
     }
     let ok = |s: &LengthTau| {

@@ -108,8 +108,8 @@ pub fn validate_matrix(a: crate::io::Array, file: &str) -> Result<(Vec<f64>, usi
 /// array; for `P`, the errors of [`validate_matrix`]; for `pi`, [`Error::Shape`] unless it has
 /// shape `(n,)`, [`Error::NonFinite`], [`Error::Negative`], and [`Error::Field`] for a zero entry
 /// or a sum off 1 by more than [`INPUT_ROW_SUM`]; for `F`, [`Error::Shape`] unless it has shape
-/// `(n, k)` with `k ≥ 1`, and [`Error::NonFinite`]. Without `pi`, [`Error::Numerical`] when `P` is
-/// reducible.
+/// `(n, k)` with `k ≥ 1`, and [`Error::NonFinite`]. Without `pi`, [`Error::Numerical`] only when
+/// GTH underflows inside a closed class (a reducible `P` is a valid chain).
 pub fn load(
     p_path: &Path,
     pi_path: Option<&Path>,

@@ -37,6 +37,50 @@ pub enum PiSource {
     Gth,
 }
 
+/// The closed classes of a chain that is not irreducible, when its π was computed from P
+/// ([`gth::stationary_on_closed_classes`]): π is 0 on the transient states and, with more than
+/// one closed class, the equal-weight mixture of the classes' laws.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PiClasses {
+    /// The size of each closed (recurrent) class, classes ordered by their smallest state.
+    pub closed: Vec<usize>,
+    /// The smallest state of each closed class.
+    pub first_states: Vec<usize>,
+    /// The transient states, in increasing order.
+    pub transient: Vec<usize>,
+}
+
+impl PiClasses {
+    /// Why π is not strictly positive, when it is not (there are transient states).
+    pub fn zero_pi_reason(&self) -> Option<String> {
+        let t = self.transient.first()?;
+        Some(format!(
+            "pi is 0 on the {} transient state(s) (first: {t}), so detailed balance against pi and the symmetrized operator D^1/2 P D^-1/2 are undefined",
+            self.transient.len()
+        ))
+    }
+
+    /// How π was chosen, in words.
+    pub fn describe(&self) -> String {
+        let k = self.closed.len();
+        let law = if k == 1 {
+            "the unique stationary law, computed on the closed class".to_string()
+        } else {
+            format!(
+                "not unique ({k} closed classes): the equal-weight mixture of the classes' laws"
+            )
+        };
+        if self.transient.is_empty() {
+            law
+        } else {
+            format!(
+                "{law}, 0 on the {} transient state(s)",
+                self.transient.len()
+            )
+        }
+    }
+}
+
 /// A finite Markov chain with its operator and its (claimed) stationary law.
 #[derive(Clone, Debug)]
 pub struct ExactChain {
@@ -54,6 +98,8 @@ pub struct ExactChain {
     /// Spins per state when the chain came from a model.
     pub n_spins: Option<usize>,
     pub description: String,
+    /// Set when π was computed from P and the chain is not irreducible.
+    pub pi_classes: Option<PiClasses>,
 }
 
 impl ExactChain {
@@ -146,16 +192,18 @@ impl ExactChain {
             p_rel_err: kernel.rel_err_bound(),
             n_spins: Some(n_spins),
             description: format!("{} | {}", model.describe(), kernel.name()),
+            pi_classes: None,
         })
     }
 
-    /// A chain from a row-major `n × n` matrix; π from `pi` if given, else by GTH. The matrix is
-    /// taken as it is: check data from outside with [`matrix::validate_matrix`] first.
+    /// A chain from a row-major `n × n` matrix; π from `pi` if given, else by GTH on the closed
+    /// classes ([`gth::stationary_on_closed_classes`]: a chain that is not irreducible is a valid
+    /// subject, recorded in [`ExactChain::pi_classes`], and fails A3.irreducible in its audit). The
+    /// matrix is taken as it is: check data from outside with [`matrix::validate_matrix`] first.
     ///
     /// # Errors
     ///
-    /// [`Error::Numerical`] when `pi` is `None` and GTH finds the chain reducible (π is not
-    /// unique).
+    /// [`Error::Numerical`] when `pi` is `None` and GTH underflows inside a closed class.
     ///
     /// # Panics
     ///
@@ -174,9 +222,11 @@ impl ExactChain {
     /// assert!((chain.pi[0] - b / (a + b)).abs() < 1e-15);
     /// assert!((chain.pi[1] - a / (a + b)).abs() < 1e-15);
     ///
-    /// // Two closed classes: no unique π.
+    /// // Two closed classes: π is not unique, and the chain says so (the audit fails A3.irreducible).
     /// let identity = vec![1.0, 0.0, 0.0, 1.0];
-    /// assert!(ExactChain::from_matrix(identity, 2, None, "split".into()).is_err());
+    /// let split = ExactChain::from_matrix(identity, 2, None, "split".into())?;
+    /// assert_eq!(split.pi, vec![0.5, 0.5]);
+    /// assert_eq!(split.pi_classes.unwrap().closed, vec![1, 1]);
     /// # Ok::<(), mcmc_audit::Error>(())
     /// ```
     pub fn from_matrix(
@@ -185,13 +235,14 @@ impl ExactChain {
         pi: Option<Vec<f64>>,
         description: String,
     ) -> Result<Self> {
-        let (pi, source, err) = match pi {
-            Some(pi) => (pi, PiSource::File, 0.0),
+        let (pi, source, err, pi_classes) = match pi {
+            Some(pi) => (pi, PiSource::File, 0.0, None),
             None => {
-                let pi = gth::stationary(&p, n)?;
+                let (pi, classes) = gth::stationary_on_closed_classes(&p, n)?;
                 // First-order GTH model: each entry passes through at most 3n positive sums/products
-                // per elimination step and n steps (a deliberately loose, derived bound).
-                (pi, PiSource::Gth, gamma(3 * n * n))
+                // per elimination step and n steps (a deliberately loose, derived bound; a class
+                // has at most n states).
+                (pi, PiSource::Gth, gamma(3 * n * n), classes)
             }
         };
         let log_pi = pi.iter().map(|&v| v.ln()).collect();
@@ -205,6 +256,7 @@ impl ExactChain {
             p_rel_err: 0.0,
             n_spins: None,
             description,
+            pi_classes,
         })
     }
 }

@@ -6,7 +6,12 @@ use super::ExactChain;
 
 /// Strongly connected components; `comp[x]` is the component of `x`. Returns (count, comp).
 pub fn scc(chain: &ExactChain) -> (usize, Vec<usize>) {
-    let n = chain.n_states;
+    scc_of(&chain.p, chain.n_states)
+}
+
+/// [`scc`] of a row-major `n × n` matrix (before any chain exists, e.g. to find the closed classes
+/// GTH needs).
+pub fn scc_of(p: &[f64], n: usize) -> (usize, Vec<usize>) {
     let mut index = vec![usize::MAX; n];
     let mut low = vec![0usize; n];
     let mut on_stack = vec![false; n];
@@ -30,7 +35,7 @@ pub fn scc(chain: &ExactChain) -> (usize, Vec<usize>) {
             while *it < n {
                 let w = *it;
                 *it += 1;
-                if chain.p(v, w) <= 0.0 {
+                if p[v * n + w] <= 0.0 {
                     continue;
                 }
                 if index[w] == usize::MAX {
@@ -103,15 +108,7 @@ fn class_period(chain: &ExactChain, member: &[bool], root: usize) -> usize {
 /// recurrent (closed) classes. Returns (period, number of recurrent classes).
 #[allow(clippy::needless_range_loop)] // classes are indexed by component number
 pub fn period(chain: &ExactChain, comp: &[usize], n_comp: usize) -> (usize, usize) {
-    let n = chain.n_states;
-    let mut closed = vec![true; n_comp];
-    for x in 0..n {
-        for y in 0..n {
-            if chain.p(x, y) > 0.0 && comp[x] != comp[y] {
-                closed[comp[x]] = false;
-            }
-        }
-    }
+    let closed = closed_components(&chain.p, chain.n_states, comp, n_comp);
     let mut result = 1usize;
     let mut n_recurrent = 0;
     for c in 0..n_comp {
@@ -127,6 +124,41 @@ pub fn period(chain: &ExactChain, comp: &[usize], n_comp: usize) -> (usize, usiz
     (result, n_recurrent)
 }
 
+/// Which components are closed (no transition leaves them): the recurrent classes.
+fn closed_components(p: &[f64], n: usize, comp: &[usize], n_comp: usize) -> Vec<bool> {
+    let mut closed = vec![true; n_comp];
+    for x in 0..n {
+        for y in 0..n {
+            if p[x * n + y] > 0.0 && comp[x] != comp[y] {
+                closed[comp[x]] = false;
+            }
+        }
+    }
+    closed
+}
+
+/// The recurrent classes of a row-major `n × n` matrix, each as its states in increasing order
+/// (classes ordered by their smallest state), and the transient states (those in no closed class).
+pub fn closed_classes(p: &[f64], n: usize) -> (Vec<Vec<usize>>, Vec<usize>) {
+    let (n_comp, comp) = scc_of(p, n);
+    let closed = closed_components(p, n, &comp, n_comp);
+    let mut slot = vec![usize::MAX; n_comp];
+    let mut classes: Vec<Vec<usize>> = Vec::new();
+    let mut transient = Vec::new();
+    for (x, &c) in comp.iter().enumerate() {
+        if !closed[c] {
+            transient.push(x);
+            continue;
+        }
+        if slot[c] == usize::MAX {
+            slot[c] = classes.len();
+            classes.push(Vec::new());
+        }
+        classes[slot[c]].push(x);
+    }
+    (classes, transient)
+}
+
 /// The transition graph's structure: components, recurrent classes and period.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Structure {
@@ -136,6 +168,8 @@ pub struct Structure {
     pub recurrent_classes: usize,
     /// The period (the lcm over recurrent classes).
     pub period: usize,
+    /// States in no closed class.
+    pub transient_states: usize,
 }
 
 impl Structure {
@@ -143,10 +177,13 @@ impl Structure {
     pub fn of(chain: &ExactChain) -> Self {
         let (components, comp) = scc(chain);
         let (period, recurrent_classes) = period(chain, &comp, components);
+        let closed = closed_components(&chain.p, chain.n_states, &comp, components);
+        let transient_states = comp.iter().filter(|&&c| !closed[c]).count();
         Structure {
             components,
             recurrent_classes,
             period,
+            transient_states,
         }
     }
 }

@@ -56,8 +56,9 @@ impl AuditOptions {
         &self,
         subject: Subject,
         verdicts: Vec<Verdict>,
-        quantities: Map<String, Value>,
+        mut quantities: Map<String, Value>,
     ) -> AuditReport {
+        explain_nulls(&mut quantities);
         AuditReport::assemble(
             &self.label,
             subject,
@@ -134,6 +135,8 @@ struct Measured {
     detailed_balance: residuals::DetailedBalance,
     self_asymmetry: f64,
     structure: Structure,
+    /// Why A2 cannot be judged: π computed on a closed class is 0 on the transient states.
+    zero_pi: Option<String>,
 }
 
 impl Measured {
@@ -144,10 +147,11 @@ impl Measured {
             detailed_balance: residuals::detailed_balance(chain),
             self_asymmetry: residuals::self_adjointness(chain),
             structure: Structure::of(chain),
+            zero_pi: chain.pi_classes.as_ref().and_then(|c| c.zero_pi_reason()),
         }
     }
 
-    fn evidence<'a>(&'a self, chain: &ExactChain) -> ExactEvidence<'a> {
+    fn evidence<'a>(&'a self, chain: &'a ExactChain) -> ExactEvidence<'a> {
         ExactEvidence {
             n_states: chain.n_states,
             stochasticity: &self.stochasticity,
@@ -159,6 +163,8 @@ impl Measured {
             flow_rel_bound: chain.flow_rel_bound(),
             self_asymmetry: self.self_asymmetry,
             structure: &self.structure,
+            zero_pi: self.zero_pi.as_deref(),
+            pi_classes: chain.pi_classes.as_ref(),
         }
     }
 }
@@ -202,7 +208,10 @@ fn exact_stage(
     };
     let failure;
     let outcome = match &computed {
-        None => SpectrumOutcome::NotReversible,
+        None => match evidence.zero_pi {
+            Some(why) => SpectrumOutcome::NotApplicable(why),
+            None => SpectrumOutcome::NotReversible,
+        },
         Some(Err(e)) => {
             failure = e.to_string();
             SpectrumOutcome::Failed(&failure)
@@ -475,6 +484,54 @@ fn spectral_stage_inner(
         .as_ref()
         .map(|a| spectral_quantities(a, obs, &cfg))
         .unwrap_or_default())
+}
+
+/// Why a quantity of the spectral stage can be `null` (docs/cli.md: every null says why).
+fn null_reason(key: &str) -> &'static str {
+    match key {
+        "gamma_eff" => "C*(O) is empty: no mode carries observable weight above epsilon",
+        "gamma_bulk" => {
+            "no mode outside C*(O) carries observable weight above the resolution floor"
+        }
+        "ordering_gap" => "needs a mode in C*(O) and one outside it (gamma_eff and gamma_bulk)",
+        "tau" | "asymptotic_variance" | "window_bias" | "window_variance" | "window_mse" => {
+            "the observable is constant under pi (Var_pi f = 0), so the ratio is 0/0"
+        }
+        "q_single_gap" | "q_single_gap_is_lower_bound" => {
+            "the single-gap predictor needs a gradient with weight on a resolved slow mode"
+        }
+        _ => "not defined for this chain and these observables",
+    }
+}
+
+/// Records in `quantities.undefined` a reason for every `null` quantity, at top level and inside the
+/// per-observable maps (keys `tau.NAME`), keeping reasons already there.
+fn explain_nulls(q: &mut Map<String, Value>) {
+    let mut found: Vec<(String, &'static str)> = Vec::new();
+    for (k, v) in q.iter() {
+        match v {
+            Value::Null => found.push((k.clone(), null_reason(k))),
+            Value::Object(m) if k != "undefined" => {
+                for (name, x) in m {
+                    if x.is_null() {
+                        found.push((format!("{k}.{name}"), null_reason(k)));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    if found.is_empty() {
+        return;
+    }
+    let entry = q
+        .entry("undefined")
+        .or_insert_with(|| Value::Object(Map::new()));
+    if let Value::Object(m) = entry {
+        for (k, why) in found {
+            m.entry(k).or_insert_with(|| why.into());
+        }
+    }
 }
 
 /// The spectral stage's quantities (docs/cli.md names).

@@ -60,8 +60,8 @@ pub fn options(spec: &AuditSpec, eigenvalues: Option<usize>) -> AuditOptions {
 ///   update rule, gradient or `[sampling]` settings, and for sizes beyond the exact engines' limits
 ///   (`model.n`, `estimator.window`, `estimator.burn_in`);
 /// - for a `matrix` family, the data-file errors of [`matrix::load`];
-/// - [`Error::Numerical`](crate::Error::Numerical) when a model's `log Z` is not finite or a matrix
-///   without `pi` is reducible.
+/// - [`Error::Numerical`](crate::Error::Numerical) when a model's `log Z` is not finite (a matrix
+///   that is not irreducible is a subject: it fails `A3.irreducible`).
 ///
 /// Failed checks are verdicts in the report, not errors.
 ///

@@ -91,23 +91,92 @@ fn put(undef: &mut BTreeMap<String, String>, field: &str, s: Stat) -> Option<f64
     }
 }
 
-/// Every statistic of one variable, plus its doubling probe.
+/// Draws whose largest finite magnitude lies outside `[2^-R, 2^R]` (R = this) are rescaled by a power
+/// of two before any statistic: squares and sums of up to 10^12 such values stay finite and normal.
+const MOMENT_RANGE_LOG2: i32 = 200;
+
+/// The power-of-two exponent `e` such that `2^e` brings the draws' largest finite magnitude to
+/// `[1, 2)`, when it lies outside `[2^-R, 2^R]` (`None`: leave the draws as they are, so in-range
+/// data keep their exact bits).
+fn moment_scale(data: &[f64]) -> Option<i32> {
+    let m = data
+        .iter()
+        .filter(|x| x.is_finite())
+        .fold(0.0f64, |a, x| a.max(x.abs()));
+    if m == 0.0 || (m >= 2f64.powi(-MOMENT_RANGE_LOG2) && m <= 2f64.powi(MOMENT_RANGE_LOG2)) {
+        return None;
+    }
+    Some(-(m.log2().floor() as i32))
+}
+
+/// `x · 2^e` for `|e| ≤ 2148`, in two exact steps (one power of two alone overflows past 2^1023,
+/// and a subnormal `x` needs more than that).
+fn times_pow2(x: f64, e: i32) -> f64 {
+    let h = e / 2;
+    x * 2f64.powi(h) * 2f64.powi(e - h)
+}
+
+/// `d` times `2^e` (exact), when a scale is needed.
+fn rescaled(d: &Draws, scale: Option<i32>) -> Option<Draws> {
+    scale.map(|e| Draws {
+        chains: d.chains,
+        draws: d.draws,
+        data: d.data.iter().map(|&x| times_pow2(x, e)).collect(),
+    })
+}
+
+/// Every statistic of one variable, plus its doubling probe. ESS, R-hat, τ and Geweke's z are
+/// invariant under `x ↦ c·x`, so they are computed on draws rescaled by a power of two (exact) when
+/// the raw magnitudes would overflow or underflow f64 moments ([`MOMENT_RANGE_LOG2`]); the location
+/// and scale statistics (mean, sd, MCSE) are scaled back, and are `null` with a reason only if the
+/// value itself exceeds f64 (issue 14 item 4: a scale-invariant statistic is computed scale-invariantly).
 pub fn summarise(name: &str, d: &Draws, opts: &TraceOptions) -> (VariableSummary, Doubling) {
+    let scale = moment_scale(&d.data);
+    let rescaled = rescaled(d, scale);
+    let (mut s, dbl) = summarise_in_range(name, rescaled.as_ref().unwrap_or(d), opts);
+    if let Some(e) = scale {
+        let u = &mut s.undefined;
+        for (field, v) in [
+            ("mean", &mut s.mean),
+            ("sd", &mut s.sd),
+            ("mcse_mean", &mut s.mcse_mean),
+            ("mcse_sd", &mut s.mcse_sd),
+            ("mcse_median", &mut s.mcse_median),
+            ("mcse_q5", &mut s.mcse_q5),
+            ("mcse_q95", &mut s.mcse_q95),
+            ("mcse_mean_batch_means", &mut s.mcse_mean_batch_means),
+        ] {
+            if let Some(x) = *v {
+                let y = times_pow2(x, -e);
+                if y.is_finite() {
+                    *v = Some(y);
+                } else {
+                    *v = None;
+                    u.insert(
+                        field.into(),
+                        "overflow: the value exceeds the range of f64".into(),
+                    );
+                }
+            }
+        }
+    }
+    (s, dbl)
+}
+
+fn summarise_in_range(name: &str, d: &Draws, opts: &TraceOptions) -> (VariableSummary, Doubling) {
     let p = Prepared::new(d, opts.convention);
     let mut u = BTreeMap::new();
     let finite = p.check();
     let (mean, sd) = match finite {
         Ok(()) => {
             let (a, b) = p.mean_sd();
-            if !(a.is_finite() && b.is_finite()) {
-                u.insert(
-                    "mean".into(),
-                    "overflow: |draws| too large for f64 moments".into(),
-                );
-                u.insert(
-                    "sd".into(),
-                    "overflow: |draws| too large for f64 moments".into(),
-                );
+            for (field, v) in [("mean", a), ("sd", b)] {
+                if !v.is_finite() {
+                    u.insert(
+                        field.into(),
+                        "overflow: |draws| too large for f64 moments".into(),
+                    );
+                }
             }
             (a.is_finite().then_some(a), b.is_finite().then_some(b))
         }
@@ -140,11 +209,24 @@ pub fn summarise(name: &str, d: &Draws, opts: &TraceOptions) -> (VariableSummary
             (None, None, None)
         }
     };
+    if tau_v.is_none() {
+        u.insert(
+            "tau_over_length".into(),
+            u.get("tau").cloned().unwrap_or_default(),
+        );
+    }
     let bm = batch_means(d);
     let (tau_bm, mcse_bm) = match bm {
-        Ok(b) => (Some(b.tau), Some(b.mcse)),
+        Ok(b) if b.tau.is_finite() && b.mcse.is_finite() => (Some(b.tau), Some(b.mcse)),
+        Ok(_) => {
+            for f in ["tau_batch_means", "mcse_mean_batch_means"] {
+                u.insert(f.into(), "overflow: not representable in f64".into());
+            }
+            (None, None)
+        }
         Err(e) => {
             u.insert("tau_batch_means".into(), e.reason().into());
+            u.insert("mcse_mean_batch_means".into(), e.reason().into());
             (None, None)
         }
     };
@@ -160,6 +242,12 @@ pub fn summarise(name: &str, d: &Draws, opts: &TraceOptions) -> (VariableSummary
         None => default_lengths(d.draws),
     };
     let dbl = doubling_probe(d, &lengths, &doubling_rule(&opts.tolerances));
+    if dbl.tau.is_none() {
+        u.insert(
+            "tau_resolved".into(),
+            "tau is not resolved by the doubling probe (see E.doubling and tau_by_length)".into(),
+        );
+    }
     let mut warnings = p.warnings.borrow().clone();
     warnings.dedup();
     if opts.convention == Convention::Arviz
@@ -293,7 +381,12 @@ pub fn trace_report(file: &str, vars: &[Variable], opts: &TraceOptions) -> Trace
     let refs: Vec<&Draws> = vars.iter().map(|v| &v.draws).collect();
     let rhats: Vec<(String, Stat)> = vars
         .par_iter()
-        .map(|v| (v.name.clone(), mixing_rhat(&v.draws, opts.convention)))
+        .map(|v| {
+            // R-hat is scale-invariant: computed in range like the summaries.
+            let r = rescaled(&v.draws, moment_scale(&v.draws.data));
+            let d = r.as_ref().unwrap_or(&v.draws);
+            (v.name.clone(), mixing_rhat(d, opts.convention))
+        })
         .collect();
     verdicts.push(check_mixing(&rhats, &opts.tolerances));
     verdicts.push(check_reversibility(

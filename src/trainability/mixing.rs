@@ -396,6 +396,9 @@ pub struct MixingTime {
     pub epsilon: f64,
     pub worst: Option<u64>,
     pub from_start: Option<u64>,
+    /// Why `worst` or `from_start` is `null` (absent when neither is).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// Distances to stationarity at t = 1, 2, 4, … and the mixing times.
@@ -574,10 +577,17 @@ pub fn mixing_profile_with(
                 &mut products,
             )
         });
+        let reason = (worst.is_none() || from_start.is_none()).then(|| {
+            format!(
+                "the distance stays above epsilon up to t = {}, the last power the work limit allows",
+                distance.last().map_or(0, |d: &DistancePoint| d.t)
+            )
+        });
         mixing_time.push(MixingTime {
             epsilon: eps,
             worst,
             from_start,
+            reason,
         });
     }
     MixingProfile {
