@@ -115,8 +115,84 @@ fn cases() -> Vec<Case> {
         Case { name: "mixing epsilon out of range", spec: "[model]\nfamily = \"sk\"\nn = 3\n[mixing]\nepsilon = 1.5\n".into(), files: vec![], expect: vec!["spec.toml", "mixing.epsilon", "(0, 1)"] },
         Case { name: "pseudo-gap k absurd", spec: "[model]\nfamily = \"sk\"\nn = 3\n[mixing]\npseudo_gap_max_k = 100000\n".into(), files: vec![], expect: vec!["spec.toml", "mixing.pseudo_gap_max_k"] },
         Case { name: "baseline tolerance nan", spec: "[model]\nfamily = \"sk\"\nn = 3\n[baseline]\ngap = nan\n".into(), files: vec![], expect: vec!["spec.toml", "baseline.gap"] },
-        Case { name: "kernel with matrix", spec: matrix_spec("[kernel]\nscan = \"random\"\n"), files: vec![("P.npy", ok)], expect: vec!["kernel", "matrix"] },
+        Case { name: "kernel with matrix", spec: matrix_spec("[kernel]\nscan = \"random\"\n"), files: vec![("P.npy", ok.clone())], expect: vec!["kernel", "matrix"] },
+        // Issue 14, second batch: sizes refused up front (item 1) and one field per message.
+        Case { name: "hopfield patterns = 1e12", spec: "[model]\nfamily = \"hopfield\"\nn = 8\npatterns = 1000000000000\n".into(), files: vec![], expect: vec!["spec.toml", "model.patterns", "limit"] },
+        Case { name: "torus patterns = 1e9", spec: "[model]\nfamily = \"torus\"\nside = 60\npatterns = 1000000000\n[sampling]\n".into(), files: vec![], expect: vec!["spec.toml", "model.patterns", "limit"] },
+        Case { name: "13-site joint block", spec: "[model]\nfamily = \"sk\"\nn = 13\n[kernel]\nblocks = [[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]]\n".into(), files: vec![], expect: vec!["spec.toml", "kernel.blocks", "long_run"] },
+        Case { name: "sparse window 3e7", spec: "[model]\nfamily = \"curie-weiss\"\nn = 10\n[observables]\nset = \"pairs\"\n[estimator]\nburn_in = 10\nwindow = 30000000\n".into(), files: vec![], expect: vec!["spec.toml", "estimator.window", "exceeds the limit"] },
+        Case { name: "sparse window 3e6: under the old one-rate limit, ~15 min", spec: "[model]\nfamily = \"curie-weiss\"\nn = 10\n[observables]\nset = \"pairs\"\n[estimator]\nburn_in = 10\nwindow = 3000000\n".into(), files: vec![], expect: vec!["spec.toml", "estimator.window", "sparse"] },
+        Case { name: "torus side = 1e6", spec: "[model]\nfamily = \"torus\"\nside = 1000000\n[sampling]\n".into(), files: vec![], expect: vec!["spec.toml", "sampling.sweeps", "long_run"] },
+        Case { name: "sk n = 0", spec: "[model]\nfamily = \"sk\"\nn = 0\n".into(), files: vec![], expect: vec!["spec.toml", "model.n", "at least 2"] },
+        Case { name: "coupling NaN", spec: "[model]\nfamily = \"ising\"\nn = 3\ncouplings = [[0, 1, nan]]\n".into(), files: vec![], expect: vec!["spec.toml", "model.couplings[0]", "not finite"] },
+        Case { name: "fields too short", spec: "[model]\nfamily = \"ising\"\nn = 3\nfields = [0.1, 0.2]\n".into(), files: vec![], expect: vec!["spec.toml", "model.fields", "3 spins"] },
+        Case { name: "beta = inf", spec: "[model]\nfamily = \"sk\"\nn = 3\nbeta = inf\n".into(), files: vec![], expect: vec!["spec.toml", "model.beta", "not finite"] },
+        Case { name: "window = 0", spec: "[model]\nfamily = \"sk\"\nn = 3\n[estimator]\nwindow = 0\n".into(), files: vec![], expect: vec!["spec.toml", "estimator.window", "at least 1"] },
+        Case { name: "burn_in = -1", spec: "[model]\nfamily = \"sk\"\nn = 3\n[estimator]\nburn_in = -1\n".into(), files: vec![], expect: vec!["spec.toml", "burn_in", "non-negative"] },
+        Case { name: "rbm empty layer", spec: "[model]\nfamily = \"rbm\"\nvisible = 0\nhidden = 3\n".into(), files: vec![], expect: vec!["spec.toml", "model.visible"] },
+        Case { name: "torus degree 5", spec: "[model]\nfamily = \"torus\"\nside = 8\ndegree = 5\n[sampling]\n".into(), files: vec![], expect: vec!["spec.toml", "model.degree", "5"] },
+        Case { name: "torus coupling NaN", spec: "[model]\nfamily = \"torus\"\nside = 8\ncoupling = nan\n[sampling]\n".into(), files: vec![], expect: vec!["spec.toml", "model.coupling", "not finite"] },
+        Case { name: "chains = 0", spec: "[model]\nfamily = \"curie-weiss\"\nn = 8\n[sampling]\nchains = 0\n".into(), files: vec![], expect: vec!["spec.toml", "sampling.chains", "positive"] },
+        Case { name: "sweeps = 0", spec: "[model]\nfamily = \"curie-weiss\"\nn = 8\n[sampling]\nsweeps = 0\n".into(), files: vec![], expect: vec!["spec.toml", "sampling.sweeps", "positive"] },
+        Case { name: "doubling_from beyond sweeps", spec: "[model]\nfamily = \"curie-weiss\"\nn = 8\n[sampling]\nsweeps = 100\ndoubling_from = 1000\n".into(), files: vec![], expect: vec!["spec.toml", "sampling.doubling_from", "100"] },
+        Case { name: "sampling a matrix", spec: matrix_spec("[sampling]\n"), files: vec![("P.npy", ok.clone())], expect: vec!["spec.toml", "sampling", "matrix"] },
+        Case { name: "no patterns", spec: "[model]\nfamily = \"hopfield\"\nn = 8\npatterns = 0\n".into(), files: vec![], expect: vec!["spec.toml", "model.patterns", "at least one"] },
+        Case { name: "gradient NaN", spec: "[model]\nfamily = \"sk\"\nn = 3\n[gradient]\ng = [1.0, nan]\n".into(), files: vec![], expect: vec!["spec.toml", "gradient.g[1]", "not finite"] },
+        Case { name: "unknown init", spec: "[model]\nfamily = \"sk\"\nn = 3\n[estimator]\nburn_in = 10\nwindow = 100\ninit = \"nowhere\"\n".into(), files: vec![], expect: vec!["spec.toml", "estimator.init", "nowhere"] },
+        Case { name: "mixing epsilon NaN", spec: "[model]\nfamily = \"sk\"\nn = 3\n[mixing]\nepsilon = nan\n".into(), files: vec![], expect: vec!["spec.toml", "mixing.epsilon"] },
+        Case { name: "pi negative", spec: matrix_spec("pi = \"pi.npy\"\n"), files: vec![("P.npy", ok.clone()), ("pi.npy", npy(&[2], &[1.5, -0.5], "<f8"))], expect: vec!["pi.npy", "pi[1]", "negative"] },
+        Case { name: "pi sum off", spec: matrix_spec("pi = \"pi.npy\"\n"), files: vec![("P.npy", ok.clone()), ("pi.npy", npy(&[2], &[0.5, 0.6], "<f8"))], expect: vec!["pi.npy", "pi"] },
+        Case { name: "row sum off by 1e-6", spec: matrix_spec(""), files: vec![("P.npy", npy(&[2, 2], &[0.5, 0.5, 0.5, 0.500001], "<f8"))], expect: vec!["P.npy", "row 1", "sums to"] },
+        Case { name: "observables 3-d", spec: matrix_spec("observables = \"F.npy\"\n"), files: vec![("P.npy", ok.clone()), ("F.npy", npy(&[2, 1, 1], &[1.0, 2.0], "<f8"))], expect: vec!["F.npy", "observables"] },
+        Case { name: "control character in spec", spec: String::from_utf8_lossy(b"[model]\nfamily = \"sk\"\nn = 3\n# \xff\n").into_owned().replace('\u{fffd}', "\u{0}"), files: vec![], expect: vec!["spec.toml"] },
+        Case { name: "pi given for a matrix, NaN", spec: matrix_spec("pi = \"pi.npy\"\n"), files: vec![("P.npy", ok), ("pi.npy", npy(&[2], &[f64::NAN, 0.5], "<f8"))], expect: vec!["pi.npy", "pi[0]", "not finite"] },
     ]
+}
+
+/// Generous bounds of every refusal (issue 14 tests): bad input is refused up front, in O(spec) time.
+const MAX_REFUSAL_SECONDS: f64 = 5.0;
+/// Peak resident memory of a refusal (bytes).
+const MAX_REFUSAL_BYTES: u64 = 500 << 20;
+
+/// Runs `cmd` to the end and returns its output, wall time and peak resident memory in bytes (the
+/// child's own `ru_maxrss` from `wait4`, so other tests' children do not count).
+#[cfg(unix)]
+#[allow(clippy::zombie_processes)] // reaped by `wait4` below, which `Child` cannot see
+fn run_measured(cmd: &mut Command) -> (std::process::Output, f64, u64) {
+    use std::io::Read;
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::Stdio;
+    let started = std::time::Instant::now();
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out_pipe = child.stdout.take().unwrap();
+    let mut err_pipe = child.stderr.take().unwrap();
+    let out_reader = std::thread::spawn(move || {
+        let mut b = Vec::new();
+        out_pipe.read_to_end(&mut b).map(|_| b).unwrap_or_default()
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut b = Vec::new();
+        err_pipe.read_to_end(&mut b).map(|_| b).unwrap_or_default()
+    });
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is a valid value of this plain C struct; wait4 writes it.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: the pid is our own unwaited child; status and usage point to live locals.
+    let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
+    assert_eq!(pid, child.id() as libc::pid_t, "wait4 failed");
+    let wall = started.elapsed().as_secs_f64();
+    let output = std::process::Output {
+        status: std::process::ExitStatus::from_raw(status),
+        stdout: out_reader.join().unwrap(),
+        stderr: err_reader.join().unwrap(),
+    };
+    // Linux reports ru_maxrss in KiB.
+    (output, wall, usage.ru_maxrss as u64 * 1024)
 }
 
 fn scratch(name: &str) -> PathBuf {
@@ -129,25 +205,28 @@ fn scratch(name: &str) -> PathBuf {
     d
 }
 
+#[cfg(unix)]
 #[test]
 fn every_bad_input_exits_2_with_a_clear_message() {
     let mut problems = Vec::new();
+    let mut figures = Vec::new();
     for case in cases() {
         let dir = scratch(case.name);
         std::fs::write(dir.join("spec.toml"), &case.spec).unwrap();
         for (f, bytes) in &case.files {
             std::fs::write(dir.join(f), bytes).unwrap();
         }
-        let started = std::time::Instant::now();
-        let out = Command::new(env!("CARGO_BIN_EXE_mcmc-audit"))
-            .arg("audit")
-            .arg(dir.join("spec.toml"))
-            .output()
-            .unwrap();
-        // Generous: bad input is refused up front, in O(spec) time (issue 14 item 1).
-        let wall = started.elapsed().as_secs_f64();
-        if wall > 5.0 {
+        let (out, wall, peak) = run_measured(
+            Command::new(env!("CARGO_BIN_EXE_mcmc-audit"))
+                .arg("audit")
+                .arg(dir.join("spec.toml")),
+        );
+        figures.push((case.name, wall, peak));
+        if wall > MAX_REFUSAL_SECONDS {
             problems.push(format!("{}: took {wall:.1} s to refuse", case.name));
+        }
+        if peak > MAX_REFUSAL_BYTES {
+            problems.push(format!("{}: peak memory {} MiB", case.name, peak >> 20));
         }
         let err = String::from_utf8_lossy(&out.stderr).to_string();
         if out.status.code() != Some(2) {
@@ -176,6 +255,148 @@ fn every_bad_input_exits_2_with_a_clear_message() {
         }
         std::fs::remove_dir_all(&dir).ok();
     }
+    report_figures(&figures);
+    assert!(problems.is_empty(), "\n{}", problems.join("\n"));
+}
+
+/// Prints the slowest and largest refusals (`cargo test -- --nocapture` shows them; the issue notes
+/// record them).
+fn report_figures(figures: &[(&str, f64, u64)]) {
+    let wall = figures.iter().map(|f| f.1).fold(0.0, f64::max);
+    let peak = figures.iter().map(|f| f.2).max().unwrap_or(0);
+    let slowest = figures.iter().max_by(|a, b| a.1.total_cmp(&b.1));
+    let largest = figures.iter().max_by_key(|f| f.2);
+    println!(
+        "{} refusals: max wall {wall:.3} s ({:?}), max peak RSS {:.1} MiB ({:?})",
+        figures.len(),
+        slowest.map(|f| f.0),
+        peak as f64 / (1 << 20) as f64,
+        largest.map(|f| f.0)
+    );
+}
+
+/// Bad `trace` inputs (`.npy`, `.npz`, `.csv` and the options), as the audit table: exit 2, one line
+/// naming the file and the field, under the time and memory bounds.
+#[cfg(unix)]
+#[test]
+fn every_bad_trace_input_exits_2_with_a_clear_message() {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/trace");
+    let dir = scratch("trace-table");
+    let put = |name: &str, bytes: Vec<u8>| {
+        std::fs::write(dir.join(name), bytes).unwrap();
+        dir.join(name).display().to_string()
+    };
+    let mut complex = npy(&[2, 4], &[0.0; 16], "<f8");
+    let at = complex.windows(3).position(|w| w == b"<f8").unwrap();
+    complex[at..at + 3].copy_from_slice(b"<c8");
+    let cases: Vec<(&str, Vec<String>, Vec<&str>)> = vec![
+        (
+            "csv header only",
+            vec![put("h.csv", b"chain,draw,x\n".to_vec())],
+            vec!["h.csv", "rows"],
+        ),
+        (
+            "csv bad cell",
+            vec![data.join("bad_cell.csv").display().to_string()],
+            vec!["bad_cell.csv", "line 3", "abc"],
+        ),
+        (
+            "csv ragged chains",
+            vec![data.join("ragged_chains.csv").display().to_string()],
+            vec!["ragged_chains.csv", "chain `2`"],
+        ),
+        (
+            "npy vector",
+            vec![data.join("bad_vector.npy").display().to_string()],
+            vec!["bad_vector.npy", "shape [10]"],
+        ),
+        (
+            "npy 4-d",
+            vec![put("q.npy", npy(&[1, 2, 2, 2], &[0.0; 8], "<f8"))],
+            vec!["q.npy", "shape [1, 2, 2, 2]"],
+        ),
+        (
+            "npy truncated",
+            vec![put("t.npy", npy(&[4, 100], &[0.5; 7], "<f8"))],
+            vec!["t.npy", "truncated"],
+        ),
+        (
+            "npy complex",
+            vec![put("c.npy", complex)],
+            vec!["c.npy", "c8"],
+        ),
+        (
+            "npz repeated member",
+            vec![data.join("dup_member.npz").display().to_string()],
+            vec!["dup_member.npz", "repeated"],
+        ),
+        (
+            "npz repeated stem",
+            vec![data.join("dup_stem.npz").display().to_string()],
+            vec!["dup_stem.npz", "already given"],
+        ),
+        (
+            "npz zip bomb",
+            vec![data.join("bomb_declared.npz").display().to_string()],
+            vec!["bomb_declared.npz", "zip bomb"],
+        ),
+        (
+            "npz lying size",
+            vec![data.join("lying_size.npz").display().to_string()],
+            vec!["lying_size.npz", "declared size"],
+        ),
+        (
+            "npz not a zip",
+            vec![put("z.npz", b"PK not really".to_vec())],
+            vec!["z.npz", "zip"],
+        ),
+        (
+            "window 0",
+            vec![
+                data.join("small_2x60.csv").display().to_string(),
+                "--window".into(),
+                "0".into(),
+            ],
+            vec!["--window", "at least 1"],
+        ),
+        (
+            "doubling beyond draws",
+            vec![
+                data.join("small_2x60.csv").display().to_string(),
+                "--doubling-from".into(),
+                "1000".into(),
+            ],
+            vec!["--doubling-from", "small_2x60.csv"],
+        ),
+    ];
+    let mut problems = Vec::new();
+    let mut figures = Vec::new();
+    for (name, args, expect) in &cases {
+        let (out, wall, peak) = run_measured(
+            Command::new(env!("CARGO_BIN_EXE_mcmc-audit"))
+                .arg("trace")
+                .args(args),
+        );
+        figures.push((*name, wall, peak));
+        let err = String::from_utf8_lossy(&out.stderr).to_string();
+        if out.status.code() != Some(2) || err.trim().lines().count() != 1 || !out.stdout.is_empty()
+        {
+            problems.push(format!(
+                "{name}: exit {:?}, stderr {err}",
+                out.status.code()
+            ));
+        }
+        for e in expect {
+            if !err.contains(e) {
+                problems.push(format!("{name}: message lacks `{e}`: {err}"));
+            }
+        }
+        if wall > MAX_REFUSAL_SECONDS || peak > MAX_REFUSAL_BYTES {
+            problems.push(format!("{name}: {wall:.1} s, {} MiB", peak >> 20));
+        }
+    }
+    std::fs::remove_dir_all(&dir).ok();
+    report_figures(&figures);
     assert!(problems.is_empty(), "\n{}", problems.join("\n"));
 }
 

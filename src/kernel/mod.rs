@@ -89,6 +89,11 @@ pub trait Update: Send + Sync {
     fn rel_err_bound(&self) -> f64 {
         gamma(8)
     }
+    /// Configurations whose full energy one call of [`Update::law`] evaluates (a jointly enumerated
+    /// block: `2^|block|`; a local update: 0) — the work model of [`crate::pipeline::budget`].
+    fn joint_outcomes(&self) -> usize {
+        0
+    }
 }
 
 /// A Markov kernel: an update, a mixture (random scan) or a sequence (systematic scan).

@@ -118,6 +118,13 @@ impl Update for HeatBathBlock {
             j.probs.extend(logw.iter().map(|&l| (l - lz).exp()));
         }
     }
+    fn joint_outcomes(&self) -> usize {
+        if self.independent {
+            0
+        } else {
+            1 << self.block.len()
+        }
+    }
     fn rel_err_bound(&self) -> f64 {
         let k = self.block.len();
         if self.independent {

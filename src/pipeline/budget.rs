@@ -8,7 +8,76 @@
 //!   (about 25 minutes at the engine's 1.4·10⁸ updates/s on two cores) unless the spec sets
 //!   `[sampling] long_run = true`, which lifts the work limit but never the memory limit.
 
+//! - **planted patterns** (`hopfield`, `rbm`, `torus`): held as ±1 per spin, `patterns · N` bytes,
+//!   and every coupling sums over them — at most [`MAX_PATTERN_ENTRIES`] entries (256 MiB).
+//! - **exact audits**: see [`check_exact_kernel`] for the block heat bath's enumeration; the window
+//!   recursion's own limit is in [`crate::trainability::estimator`].
+
 use crate::error::{Error, Result};
+
+/// Energy terms per second the exact enumeration evaluates here (SK N = 10, one joint block of 10
+/// sites: 1.5·10¹⁰ terms in ~30 s on two cores).
+pub const ENERGY_TERM_RATE: f64 = 5e8;
+/// Energy terms an exact audit's kernel enumeration may take without `[kernel] long_run = true`
+/// (about five minutes at [`ENERGY_TERM_RATE`]).
+pub const MAX_ENUMERATION_TERMS: f64 = 1.5e11;
+
+/// Refuses (without `long_run`) an exact audit whose jointly enumerated blocks would take longer
+/// than the work limit. Model: every row of P (2^N) and every draw of the step test
+/// ([`crate::diagnostics::gtest::DRAWS`]) evaluates each joint block's `2^|block|` configurations,
+/// each a full energy of at most `N(N+1)/2` terms (an upper bound for a random scan, which draws
+/// one block per step).
+///
+/// # Errors
+///
+/// [`Error::Field`] at `kernel.blocks` with the estimate and the limit.
+pub fn check_exact_kernel(
+    file: &str,
+    kernel: &crate::kernel::Kernel,
+    n_spins: usize,
+    long_run: bool,
+) -> Result<()> {
+    let per_step: f64 = kernel
+        .updates()
+        .iter()
+        .map(|u| u.joint_outcomes() as f64)
+        .sum();
+    let states = 2f64.powi(n_spins.min(1024) as i32);
+    let calls = (states + crate::diagnostics::gtest::DRAWS as f64) * per_step;
+    let terms = calls * (n_spins * (n_spins + 1) / 2) as f64;
+    if !long_run && terms > MAX_ENUMERATION_TERMS {
+        return Err(Error::field(
+            file,
+            "kernel.blocks",
+            format!(
+                "the jointly enumerated blocks take {calls:.3e} energy evaluations ({terms:.3e} terms, about {:.0} s here;                  limit {MAX_ENUMERATION_TERMS:.1e}): use smaller blocks, or set [kernel] long_run = true to run it anyway",
+                terms / ENERGY_TERM_RATE
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Planted pattern entries (`patterns · N`) a spec may ask for.
+pub const MAX_PATTERN_ENTRIES: usize = 1 << 28;
+
+/// Refuses planted patterns that would not fit ([`MAX_PATTERN_ENTRIES`]); the message is for the
+/// `model.patterns` field.
+///
+/// # Errors
+///
+/// The reason, when `patterns · spins` exceeds the limit.
+pub fn check_patterns(patterns: usize, spins: usize) -> std::result::Result<(), String> {
+    let entries = patterns.saturating_mul(spins.max(1));
+    if entries > MAX_PATTERN_ENTRIES {
+        return Err(format!(
+            "{patterns} patterns x {} spins = {entries:.3e} pattern entries exceed the limit of {MAX_PATTERN_ENTRIES}              (each coupling sums over every pattern)",
+            spins.max(1),
+            entries = entries as f64
+        ));
+    }
+    Ok(())
+}
 use crate::kernel::fast::chains::SampledRun;
 
 /// Peak copies of the recorded traces.

@@ -145,6 +145,7 @@ pub fn run(spec: &AuditSpec, eigenvalues: Option<usize>) -> Result<AuditReport> 
             let model: Arc<dyn Model> = Arc::new(built.pairwise().clone());
             spec.check_gradient(spec.observables.list(model.n_spins()).len())?;
             let kernel = kernel(model.clone(), &spec.kernel).map_err(locate)?;
+            budget::check_exact_kernel(&spec.file, &kernel, model.n_spins(), spec.kernel.long_run)?;
             audit_kernel(model.as_ref(), &kernel, &opts).map_err(locate)
         }
     }

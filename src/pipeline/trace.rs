@@ -127,7 +127,7 @@ fn rescaled(d: &Draws, scale: Option<i32>) -> Option<Draws> {
 
 /// Every statistic of one variable, plus its doubling probe. ESS, R-hat, τ and Geweke's z are
 /// invariant under `x ↦ c·x`, so they are computed on draws rescaled by a power of two (exact) when
-/// the raw magnitudes would overflow or underflow f64 moments ([`MOMENT_RANGE_LOG2`]); the location
+/// the raw magnitudes would overflow or underflow f64 moments (outside 2^±200); the location
 /// and scale statistics (mean, sd, MCSE) are scaled back, and are `null` with a reason only if the
 /// value itself exceeds f64 (issue 14 item 4: a scale-invariant statistic is computed scale-invariantly).
 pub fn summarise(name: &str, d: &Draws, opts: &TraceOptions) -> (VariableSummary, Doubling) {

@@ -107,6 +107,8 @@ pub struct KernelSpec {
     pub blocks: Blocks,
     /// `½(I + P)` of the kernel the other three keys describe (exact audits).
     pub lazy: bool,
+    /// Lift the work limit of the exact enumeration ([`crate::pipeline::budget::check_exact_kernel`]).
+    pub long_run: bool,
 }
 
 /// One entry of `[[kernels]]` (`compare`): a kernel and the name its row carries.
@@ -315,6 +317,7 @@ impl AuditSpec {
                             scan: k.scan,
                             blocks: k.blocks.clone(),
                             lazy: k.lazy,
+                            long_run: k.long_run,
                         },
                     });
                 }
@@ -328,6 +331,7 @@ impl AuditSpec {
                 scan: k.scan,
                 blocks: k.blocks,
                 lazy: k.lazy,
+                long_run: k.long_run,
             })
             .unwrap_or_default();
         if let Some(e) = &raw.estimator
@@ -611,6 +615,20 @@ fn model_spec(m: &RawModel, path: &Path, file: &str) -> Result<ModelSpec> {
         return Err(err("model.beta", format!("{beta} is not finite")));
     }
     let seed = m.seed.unwrap_or(DEFAULT_SEED);
+    if let Some(p) = m.patterns {
+        let spins = match fam {
+            "torus" => m
+                .side
+                .unwrap_or(TorusParams::default().side)
+                .saturating_pow(2),
+            "rbm" => {
+                m.n.unwrap_or(m.visible.unwrap_or(0).saturating_add(m.hidden.unwrap_or(0)))
+            }
+            _ => m.n.unwrap_or(0),
+        };
+        crate::pipeline::budget::check_patterns(p, spins)
+            .map_err(|why| err("model.patterns", why))?;
+    }
     let n = || {
         m.n.ok_or_else(|| err("model.n", format!("is required for family = \"{fam}\"")))
     };

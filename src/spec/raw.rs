@@ -96,6 +96,7 @@ pub(super) struct RawKernel {
     pub scan: Scan,
     pub blocks: Blocks,
     pub lazy: bool,
+    pub long_run: bool,
 }
 
 /// One entry of `[[kernels]]`: the keys of `[kernel]` and a name for the table.
@@ -107,6 +108,7 @@ pub(super) struct RawNamedKernel {
     pub scan: Scan,
     pub blocks: Blocks,
     pub lazy: bool,
+    pub long_run: bool,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
