@@ -122,6 +122,7 @@ fn cases() -> Vec<Case> {
         Case { name: "13-site joint block", spec: "[model]\nfamily = \"sk\"\nn = 13\n[kernel]\nblocks = [[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]]\n".into(), files: vec![], expect: vec!["spec.toml", "kernel.blocks", "long_run"] },
         Case { name: "sparse window 3e7", spec: "[model]\nfamily = \"curie-weiss\"\nn = 10\n[observables]\nset = \"pairs\"\n[estimator]\nburn_in = 10\nwindow = 30000000\n".into(), files: vec![], expect: vec!["spec.toml", "estimator.window", "exceeds the limit"] },
         Case { name: "sparse window 3e6: under the old one-rate limit, ~15 min", spec: "[model]\nfamily = \"curie-weiss\"\nn = 10\n[observables]\nset = \"pairs\"\n[estimator]\nburn_in = 10\nwindow = 3000000\n".into(), files: vec![], expect: vec!["spec.toml", "estimator.window", "sparse"] },
+        Case { name: "long_run is a boolean", spec: "[model]\nfamily = \"sk\"\nn = 3\n[estimator]\nlong_run = \"yes\"\n".into(), files: vec![], expect: vec!["spec.toml", "long_run"] },
         Case { name: "torus side = 1e6", spec: "[model]\nfamily = \"torus\"\nside = 1000000\n[sampling]\n".into(), files: vec![], expect: vec!["spec.toml", "sampling.sweeps", "long_run"] },
         Case { name: "sk n = 0", spec: "[model]\nfamily = \"sk\"\nn = 0\n".into(), files: vec![], expect: vec!["spec.toml", "model.n", "at least 2"] },
         Case { name: "coupling NaN", spec: "[model]\nfamily = \"ising\"\nn = 3\ncouplings = [[0, 1, nan]]\n".into(), files: vec![], expect: vec!["spec.toml", "model.couplings[0]", "not finite"] },

@@ -226,6 +226,17 @@ fn bad_compare_specs_exit_2_naming_the_field() {
         &run(&["compare", &p(&blocks)]),
         &["field `kernels[1].blocks[1]`", "twice"],
     );
+    // The exact enumeration's work model (issue 14 item 1) holds per kernel: a 13-site joint block
+    // is refused at its own entry (the 5-spin MODEL is replaced by a 13-spin one here).
+    let joint = write(
+        &d,
+        "joint.toml",
+        "[model]\nfamily = \"sk\"\nn = 13\n[[kernels]]\nscan = \"random\"\n[[kernels]]\nblocks = [[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]]\n",
+    );
+    refused(
+        &run(&["compare", &p(&joint)]),
+        &["field `kernels[1].blocks`", "long_run"],
+    );
     let unknown = s("unknown.toml", "[[kernels]]\nscans = \"random\"\n");
     refused(&run(&["compare", &p(&unknown)]), &["unknown.toml", "scans"]);
     let many = s("many.toml", &"[[kernels]]\n".repeat(17));

@@ -79,6 +79,7 @@ fn a5_passes_an_adequate_burn_in_and_fails_a_short_one() {
                 init: Init::Uniform,
                 burn_in: b,
                 window: k,
+                long_run: false,
             },
             ..AnalysisConfig::default()
         };

@@ -174,7 +174,11 @@ pub fn check_spectrum(s: SpectrumOutcome, n: usize, tol: &Tolerances) -> (Verdic
         .judge((s1 - 1.0).abs(), n)
         .detail("sigma1", json_num(s1))
         .detail("sigma2", json_num(s2));
-    if let Some(t) = gap_v.tolerance
+    if n > 1 && s2.is_nan() {
+        gap_v = gap_v
+            .with_status(Status::Inconclusive)
+            .reason("sigma2 is NaN: the eigensolver produced a non-finite value");
+    } else if let Some(t) = gap_v.tolerance
         && n > 1
         && !t.with_direction(Direction::Above).accepts(1.0 - s2, n)
     {

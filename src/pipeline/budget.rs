@@ -137,3 +137,38 @@ pub fn check_sampled(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::kernel::build::{Blocks, Rule, Scan, build_kernel};
+    use crate::model::{Model, generators};
+
+    fn one_block(n: usize) -> crate::kernel::Kernel {
+        let m: Arc<dyn Model> = Arc::new(generators::sk(n, 1.0, 0).unwrap());
+        let all = Blocks::Explicit(vec![(0..n).collect()]);
+        build_kernel(m, Rule::Gibbs, &all, Scan::Random).unwrap()
+    }
+
+    #[test]
+    fn a_13_site_joint_block_is_refused_unless_long_run() {
+        let k = one_block(13);
+        let e = check_exact_kernel("s.toml", &k, 13, false).unwrap_err();
+        assert!(e.to_string().contains("kernel.blocks"), "{e}");
+        assert!(check_exact_kernel("s.toml", &k, 13, true).is_ok());
+        // A 10-site block (~30 s here) and any site-update kernel stay under the limit.
+        assert!(check_exact_kernel("s.toml", &one_block(10), 10, false).is_ok());
+        let m: Arc<dyn Model> = Arc::new(generators::sk(13, 1.0, 0).unwrap());
+        let sites = build_kernel(m, Rule::Gibbs, &Blocks::Sites, Scan::Systematic).unwrap();
+        assert!(check_exact_kernel("s.toml", &sites, 13, false).is_ok());
+    }
+
+    #[test]
+    fn patterns_are_capped_by_entries() {
+        assert!(check_patterns(1 << 20, 8).is_ok());
+        assert!(check_patterns(1_000_000_000_000, 8).is_err());
+        assert!(check_patterns(usize::MAX, usize::MAX).is_err());
+    }
+}

@@ -266,6 +266,15 @@ pub fn run(spec: &AuditSpec, eigenvalues: Option<usize>) -> Result<CompareReport
     let mut kernels = Vec::with_capacity(spec.kernels.len());
     for (i, nk) in spec.kernels.iter().enumerate() {
         let kernel = super::kernel(model.clone(), &nk.kernel).map_err(|e| relocate(spec, e, i))?;
+        super::budget::check_exact_kernel(&spec.file, &kernel, model.n_spins(), nk.kernel.long_run)
+            .map_err(|e| match e {
+                Error::Field { file, message, .. } => Error::Field {
+                    file,
+                    field: format!("kernels[{i}].blocks"),
+                    message,
+                },
+                e => e,
+            })?;
         let name = nk.name.clone().unwrap_or_else(|| kernel.name());
         if kernels.iter().any(|(n, _): &(String, Kernel)| *n == name) {
             return Err(Error::field(

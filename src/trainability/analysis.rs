@@ -5,7 +5,9 @@
 
 use serde::Serialize;
 
-use super::estimator::{BurnIn, Estimator, Init, WindowStats, auto_burn_in, exact_window_stats};
+use super::estimator::{
+    BurnIn, Estimator, Init, WindowStats, auto_burn_in, exact_window_stats, exact_window_stats_with,
+};
 use super::poisson;
 use super::predictors::{self, Cluster, SingleGap, SweepPoint, ThreeFactor};
 use super::projection::{Projected, TauConvention};
@@ -172,13 +174,14 @@ pub fn analyze_with(
         };
         let stats = match burn_in.filter(|_| cfg.estimate) {
             Some(b) => Some(
-                exact_window_stats(
+                exact_window_stats_with(
                     chain,
                     None,
                     obs,
                     &cfg.estimator.init,
                     b,
                     &[cfg.estimator.window],
+                    cfg.estimator.long_run,
                 )?
                 .remove(0),
             ),
@@ -221,13 +224,14 @@ pub fn analyze_with(
     };
     let stats = match burn_in.filter(|_| cfg.estimate) {
         Some(b) => Some(
-            exact_window_stats(
+            exact_window_stats_with(
                 chain,
                 Some(&spec),
                 obs,
                 &cfg.estimator.init,
                 b,
                 &[cfg.estimator.window],
+                cfg.estimator.long_run,
             )?
             .remove(0),
         ),

@@ -100,6 +100,8 @@ pub struct Estimator {
     pub burn_in: BurnIn,
     pub window: u64,
     pub init: Init,
+    /// Lift the work limit of the exact window recursion ([`exact_window_stats`]).
+    pub long_run: bool,
 }
 
 /// The default window `K`.
@@ -111,6 +113,7 @@ impl Default for Estimator {
             burn_in: BurnIn::Auto,
             window: DEFAULT_WINDOW,
             init: Init::Uniform,
+            long_run: false,
         }
     }
 }
@@ -268,6 +271,23 @@ pub fn exact_window_stats(
     burn_in: u64,
     windows: &[u64],
 ) -> Result<Vec<WindowStats>> {
+    exact_window_stats_with(chain, spec, obs, init, burn_in, windows, false)
+}
+
+/// [`exact_window_stats`], with `long_run` lifting its work limit (`[estimator] long_run = true`).
+///
+/// # Errors
+///
+/// As [`exact_window_stats`] (without the work limit when `long_run`).
+pub fn exact_window_stats_with(
+    chain: &ExactChain,
+    spec: Option<&Spectrum>,
+    obs: &Observables,
+    init: &Init,
+    burn_in: u64,
+    windows: &[u64],
+    long_run: bool,
+) -> Result<Vec<WindowStats>> {
     let n = chain.n_states;
     let k = obs.len();
     // Route and work guard first, from the non-zero count alone: the column lists are built only for
@@ -281,7 +301,7 @@ pub fn exact_window_stats(
     } else {
         MAX_SPARSE_WINDOW_WORK
     };
-    if kmax as f64 * per_step > limit {
+    if !long_run && kmax as f64 * per_step > limit {
         return Err(Error::TooLarge {
             limit: Limit::WindowWork,
             size: kmax as usize,
