@@ -33,7 +33,7 @@ use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::numeric::tolerance::Tolerance;
-pub use report::{ClaimResult, ClaimStatus, ClaimsReport, ClaimsSummary};
+pub use report::{ClaimResult, ClaimStatus, ClaimsReport, ClaimsSummary, FindingOutcome};
 pub use tag::{OutcomeToken, Tag};
 
 /// The ledger as compiled in.
@@ -116,6 +116,31 @@ struct RawClaim {
 struct RawLedger {
     outcome_token: Vec<RawToken>,
     claim: Vec<RawClaim>,
+    #[serde(default)]
+    finding: Vec<RawFinding>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFinding {
+    claim: String,
+    name: String,
+    recorded: String,
+    analysis: String,
+}
+
+/// A known inconsistency of the published record: a check expected to fail, recorded with its
+/// analysis (like a conformance suite's expected failures). `claims` does not fail on it, and fails
+/// when it stops reproducing.
+#[derive(Clone, Debug, Serialize)]
+pub struct Finding {
+    /// The claim whose check is expected to fail.
+    pub claim: String,
+    /// A stable name.
+    pub name: String,
+    /// When it was recorded (ISO date).
+    pub recorded: String,
+    pub analysis: String,
 }
 
 /// A registered outcome token with its provenance.
@@ -154,6 +179,8 @@ pub struct Ledger {
     pub file: String,
     pub tokens: Vec<RegisteredToken>,
     pub claims: Vec<Claim>,
+    /// The known inconsistencies (`[[finding]]`), at most one per claim.
+    pub findings: Vec<Finding>,
 }
 
 impl Ledger {
@@ -320,10 +347,54 @@ impl Ledger {
                 note: c.note.clone(),
             });
         }
+        let mut findings: Vec<Finding> = Vec::new();
+        for (k, f) in raw.finding.iter().enumerate() {
+            let at = |field: &str| format!("finding[{k}].{field}");
+            let Some(c) = claims.iter().find(|c| c.id == f.claim) else {
+                return Err(Error::field(
+                    file,
+                    at("claim"),
+                    format!("no claim `{}`", f.claim),
+                ));
+            };
+            if c.kind == Kind::Record {
+                return Err(Error::field(
+                    file,
+                    at("claim"),
+                    format!("`{}` is a record claim: it has no check to fail", f.claim),
+                ));
+            }
+            for (field, v) in [
+                ("name", &f.name),
+                ("analysis", &f.analysis),
+                ("recorded", &f.recorded),
+            ] {
+                if v.trim().is_empty() {
+                    return Err(Error::field(file, at(field), "is empty"));
+                }
+            }
+            if findings
+                .iter()
+                .any(|g| g.claim == f.claim || g.name == f.name)
+            {
+                return Err(Error::field(
+                    file,
+                    at("name"),
+                    format!("a second finding for `{}` or named `{}`", f.claim, f.name),
+                ));
+            }
+            findings.push(Finding {
+                claim: f.claim.clone(),
+                name: f.name.clone(),
+                recorded: f.recorded.clone(),
+                analysis: f.analysis.clone(),
+            });
+        }
         Ok(Ledger {
             file: file.to_string(),
             tokens,
             claims,
+            findings,
         })
     }
 
@@ -556,13 +627,25 @@ pub fn evaluate(ledger: &Ledger, only: Option<&str>) -> Result<ClaimsReport> {
         if only.is_some_and(|id| id != c.id) {
             continue;
         }
-        results.push(checks::evaluate_claim(ledger, c)?);
+        let mut r = checks::evaluate_claim(ledger, c)?;
+        r.finding = ledger
+            .findings
+            .iter()
+            .find(|f| f.claim == c.id)
+            .map(|f| FindingOutcome {
+                name: f.name.clone(),
+                recorded: f.recorded.clone(),
+                analysis: f.analysis.clone(),
+                reproduces: r.status == ClaimStatus::Fail,
+            });
+        results.push(r);
     }
     Ok(ClaimsReport::new(results))
 }
 
-/// The `claims` subcommand: renders the report and returns it with the exit code
-/// (0 no recompute/derive check fails, 1 at least one fails). Errors are exit 2 for the caller.
+/// The `claims` subcommand: renders the report and returns it with the exit code (0 when every
+/// result is as recorded; 1 for a failing check that is not a recorded finding, or a recorded finding
+/// that no longer fails). Errors are exit 2 for the caller.
 ///
 /// # Errors
 ///

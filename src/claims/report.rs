@@ -55,6 +55,29 @@ pub struct ClaimResult {
     pub inferred: bool,
     pub superseded_by: Option<String>,
     pub still_stands: Option<String>,
+    /// The recorded finding on this claim, if one is (`null` otherwise).
+    pub finding: Option<FindingOutcome>,
+}
+
+/// A recorded finding (`[[finding]]` of the ledger) and whether it still reproduces.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct FindingOutcome {
+    pub name: String,
+    pub recorded: String,
+    pub analysis: String,
+    /// The claim's check still fails, as recorded.
+    pub reproduces: bool,
+}
+
+impl ClaimResult {
+    /// The result differs from what the ledger records: a failing check without a recorded finding,
+    /// or a recorded finding whose check no longer fails.
+    pub fn unexpected(&self) -> bool {
+        match &self.finding {
+            None => self.status == ClaimStatus::Fail,
+            Some(f) => !f.reproduces,
+        }
+    }
 }
 
 /// Counts per status and kind.
@@ -68,6 +91,10 @@ pub struct ClaimsSummary {
     pub recompute: usize,
     pub derive: usize,
     pub record: usize,
+    /// Failing checks that are recorded findings (they do not fail the run).
+    pub known_findings: usize,
+    /// Results that differ from the record (they make the exit code 1).
+    pub unexpected: usize,
 }
 
 /// The whole report.
@@ -98,6 +125,12 @@ impl ClaimsReport {
                 Kind::Derive => s.derive += 1,
                 Kind::Record => s.record += 1,
             }
+            if c.finding.as_ref().is_some_and(|f| f.reproduces) {
+                s.known_findings += 1;
+            }
+            if c.unexpected() {
+                s.unexpected += 1;
+            }
         }
         ClaimsReport {
             schema_version: crate::report::SCHEMA_VERSION,
@@ -108,9 +141,11 @@ impl ClaimsReport {
         }
     }
 
-    /// 1 when a recompute or derive check fails, else 0 (pending and recorded never fail).
+    /// 1 when a result differs from the record — a recompute or derive check fails without a
+    /// recorded finding, or a recorded finding stops reproducing — else 0 (pending and recorded
+    /// claims never fail). This makes `claims` a CI gate.
     pub fn exit_code(&self) -> i32 {
-        if self.claims.iter().any(|c| c.status == ClaimStatus::Fail) {
+        if self.claims.iter().any(ClaimResult::unexpected) {
             1
         } else {
             0

@@ -156,9 +156,16 @@ pub fn detailed_balance(chain: &ExactChain) -> DetailedBalance {
 pub fn s_entry(chain: &ExactChain, x: usize, y: usize) -> f64 {
     let p = chain.p(x, y);
     if p == 0.0 {
-        0.0
+        return 0.0;
+    }
+    let half = 0.5 * (chain.log_pi[x] - chain.log_pi[y]);
+    let f = half.exp();
+    if f.is_finite() && f >= f64::MIN_POSITIVE {
+        p * f
     } else {
-        p * (0.5 * (chain.log_pi[x] - chain.log_pi[y])).exp()
+        // The factor alone over- or underflows (|log ratio| > 1416): the product may still be in
+        // range, so form it in log space.
+        (p.ln() + half).exp()
     }
 }
 
@@ -173,4 +180,35 @@ pub fn self_adjointness(chain: &ExactChain) -> f64 {
                 .fold(0.0, nan_max)
         })
         .reduce(|| 0.0, nan_max)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exact::ExactChain;
+
+    /// `S_xy = P_xy √(π_x/π_y)` stays finite when the factor alone overflows: with
+    /// `log π_x − log π_y = 2000` and `P_xy = e^-700`, `S_xy = e^300` (issue 14 item 4).
+    #[test]
+    fn s_entries_past_the_range_of_the_factor_are_formed_in_log_space() {
+        use crate::numeric::tolerance::rel_diff;
+        use crate::numeric::tolerance::test::LOG_SPACE_S_ENTRY;
+        let p = (-700f64).exp();
+        let mut c = ExactChain::from_matrix(
+            vec![1.0 - p, p, 0.5, 0.5],
+            2,
+            Some(vec![0.5, 0.5]),
+            "t".into(),
+        )
+        .unwrap();
+        c.log_pi = vec![0.0, -2000.0];
+        let s = s_entry(&c, 0, 1);
+        assert!(
+            LOG_SPACE_S_ENTRY.accepts(rel_diff(s, 300f64.exp()), 2),
+            "{s}"
+        );
+        // In range the direct product is kept bit for bit.
+        c.log_pi = vec![0.0, -2.0];
+        assert_eq!(s_entry(&c, 0, 1), p * 1f64.exp());
+    }
 }

@@ -302,6 +302,9 @@ pub mod test {
     /// Stationary-start recursion vs the spectral finite-K formula: relative (both exact; the
     /// recursion accumulates K rounding steps, K ≤ 200).
     pub const STATIONARY_WINDOW_VARIANCE: Tolerance = Tolerance::rel(1e-10);
+    /// An `S_xy` formed in log space (`exp(ln P_xy + ½ log(π_x/π_y))`) against its closed form: the
+    /// exponent's rounding, `ulp(700) ≈ 1.1e-13`, becomes a relative error of that size.
+    pub const LOG_SPACE_S_ENTRY: Tolerance = Tolerance::rel(1e-12);
     /// Distance to stationarity from repeated squaring against explicit step-by-step powers:
     /// absolute, from issue 12 ("d(t) against brute-force matrix powers, ≤ 1e-12 absolute"); both
     /// sides carry ~log₂ t · n · u of rounding on entries that sum to 1.

@@ -26,9 +26,14 @@ pub fn text(r: &ClaimsReport) -> String {
     );
     out += &format!("{:<9} {:<9} {:<idw$}  {}\n", "STATUS", "KIND", "ID", "TAG");
     for c in &r.claims {
+        let status = match &c.finding {
+            Some(f) if f.reproduces => "FINDING".to_string(),
+            Some(_) => "STALE".to_string(),
+            None => c.status.as_str().to_uppercase(),
+        };
         out += &format!(
             "{:<9} {:<9} {:<idw$}  {}\n",
-            c.status.as_str().to_uppercase(),
+            status,
             c.kind.as_str(),
             c.id,
             tag_text(c)
@@ -37,16 +42,41 @@ pub fn text(r: &ClaimsReport) -> String {
         if c.kind != Kind::Record && !c.recomputed.is_null() {
             out += &format!("          recomputed: {}\n", headline(&c.recomputed, 110));
         }
+        if let Some(t) = &c.tolerance {
+            out += &format!("          criterion:  {}\n", criterion(t));
+        }
         if c.status != ClaimStatus::Pass && !c.note.is_empty() && c.kind != Kind::Record {
             out += &format!("          note: {}\n", c.note);
         }
+        if let Some(f) = &c.finding {
+            out += &format!(
+                "          finding `{}` (recorded {}){}: {}\n",
+                f.name,
+                f.recorded,
+                if f.reproduces {
+                    ", reproduces"
+                } else {
+                    ", NO LONGER REPRODUCES: the check now passes; update the ledger"
+                },
+                f.analysis
+            );
+        }
     }
     let s = &r.summary;
+    out += &if s.unexpected == 0 {
+        "\nas recorded: no result differs from the ledger\n".to_string()
+    } else {
+        format!(
+            "\n{} result(s) differ from the ledger (a new failure, or a finding that no longer reproduces)\n",
+            s.unexpected
+        )
+    };
     out += &format!(
-        "\n{}: {} pass, {} fail, {} pending, {} recorded ({} recompute, {} derive, {} record)\n",
+        "{}: {} pass, {} fail ({} of them recorded findings), {} pending, {} recorded ({} recompute, {} derive, {} record)\n",
         plural(s.total),
         s.pass,
         s.fail,
+        s.known_findings,
         s.pending,
         s.recorded,
         s.recompute,
@@ -54,6 +84,35 @@ pub fn text(r: &ClaimsReport) -> String {
         s.record
     );
     out
+}
+
+/// The pass criterion of a checked claim in words: the tolerance kind, the side that passes and the
+/// value (the claim's own tolerance in specs/claims.toml).
+fn criterion(t: &crate::numeric::tolerance::Tolerance) -> String {
+    use crate::numeric::tolerance::Direction;
+    let kind = serde_json::to_value(t.kind)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    let side = match t.direction {
+        Direction::AtMost => "<=",
+        Direction::Below => "<",
+        Direction::AtLeast => ">=",
+        Direction::Above => ">",
+        Direction::Equal => "==",
+    };
+    let scale = t
+        .scale
+        .and_then(|s| serde_json::to_value(s).ok())
+        .and_then(|v| v.as_str().map(|s| format!(" x {s}")))
+        .unwrap_or_default();
+    let v = t.value;
+    let value = if v != 0.0 && !(1e-3..1e6).contains(&v.abs()) {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
+    };
+    format!("{kind} {side} {value}{scale}")
 }
 
 fn plural(n: usize) -> String {
