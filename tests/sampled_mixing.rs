@@ -28,7 +28,8 @@ fn verdict(vars: &[(&str, &Draws)]) -> mcmc_audit::checks::Verdict {
         .iter()
         .map(|(name, d)| (name.to_string(), mixing_rhat(d, Convention::Posterior)))
         .collect();
-    check_mixing(&rhats, &Tolerances::default())
+    let chains = vars.iter().map(|(_, d)| d.chains).min().unwrap_or(0);
+    check_mixing(&rhats, chains, &Tolerances::default())
 }
 
 //= test:E.mixing
@@ -41,6 +42,33 @@ fn mixed_chains_pass_and_chains_in_different_modes_fail() {
     let v = verdict(&[("x", &mixed), ("y", &modes)]);
     assert_eq!(v.status, Status::Fail, "{v:?}");
     assert_eq!(v.detail["variable"], "y");
+}
+
+/// One chain cannot test between-chain mixing (issue 15 item 5): inconclusive with the reason, even
+/// when the split R-hat of its halves is fine; the halves' value stays in the detail.
+//= test:E.mixing
+#[test]
+fn a_single_chain_is_inconclusive_not_a_pass() {
+    let one = shifted(1, 4000, 11, |_| 0.0);
+    let v = verdict(&[("x", &one)]);
+    assert_eq!(v.status, Status::Inconclusive, "{v:?}");
+    assert!(v.measured.is_none());
+    assert!(
+        v.detail["reason"]
+            .as_str()
+            .unwrap()
+            .contains("one chain cannot test")
+    );
+    assert!(
+        v.detail["split_rhat_of_halves_minus_1"]
+            .as_f64()
+            .unwrap()
+            .abs()
+            < 0.05
+    );
+    // The same draws as two chains pass.
+    let two = Draws::new(2, 2000, one.data.clone()).unwrap();
+    assert_eq!(verdict(&[("x", &two)]).status, Status::Pass);
 }
 
 //= test:E.mixing

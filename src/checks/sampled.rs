@@ -101,8 +101,29 @@ pub fn check_burn_in(
 //= spec:E.mixing
 /// `E.mixing` over the variables' R-hats: measured `max_v (R̂_v − 1)` over the defined ones; a
 /// variable whose R-hat is undefined (constant draws, non-finite values, too few draws) is listed
-/// and skipped; inconclusive when none is defined.
-pub fn check_mixing(rhats: &[(String, Stat)], tol: &Tolerances) -> Verdict {
+/// and skipped; inconclusive when none is defined, and inconclusive with fewer than two chains:
+/// the split R-hat of one chain only compares its two halves, so it cannot see chains stuck in
+/// different modes (issue 15 item 5; the halves' value is kept in `detail`).
+pub fn check_mixing(rhats: &[(String, Stat)], chains: usize, tol: &Tolerances) -> Verdict {
+    let v = check_mixing_of(rhats, tol);
+    if chains >= 2 {
+        return v;
+    }
+    let halves = v.measured;
+    let mut v = v
+        .with_status(Status::Inconclusive)
+        .detail("chains", chains)
+        .reason(
+            "one chain cannot test between-chain mixing: run at least 2 chains from dispersed starts (the split R-hat of one chain only compares its halves)",
+        );
+    v.measured = None;
+    if let Some(h) = halves {
+        v = v.detail("split_rhat_of_halves_minus_1", json_num(h));
+    }
+    v
+}
+
+fn check_mixing_of(rhats: &[(String, Stat)], tol: &Tolerances) -> Verdict {
     let v = Verdict::new("E.mixing", tol);
     let undefined: Vec<String> = rhats
         .iter()

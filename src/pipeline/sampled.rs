@@ -151,7 +151,7 @@ pub fn run(spec: &AuditSpec, opts: &AuditOptions) -> Result<AuditReport> {
         usize::try_from(traj.burn_in).ok(),
         tol,
     ));
-    verdicts.push(check_mixing(&rhats, tol));
+    verdicts.push(check_mixing(&rhats, traj.n_chains, tol));
     verdicts.insert(0, check_fixed_parameters(f0, &[f1, f2], tol));
 
     let mut q = Map::new();

@@ -388,7 +388,8 @@ pub fn trace_report(file: &str, vars: &[Variable], opts: &TraceOptions) -> Trace
             (v.name.clone(), mixing_rhat(d, opts.convention))
         })
         .collect();
-    verdicts.push(check_mixing(&rhats, &opts.tolerances));
+    let chains = vars.iter().map(|v| v.draws.chains).min().unwrap_or(0);
+    verdicts.push(check_mixing(&rhats, chains, &opts.tolerances));
     verdicts.push(check_reversibility(
         &names,
         reversibility_test(&refs).as_ref(),
