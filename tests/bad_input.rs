@@ -4,31 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn npy(shape: &[usize], values: &[f64], descr: &str) -> Vec<u8> {
-    let inner = shape
-        .iter()
-        .map(|s| s.to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
-        + if shape.len() == 1 { "," } else { "" };
-    let mut header =
-        format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': ({inner}), }}");
-    while (10 + header.len() + 1) % 64 != 0 {
-        header.push(' ');
-    }
-    header.push('\n');
-    let mut out = b"\x93NUMPY\x01\x00".to_vec();
-    out.extend((header.len() as u16).to_le_bytes());
-    out.extend(header.as_bytes());
-    for v in values {
-        match descr {
-            "<f4" => out.extend((*v as f32).to_le_bytes()),
-            "<i8" => out.extend((*v as i64).to_le_bytes()),
-            _ => out.extend(v.to_le_bytes()),
-        }
-    }
-    out
-}
+mod common;
+use common::npy;
 
 struct Case {
     name: &'static str,

@@ -14,25 +14,10 @@ use mcmc_audit::io::trace::Variable;
 use mcmc_audit::pipeline::trace::{TraceOptions, trace_report};
 use serde_json::Value;
 
+mod common;
+
 fn npy(shape: &[usize], values: &[f64]) -> Vec<u8> {
-    let inner = shape
-        .iter()
-        .map(|s| s.to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
-        + if shape.len() == 1 { "," } else { "" };
-    let mut header = format!("{{'descr': '<f8', 'fortran_order': False, 'shape': ({inner}), }}");
-    while (10 + header.len() + 1) % 64 != 0 {
-        header.push(' ');
-    }
-    header.push('\n');
-    let mut out = b"\x93NUMPY\x01\x00".to_vec();
-    out.extend((header.len() as u16).to_le_bytes());
-    out.extend(header.as_bytes());
-    for v in values {
-        out.extend(v.to_le_bytes());
-    }
-    out
+    common::npy(shape, values, "<f8")
 }
 
 /// A deterministic AR(1) with φ = 0.9 (an LCG's uniforms summed to near-normal noise), chain-major.

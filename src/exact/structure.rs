@@ -106,9 +106,15 @@ fn class_period(chain: &ExactChain, member: &[bool], root: usize) -> usize {
 
 /// Period of the chain: for an irreducible chain its period; otherwise the lcm of the periods of the
 /// recurrent (closed) classes. Returns (period, number of recurrent classes).
-#[allow(clippy::needless_range_loop)] // classes are indexed by component number
 pub fn period(chain: &ExactChain, comp: &[usize], n_comp: usize) -> (usize, usize) {
     let closed = closed_components(&chain.p, chain.n_states, comp, n_comp);
+    period_of_closed(chain, comp, &closed)
+}
+
+/// [`period`] given which components are closed.
+#[allow(clippy::needless_range_loop)] // classes are indexed by component number
+fn period_of_closed(chain: &ExactChain, comp: &[usize], closed: &[bool]) -> (usize, usize) {
+    let n_comp = closed.len();
     let mut result = 1usize;
     let mut n_recurrent = 0;
     for c in 0..n_comp {
@@ -176,8 +182,8 @@ impl Structure {
     /// Components, recurrent classes and period of `chain`.
     pub fn of(chain: &ExactChain) -> Self {
         let (components, comp) = scc(chain);
-        let (period, recurrent_classes) = period(chain, &comp, components);
         let closed = closed_components(&chain.p, chain.n_states, &comp, components);
+        let (period, recurrent_classes) = period_of_closed(chain, &comp, &closed);
         let transient_states = comp.iter().filter(|&&c| !closed[c]).count();
         Structure {
             components,

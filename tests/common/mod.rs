@@ -83,3 +83,32 @@ pub mod exact {
         ck::check_self_adjoint(residuals::self_adjointness(c), c.n_states, tol)
     }
 }
+
+/// The bytes of a version-1 `.npy` file of `shape` holding `values` as `descr` (`<f8`, `<f4` or
+/// `<i8`), for tests that write inputs the way NumPy does.
+#[allow(dead_code)] // not every test crate that includes this module uses it
+pub fn npy(shape: &[usize], values: &[f64], descr: &str) -> Vec<u8> {
+    let inner = shape
+        .iter()
+        .map(|s| s.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+        + if shape.len() == 1 { "," } else { "" };
+    let mut header =
+        format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': ({inner}), }}");
+    while (10 + header.len() + 1) % 64 != 0 {
+        header.push(' ');
+    }
+    header.push('\n');
+    let mut out = b"\x93NUMPY\x01\x00".to_vec();
+    out.extend((header.len() as u16).to_le_bytes());
+    out.extend(header.as_bytes());
+    for v in values {
+        match descr {
+            "<f4" => out.extend((*v as f32).to_le_bytes()),
+            "<i8" => out.extend((*v as i64).to_le_bytes()),
+            _ => out.extend(v.to_le_bytes()),
+        }
+    }
+    out
+}
