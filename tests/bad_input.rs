@@ -34,8 +34,9 @@ fn cases() -> Vec<Case> {
         m("not stochastic", npy(&[2, 2], &[0.5, 0.6, 0.5, 0.5], "<f8"), vec!["P.npy", "row 0", "sums to"]),
         m("non-square", npy(&[2, 3], &[0.5, 0.5, 0.0, 0.5, 0.5, 0.0], "<f8"), vec!["P.npy", "shape [2, 3]"]),
         m("3-d", npy(&[1, 2, 2], &[0.5; 4], "<f8"), vec!["P.npy", "shape [1, 2, 2]"]),
-        m("wrong dtype f4", npy(&[2, 2], &[0.5; 4], "<f4"), vec!["P.npy", "dtype `<f4`"]),
-        m("wrong dtype i8", npy(&[2, 2], &[1.0, 0.0, 0.0, 1.0], "<i8"), vec!["P.npy", "dtype `<i8`"]),
+        m("complex dtype", npy(&[2, 2], &[0.5; 4], "<c16"), vec!["P.npy", "unsupported dtype `<c16`"]),
+        m("float32 row off by more than its slack", npy(&[2, 2], &[0.5, 0.5001, 0.5, 0.5], "<f4"), vec!["P.npy", "row 0", "sums to"]),
+        m("integer matrix not stochastic", npy(&[2, 2], &[1.0, 1.0, 0.0, 1.0], "<i8"), vec!["P.npy", "row 0", "sums to"]),
         m("truncated", npy(&[4, 4], &[0.25; 5], "<f8"), vec!["P.npy", "truncated"]),
         m("empty file", Vec::new(), vec!["P.npy", "magic"]),
         m("absurd shape", {

@@ -24,6 +24,18 @@ pub use verdict::{Status, Summary, Verdict, exit_code};
 use crate::numeric::tolerance::Tolerance;
 use crate::spec::requirements;
 
+/// The checks whose metric is a residual at the rounding level of the input's entries (stochastic rows,
+/// invariance of π, detailed balance, symmetry of S, `|σ₁ − 1|`): thresholds that assume float64
+/// data, floored for a lower-precision input by [`Tolerances::with_floor`].
+pub const ROUNDING_LEVEL_CHECKS: [&str; 6] = [
+    "K.stochastic",
+    "K.invariance",
+    "A2.detailed-balance",
+    "A2.relative",
+    "A2.self-adjoint",
+    "A3.spectral-gap",
+];
+
 /// The tolerances in force for one audit: the registry's, with per-id value overrides from the spec
 /// (`[checks.tolerance]`; the kind and the direction always stay the registry's).
 ///
@@ -77,6 +89,25 @@ impl Tolerances {
             t.value = v;
         }
         Some(t)
+    }
+
+    /// These tolerances with the thresholds of [`ROUNDING_LEVEL_CHECKS`] raised to at least `floor`
+    /// for an operator on `n` states (an input stored below float64:
+    /// [`INPUT_ROUNDINGS`](crate::numeric::tolerance::INPUT_ROUNDINGS) roundings of its format). The
+    /// value is scaled so that its threshold is the floor (thresholds are linear in the value); a
+    /// floor of 0 changes nothing.
+    pub fn with_floor(mut self, floor: f64, n: usize) -> Self {
+        if floor > 0.0 {
+            for id in ROUNDING_LEVEL_CHECKS {
+                if let Some(t) = self.get(id)
+                    && t.threshold(n) < floor
+                {
+                    self.overrides
+                        .insert(id.to_string(), t.value * (floor / t.threshold(n)));
+                }
+            }
+        }
+        self
     }
 
     /// A named bound of `id` (`bounds.NAME` in the registry): part of the metric's definition, never

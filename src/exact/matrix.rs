@@ -7,7 +7,7 @@ use super::ExactChain;
 use crate::error::{Error, Result};
 use crate::exact::MAX_DENSE_STATES;
 use crate::io::read_npy;
-use crate::numeric::tolerance::INPUT_ROW_SUM;
+use crate::numeric::tolerance::{INPUT_ROUNDINGS, INPUT_ROW_SUM};
 use crate::observables::Observables;
 
 fn check_finite_nonneg(file: &str, field: &str, data: &[f64], cols: usize) -> Result<()> {
@@ -36,8 +36,15 @@ fn check_finite_nonneg(file: &str, field: &str, data: &[f64], cols: usize) -> Re
     Ok(())
 }
 
+/// The row-sum (and π total) slack accepted from an input stored with unit roundoff `u`:
+/// `max(INPUT_ROW_SUM, INPUT_ROUNDINGS · u)` (float64: [`INPUT_ROW_SUM`]).
+pub fn input_sum_slack(u: f64) -> f64 {
+    INPUT_ROW_SUM.value.max(INPUT_ROUNDINGS * u)
+}
+
 /// Validates a transition matrix read from `file`: square, at most [`MAX_DENSE_STATES`] states,
-/// finite, non-negative, rows summing to 1 within [`INPUT_ROW_SUM`]. Returns (row-major data, n).
+/// finite, non-negative, rows summing to 1 within [`input_sum_slack`] of its dtype ([`INPUT_ROW_SUM`]
+/// for float64). Returns (row-major data, n).
 ///
 /// # Errors
 ///
@@ -84,45 +91,106 @@ pub fn validate_matrix(a: crate::io::Array, file: &str) -> Result<(Vec<f64>, usi
         });
     }
     check_finite_nonneg(&pf, "matrix", &a.data, n)?;
+    let slack = input_sum_slack(a.unit_roundoff());
     for r in 0..n {
         let s = crate::numeric::sum(&a.data[r * n..(r + 1) * n]);
-        if (s - 1.0).abs() > INPUT_ROW_SUM.value {
+        if (s - 1.0).abs() > slack {
             return Err(Error::NotStochastic {
                 file: pf,
                 field: "matrix".into(),
                 row: r,
                 sum: s,
                 residual: (s - 1.0).abs(),
-                tolerance: INPUT_ROW_SUM.value,
+                tolerance: slack,
             });
         }
     }
     Ok((a.data, n))
 }
 
+/// How the files of a matrix audit were stored and converted (reported as `quantities.input`).
+#[derive(Clone, Debug, Default)]
+pub struct InputFormat {
+    /// (field, file, dtype, conversion in words) for each file read.
+    pub files: Vec<(String, String, String, String)>,
+    /// The largest unit roundoff of the storage of `P` and `pi` (0 when both are float64 or exact).
+    pub unit_roundoff: f64,
+}
+
+impl InputFormat {
+    fn add(&mut self, field: &str, file: &str, a: &crate::io::Array, rounds: bool) {
+        self.files
+            .push((field.into(), file.into(), a.dtype.clone(), a.conversion()));
+        if rounds {
+            self.unit_roundoff = self.unit_roundoff.max(a.unit_roundoff());
+        }
+    }
+
+    /// The floor of the rounding-level thresholds: [`INPUT_ROUNDINGS`] roundings of the coarsest
+    /// format of `P` and `pi` (0 for float64 or exact data).
+    pub fn tolerance_floor(&self) -> f64 {
+        INPUT_ROUNDINGS * self.unit_roundoff
+    }
+
+    /// The `quantities.input` block: each file's dtype and conversion, and the floor when there is one.
+    pub fn to_json(&self) -> serde_json::Value {
+        let files: serde_json::Map<String, serde_json::Value> = self
+            .files
+            .iter()
+            .map(|(field, file, dtype, conv)| {
+                (
+                    field.clone(),
+                    serde_json::json!({ "file": file, "dtype": dtype, "conversion": conv }),
+                )
+            })
+            .collect();
+        let mut v = serde_json::json!({ "files": files });
+        if self.unit_roundoff > 0.0 {
+            v["unit_roundoff"] = self.unit_roundoff.into();
+            v["tolerance_floor"] = serde_json::json!({
+                "value": self.tolerance_floor(),
+                "checks": crate::checks::ROUNDING_LEVEL_CHECKS,
+                "why": format!(
+                    "P or pi is stored below float64, so rows, invariance, detailed balance and sigma_1 = 1 can hold only to the format's rounding: these checks' thresholds are at least {INPUT_ROUNDINGS} roundings of it"
+                ),
+            });
+        }
+        v
+    }
+}
+
 /// Reads and validates `P` (and `pi`, `F` when given); every error names the file and the entry.
+/// Any numeric dtype is accepted (float64/32/16, integers, bool: each converted exactly to float64);
+/// [`InputFormat`] says how, and a float32/float16 `P` or `pi` carries its format's unit roundoff
+/// into the chain's entry error bounds (`p_rel_err`, `pi_rel_err`).
 ///
 /// # Errors
 ///
-/// [`Error::Io`] when a file cannot be read and [`Error::Npy`] when it is not a float64 `.npy`
+/// [`Error::Io`] when a file cannot be read and [`Error::Npy`] when it is not a numeric `.npy`
 /// array; for `P`, the errors of [`validate_matrix`]; for `pi`, [`Error::Shape`] unless it has
 /// shape `(n,)`, [`Error::NonFinite`], [`Error::Negative`], and [`Error::Field`] for a zero entry
-/// or a sum off 1 by more than [`INPUT_ROW_SUM`]; for `F`, [`Error::Shape`] unless it has shape
+/// or a sum off 1 by more than [`input_sum_slack`]; for `F`, [`Error::Shape`] unless it has shape
 /// `(n, k)` with `k ≥ 1`, and [`Error::NonFinite`]. Without `pi`, [`Error::Numerical`] only when
 /// GTH underflows inside a closed class (a reducible `P` is a valid chain).
 pub fn load(
     p_path: &Path,
     pi_path: Option<&Path>,
     f_path: Option<&Path>,
-) -> Result<(ExactChain, Option<Observables>)> {
+) -> Result<(ExactChain, Option<Observables>, InputFormat)> {
     let pf = p_path.display().to_string();
-    let a = read_npy(p_path, &["f8"])?;
+    let mut input = InputFormat::default();
+    let a = read_npy(p_path, &[])?;
+    input.add("matrix", &pf, &a, true);
+    let u_p = a.unit_roundoff();
     let (p, n) = validate_matrix(a, &pf)?;
+    let mut u_pi = 0.0;
     let pi = match pi_path {
         None => None,
         Some(path) => {
             let f = path.display().to_string();
-            let v = read_npy(path, &["f8"])?;
+            let v = read_npy(path, &[])?;
+            input.add("pi", &f, &v, true);
+            u_pi = v.unit_roundoff();
             if v.shape != [n] {
                 return Err(Error::Shape {
                     file: f,
@@ -140,7 +208,7 @@ pub fn load(
                 ));
             }
             let s = crate::numeric::sum(&v.data);
-            if (s - 1.0).abs() > INPUT_ROW_SUM.value {
+            if (s - 1.0).abs() > input_sum_slack(u_pi) {
                 return Err(Error::field(f, "pi", format!("sums to {s}, not 1")));
             }
             Some(v.data)
@@ -150,7 +218,8 @@ pub fn load(
         None => None,
         Some(path) => {
             let f = path.display().to_string();
-            let v = read_npy(path, &["f8"])?;
+            let v = read_npy(path, &[])?;
+            input.add("observables", &f, &v, false);
             if v.shape.len() != 2 || v.shape[0] != n || v.shape[1] == 0 {
                 return Err(Error::Shape {
                     file: f,
@@ -171,6 +240,9 @@ pub fn load(
             Some(Observables::from_matrix(&v.data, n, v.shape[1])?)
         }
     };
-    let chain = ExactChain::from_matrix(p, n, pi, format!("matrix {pf}"))?;
-    Ok((chain, obs))
+    let mut chain = ExactChain::from_matrix(p, n, pi, format!("matrix {pf}"))?;
+    // The stored entries are the intended ones times (1 + δ), |δ| ≤ u of their format.
+    chain.p_rel_err += u_p;
+    chain.pi_rel_err += u_pi;
+    Ok((chain, obs, input))
 }

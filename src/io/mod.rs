@@ -71,6 +71,47 @@ pub struct Array {
     pub dtype: String,
 }
 
+impl Array {
+    /// The unit roundoff of the file's storage format: `2^-24` for float32, `2^-11` for float16, 0
+    /// for float64 (the precision every computation runs at, so nothing is lost) and for integers
+    /// and bools (stored exactly).
+    pub fn unit_roundoff(&self) -> f64 {
+        unit_roundoff(&self.dtype)
+    }
+
+    /// How the values were converted to float64, in words (for reports).
+    pub fn conversion(&self) -> String {
+        let bare = self.dtype.trim_start_matches(['<', '>', '|', '=']);
+        let what = match bare {
+            "f8" => return "float64, read as is".into(),
+            "f4" => "float32",
+            "f2" => "float16",
+            "b1" => "bool (false = 0, true = 1)",
+            d if d.starts_with('i') => "signed integers",
+            _ => "unsigned integers",
+        };
+        let u = self.unit_roundoff();
+        if u > 0.0 {
+            format!(
+                "{what} ({}), widened exactly to float64; each entry carries the format's rounding, unit roundoff 2^{}",
+                self.dtype,
+                u.log2()
+            )
+        } else {
+            format!("{what} ({}), converted exactly to float64", self.dtype)
+        }
+    }
+}
+
+/// [`Array::unit_roundoff`] of a dtype descriptor.
+pub fn unit_roundoff(descr: &str) -> f64 {
+    match descr.trim_start_matches(['<', '>', '|', '=']) {
+        "f4" => f64::from(f32::EPSILON) / 2.0,
+        "f2" => 2f64.powi(-11),
+        _ => 0.0,
+    }
+}
+
 fn npy_err(file: &str, message: impl Into<String>) -> Error {
     Error::Npy {
         file: file.to_string(),
@@ -161,13 +202,14 @@ fn item_size(descr: &str) -> Option<usize> {
     match d {
         "f8" | "i8" | "u8" => Some(8),
         "f4" | "i4" | "u4" => Some(4),
-        "i2" | "u2" => Some(2),
+        "f2" | "i2" | "u2" => Some(2),
         "i1" | "u1" | "b1" => Some(1),
         _ => None,
     }
 }
 
-/// Reads any numeric `.npy` (float64/32, signed/unsigned integers, bool) as f64, with the size checks
+/// Reads any numeric `.npy` (float64/32/16, signed/unsigned integers, bool) as f64 (every conversion
+/// is exact: each of these values is a float64), with the size checks
 /// described in the module docs. `allowed` restricts dtypes (e.g. `&["f8"]`); empty allows all.
 ///
 /// # Errors
@@ -250,6 +292,21 @@ pub fn read_npy_bytes(bytes: &[u8], file: &str, allowed: &[&str]) -> Result<Arra
         "b1" => ArrayD::<bool>::read_npy(bytes)
             .map_err(read)?
             .mapv(|b| if b { 1.0 } else { 0.0 }),
+        "f2" => {
+            // ndarray-npy has no float16: read the same bytes as u16 (a header with `f2` spelled `u2`,
+            // the same length, so the data offset and byte order are unchanged) and widen each bit
+            // pattern exactly.
+            let mut patched = bytes.to_vec();
+            let d = descr.as_bytes();
+            let at = patched[..offset]
+                .windows(d.len())
+                .position(|w| w == d)
+                .ok_or_else(|| npy_err(file, "float16 descriptor not found in the header"))?;
+            patched[at + d.len() - 2] = b'u';
+            ArrayD::<u16>::read_npy(patched.as_slice())
+                .map_err(read)?
+                .mapv(|b| half::f16::from_bits(b).to_f64())
+        }
         _ => return Err(npy_err(file, format!("unsupported dtype `{descr}`"))),
     };
     let _ = fortran; // ndarray-npy honours fortran_order; iter() below is logical (row-major) order.

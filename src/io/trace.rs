@@ -6,8 +6,8 @@
 //!   defensive `.npy` reader (shape checked against the bytes before anything is allocated).
 //! - `.csv`: a header row of variable names, one row per draw; a column named `chain` (any labels)
 //!   assigns rows to chains in order of first appearance, and every chain must have as many rows. A
-//!   leading UTF-8 byte-order mark is skipped; a `draw` column and an unnamed first column (pandas'
-//!   row index) are labels, not variables.
+//!   leading UTF-8 byte-order mark is skipped; a `draw` or `iteration` column and an unnamed first
+//!   column (pandas' row index) are labels, not variables.
 //!
 //! Every error names the file and the variable, member, row or column.
 
@@ -306,10 +306,14 @@ pub fn parse_csv(text: &str, file: &str) -> Result<Vec<Variable>> {
         .ok_or_else(|| Error::field(file, "header", "empty file (expected a header row)"))?;
     let names: Vec<String> = header.split(',').map(|s| unquote(s).to_string()).collect();
     let chain_col = names.iter().position(|n| n == "chain");
-    // Index columns are labels, not variables: `draw` (ArviZ's and pandas' draw index) and an
-    // unnamed first column (the row index pandas' `to_csv` writes).
-    let is_index =
-        |i: usize| names[i] == "draw" || (i == 0 && names[0].is_empty() && names.len() > 1);
+    // Index columns are labels, not variables: `draw` (ArviZ's and pandas' draw index),
+    // `iteration` (PyMC's and Stan-style exports) and an unnamed first column (the row index pandas'
+    // `to_csv` writes).
+    let is_index = |i: usize| {
+        names[i] == "draw"
+            || names[i] == "iteration"
+            || (i == 0 && names[0].is_empty() && names.len() > 1)
+    };
     let var_cols: Vec<usize> = (0..names.len())
         .filter(|&i| Some(i) != chain_col && !is_index(i))
         .collect();

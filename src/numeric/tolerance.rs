@@ -305,6 +305,9 @@ pub mod test {
     /// An `S_xy` formed in log space (`exp(ln P_xy + ½ log(π_x/π_y))`) against its closed form: the
     /// exponent's rounding, `ulp(700) ≈ 1.1e-13`, becomes a relative error of that size.
     pub const LOG_SPACE_S_ENTRY: Tolerance = Tolerance::rel(1e-12);
+    /// A floored threshold recomputed from its reported value (`value · n · u` for a bound kind):
+    /// two roundings of a product, 4 ulps of 1 as a relative error.
+    pub const FLOORED_THRESHOLD: Tolerance = Tolerance::rel(4.0 * f64::EPSILON);
     /// Distance to stationarity from repeated squaring against explicit step-by-step powers:
     /// absolute, from issue 12 ("d(t) against brute-force matrix powers, ≤ 1e-12 absolute"); both
     /// sides carry ~log₂ t · n · u of rounding on entries that sum to 1.
@@ -365,6 +368,16 @@ pub const CONSTANT_ARVIZ: Tolerance = Tolerance {
 /// tolerance and this value the input is accepted and `K.stochastic` fails. deeptime's effective
 /// default (1e-8, docs/peers.md §3 item 15) is the reference.
 pub const INPUT_ROW_SUM: Tolerance = Tolerance::abs(1e-8);
+
+/// Roundings of its own storage format granted to a matrix or π stored below float64 (float32 with
+/// unit roundoff `2^-24`, float16 with `2^-11`) by the checks whose metric is a rounding-level
+/// residual of the entries (`checks::ROUNDING_LEVEL_CHECKS`): such an input cannot be stochastic,
+/// invariant, reversible or have `σ₁ = 1` to better than its format, so each of those thresholds becomes
+/// `max(registry value, INPUT_ROUNDINGS · u_format)`, and input validation accepts rows within
+/// `max(INPUT_ROW_SUM, INPUT_ROUNDINGS · u_format)`. 64 roundings cover entries computed in that format
+/// by a short computation (a softmax, a product of a few factors: a few roundings each, doubled for
+/// the two flows of a detailed-balance pair); float64 inputs are unaffected (their floor is 0).
+pub const INPUT_ROUNDINGS: f64 = 64.0;
 
 /// Eigenvalues of one symmetry sector closer than this are treated as one eigenspace (their
 /// eigenvectors are then arbitrary within it): the dense symmetric solver's eigenvalue error bound,

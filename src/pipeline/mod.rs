@@ -135,9 +135,31 @@ pub fn run(spec: &AuditSpec, eigenvalues: Option<usize>) -> Result<AuditReport> 
             pi,
             observables,
         } => {
-            let (chain, obs) = matrix::load(matrix, pi.as_deref(), observables.as_deref())?;
+            let (chain, obs, input) = matrix::load(matrix, pi.as_deref(), observables.as_deref())?;
             spec.check_gradient(obs.as_ref().map_or(0, |o| o.len()))?;
-            audit_chain_with(&chain, obs.as_ref(), &opts).map_err(locate)
+            let floor = input.tolerance_floor();
+            let opts = AuditOptions {
+                tolerances: opts.tolerances.clone().with_floor(floor, chain.n_states),
+                ..opts
+            };
+            let mut report = audit_chain_with(&chain, obs.as_ref(), &opts).map_err(locate)?;
+            if floor > 0.0 {
+                let note = format!(
+                    "P or pi is stored below float64 (unit roundoff {:e}): threshold at least {} roundings of it = {floor:e}",
+                    input.unit_roundoff,
+                    crate::numeric::tolerance::INPUT_ROUNDINGS
+                );
+                for v in report
+                    .verdicts
+                    .iter_mut()
+                    .filter(|v| crate::checks::ROUNDING_LEVEL_CHECKS.contains(&v.id.as_str()))
+                {
+                    v.detail
+                        .insert("input_precision".into(), note.clone().into());
+                }
+            }
+            report.quantities.insert("input".into(), input.to_json());
+            Ok(report)
         }
         _ if spec.sampling.is_some() => sampled::run(spec, &opts),
         _ => {

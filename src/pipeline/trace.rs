@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::checks::sampled::{
     check_burn_in, check_doubling, check_mixing, check_reversibility, check_window, doubling_rule,
 };
-use crate::checks::{Summary, Tolerances, Verdict, exit_code};
+use crate::checks::{Status, Summary, Tolerances, Verdict, exit_code};
 use crate::diagnostics::doubling::{Doubling, default_lengths, doubling_probe, lengths_from};
 use crate::diagnostics::ess::{Prepared, is_constant};
 use crate::diagnostics::mixing::mixing_rhat;
@@ -69,9 +69,51 @@ pub struct VariableSummary {
     pub geweke_z: Option<Vec<f64>>,
     pub tau_by_length: Vec<crate::diagnostics::doubling::LengthTau>,
     pub tau_resolved: Option<f64>,
+    /// Where the draws hold NaN or ±inf (then every statistic is `null`), when they do.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub non_finite: Option<NonFinite>,
     /// Field → reason for every statistic reported as `null`.
     pub undefined: BTreeMap<String, String>,
     pub warnings: Vec<String>,
+}
+
+/// The non-finite draws of one variable: how many, and the first in (chain, draw) order.
+#[derive(Clone, Debug, Serialize)]
+pub struct NonFinite {
+    pub count: usize,
+    pub first_chain: usize,
+    pub first_draw: usize,
+    /// `NaN`, `inf` or `-inf`.
+    pub first_value: String,
+}
+
+impl NonFinite {
+    /// The non-finite draws of `d`, if any (chain-major, as stored).
+    pub fn of(d: &Draws) -> Option<Self> {
+        let first = d.data.iter().position(|x| !x.is_finite())?;
+        let x = d.data[first];
+        Some(NonFinite {
+            count: d.data.iter().filter(|x| !x.is_finite()).count(),
+            first_chain: first / d.draws.max(1),
+            first_draw: first % d.draws.max(1),
+            first_value: if x.is_nan() {
+                "NaN"
+            } else if x > 0.0 {
+                "inf"
+            } else {
+                "-inf"
+            }
+            .into(),
+        })
+    }
+
+    /// The reason every statistic of the variable is `null`, with the position.
+    pub fn reason(&self, total: usize) -> String {
+        format!(
+            "the draws contain NaN or infinite values: {} of {total}, the first ({}) at chain {}, draw {} (0-based)",
+            self.count, self.first_value, self.first_chain, self.first_draw
+        )
+    }
 }
 
 fn put(undef: &mut BTreeMap<String, String>, field: &str, s: Stat) -> Option<f64> {
@@ -271,6 +313,14 @@ fn summarise_in_range(name: &str, d: &Draws, opts: &TraceOptions) -> (VariableSu
             d.draws
         ));
     }
+    let non_finite = NonFinite::of(d);
+    if let Some(nf) = &non_finite {
+        // Every null of such a variable has this one cause (the probe's too).
+        let why = nf.reason(d.data.len());
+        for r in u.values_mut() {
+            r.clone_from(&why);
+        }
+    }
     let s = VariableSummary {
         name: name.to_string(),
         n_chains: d.chains,
@@ -301,6 +351,7 @@ fn summarise_in_range(name: &str, d: &Draws, opts: &TraceOptions) -> (VariableSu
         geweke_z: gz,
         tau_by_length: dbl.tau_by_length.clone(),
         tau_resolved: dbl.tau,
+        non_finite,
         undefined: u,
         warnings,
     };
@@ -315,6 +366,9 @@ pub struct TraceReport {
     pub version: &'static str,
     pub file: String,
     pub convention: Convention,
+    /// File-level warnings (a chain axis that looks transposed); omitted when there are none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     pub variables: Vec<VariableSummary>,
     pub verdicts: Vec<Verdict>,
     pub summary: Summary,
@@ -368,14 +422,24 @@ pub fn trace_report(file: &str, vars: &[Variable], opts: &TraceOptions) -> Trace
         .collect();
     let mut verdicts = Vec::new();
     for (s, d) in &results {
-        verdicts.push(check_doubling(&s.name, d, &opts.tolerances));
-        verdicts.push(check_window(
-            &s.name,
-            d,
-            opts.window.unwrap_or(s.n_draws),
-            &opts.tolerances,
-        ));
-        verdicts.push(check_burn_in(&s.name, d, opts.burn_in, &opts.tolerances));
+        let mut own = vec![
+            check_doubling(&s.name, d, &opts.tolerances),
+            check_window(
+                &s.name,
+                d,
+                opts.window.unwrap_or(s.n_draws),
+                &opts.tolerances,
+            ),
+            check_burn_in(&s.name, d, opts.burn_in, &opts.tolerances),
+        ];
+        if let Some(nf) = &s.non_finite {
+            // The probe cannot resolve τ of such draws; say why rather than how it failed.
+            let why = nf.reason(s.n_chains * s.n_draws);
+            for v in own.iter_mut().filter(|v| v.status == Status::Inconclusive) {
+                v.detail.insert("reason".into(), why.clone().into());
+            }
+        }
+        verdicts.extend(own);
     }
     let names: Vec<String> = vars.iter().map(|v| v.name.clone()).collect();
     let refs: Vec<&Draws> = vars.iter().map(|v| &v.draws).collect();
@@ -395,12 +459,20 @@ pub fn trace_report(file: &str, vars: &[Variable], opts: &TraceOptions) -> Trace
         reversibility_test(&refs).as_ref(),
         &opts.tolerances,
     ));
+    let mut warnings = Vec::new();
+    if let Some(v) = vars.iter().find(|v| v.draws.draws < v.draws.chains) {
+        warnings.push(format!(
+            "`{}` has {} chains of only {} draws: is the array transposed? trace reads (chains, draws) or (chains, draws, variables); for a (draws, chains) array pass x.T or np.swapaxes(x, 0, 1)",
+            v.name, v.draws.chains, v.draws.draws
+        ));
+    }
     TraceReport {
         schema_version: SCHEMA_VERSION,
         tool: TOOL,
         version: VERSION,
         file: file.to_string(),
         convention: opts.convention,
+        warnings,
         summary: Summary::of(&verdicts),
         variables: results.into_iter().map(|(s, _)| s).collect(),
         verdicts,

@@ -22,6 +22,9 @@ pub fn text(r: &TraceReport) -> String {
         r.file,
         r.convention.as_str()
     );
+    for wmsg in &r.warnings {
+        out += &format!("warning: {wmsg}\n\n");
+    }
     let w = r
         .variables
         .iter()
@@ -85,8 +88,17 @@ pub fn text(r: &TraceReport) -> String {
         }
     }
     for v in &r.variables {
+        // One line per reason: a NaN nulls every statistic for the same reason.
+        let mut by_reason: Vec<(&str, Vec<&str>)> = Vec::new();
         for (f, why) in &v.undefined {
-            out += &format!("{}: {f} = null ({why})\n", v.name);
+            match by_reason.iter_mut().find(|(w, _)| w == why) {
+                Some((_, fields)) => fields.push(f),
+                None => by_reason.push((why, vec![f])),
+            }
+        }
+        for (why, fields) in by_reason {
+            let verb = if fields.len() == 1 { "is" } else { "are" };
+            out += &format!("{}: {} {verb} null: {why}\n", v.name, fields.join(", "));
         }
         for wmsg in &v.warnings {
             out += &format!("{}: warning: {wmsg}\n", v.name);

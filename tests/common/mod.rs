@@ -106,7 +106,10 @@ pub fn npy(shape: &[usize], values: &[f64], descr: &str) -> Vec<u8> {
     for v in values {
         match descr {
             "<f4" => out.extend((*v as f32).to_le_bytes()),
+            "<f2" => out.extend(half::f16::from_f64(*v).to_le_bytes()),
             "<i8" => out.extend((*v as i64).to_le_bytes()),
+            "|u1" => out.push(*v as u8),
+            "|b1" => out.push(u8::from(*v != 0.0)),
             _ => out.extend(v.to_le_bytes()),
         }
     }
