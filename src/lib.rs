@@ -39,6 +39,7 @@ pub mod numeric;
 pub mod observables;
 pub mod pipeline;
 pub mod prelude;
+pub mod progress;
 pub mod report;
 pub mod spec;
 pub mod trainability;

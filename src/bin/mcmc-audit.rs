@@ -197,7 +197,58 @@ fn fail(msg: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(2)
 }
 
+/// Progress bars on stderr (indicatif), one line per unit of work, cleared when it ends.
+struct Bars(indicatif::MultiProgress);
+
+struct OneBar(indicatif::ProgressBar);
+
+impl mcmc_audit::progress::Sink for Bars {
+    fn begin(&self, label: &str, total: Option<u64>) -> Box<dyn mcmc_audit::progress::Bar> {
+        use indicatif::{ProgressBar, ProgressStyle};
+        let bar = match total {
+            Some(t) => ProgressBar::new(t).with_style(
+                ProgressStyle::with_template(
+                    "{prefix} [{bar:30}] {pos}/{len} ({elapsed}, ~{eta} left) {wide_msg}",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+            ),
+            None => ProgressBar::new_spinner().with_style(
+                ProgressStyle::with_template("{prefix} {spinner} ({elapsed}) {wide_msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            ),
+        };
+        let bar = self.0.add(bar.with_prefix(label.to_string()));
+        bar.enable_steady_tick(std::time::Duration::from_millis(200));
+        Box::new(OneBar(bar))
+    }
+}
+
+impl mcmc_audit::progress::Bar for OneBar {
+    fn inc(&self, n: u64) {
+        self.0.inc(n);
+    }
+    fn message(&self, text: String) {
+        self.0.set_message(text);
+    }
+    fn done(&self) {
+        self.0.finish_and_clear();
+    }
+}
+
+/// Shows progress only to a person: stderr is a terminal and `CI` is unset (docs/cli.md).
+fn install_progress() {
+    use std::io::IsTerminal;
+    if std::io::stderr().is_terminal() && std::env::var_os("CI").is_none() {
+        let target = indicatif::ProgressDrawTarget::stderr_with_hz(5);
+        mcmc_audit::progress::install(Box::new(Bars(indicatif::MultiProgress::with_draw_target(
+            target,
+        ))));
+    }
+}
+
 fn main() -> ExitCode {
+    install_progress();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) if !e.use_stderr() => {

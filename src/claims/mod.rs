@@ -623,11 +623,19 @@ pub fn evaluate(ledger: &Ledger, only: Option<&str>) -> Result<ClaimsReport> {
         ));
     }
     let mut results = Vec::new();
+    let total = ledger
+        .claims
+        .iter()
+        .filter(|c| only.is_none_or(|id| id == c.id))
+        .count();
+    let shown = crate::progress::task("claims", Some(total as u64));
     for c in &ledger.claims {
         if only.is_some_and(|id| id != c.id) {
             continue;
         }
+        shown.message(|| c.id.clone());
         let mut r = checks::evaluate_claim(ledger, c)?;
+        shown.inc(1);
         r.finding = ledger
             .findings
             .iter()

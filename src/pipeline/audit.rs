@@ -665,13 +665,17 @@ pub fn audit_kernel(
     opts: &AuditOptions,
 ) -> Result<AuditReport> {
     let tol = &opts.tolerances;
+    let shown = crate::progress::task("exact audit", None);
+    shown.message(|| format!("building P: {} rows", 1u64 << model.n_spins().min(63)));
     let f0 = model.fingerprint();
     let chain = ExactChain::from_kernel(model, kernel)?;
     let f1 = model.fingerprint();
+    shown.message(|| format!("spectrum of {} states", chain.n_states));
     let flip_residuals = FlipResiduals::measure(&chain);
     let flip = flip_blocking(flip_residuals.as_ref(), chain.n_states);
     let st = exact_stage(&chain, flip, opts.spectral.is_some(), tol, opts.eigenvalues);
     let mut quantities = st.quantities.clone();
+    shown.message(|| "mixing measures".into());
     let pseudo_gap = mixing_into(&chain, st.facts(), opts, &mut quantities)?;
     let ExactStage {
         mut verdicts,
@@ -680,6 +684,7 @@ pub fn audit_kernel(
         ..
     } = st;
     let f2 = model.fingerprint();
+    shown.message(|| "step consistency (G-test of the sampler's own draws)".into());
     let step = step_gtest(kernel, &chain, model.n_spins(), opts.seed);
     verdicts.push(check_step_consistency(&step, chain.n_states, tol));
     let f3 = model.fingerprint();
@@ -696,8 +701,10 @@ pub fn audit_kernel(
             structure: &structure,
             pseudo_gap,
         };
+        shown.message(|| "spectral stage: tau, window estimator, Q".into());
         spectral_stage(job, &mut verdicts, &mut quantities, tol)?;
     }
+    drop(shown);
     let f4 = model.fingerprint();
     verdicts.insert(0, check_fixed_parameters(f0, &[f1, f2, f3, f4], tol));
     let subject = exact_subject(&chain, model.describe(), kernel.name(), f0);
@@ -748,6 +755,8 @@ pub fn audit_chain_with(
     opts: &AuditOptions,
 ) -> Result<AuditReport> {
     let tol = &opts.tolerances;
+    let shown = crate::progress::task("exact audit", None);
+    shown.message(|| format!("spectrum of {} states", chain.n_states));
     let fp = |c: &ExactChain| {
         let mut f = Fingerprint::default();
         c.p.iter().chain(&c.pi).for_each(|&x| f.f64(x));
@@ -782,8 +791,10 @@ pub fn audit_chain_with(
             structure: &structure,
             pseudo_gap,
         };
+        shown.message(|| "spectral stage: tau, window estimator, Q".into());
         spectral_stage(job, &mut verdicts, &mut quantities, tol)?;
     }
+    drop(shown);
     verdicts.insert(0, check_fixed_parameters(f0, &[fp(chain)], tol));
     // The "model" of a matrix is its target law when the user gave one; a π that GTH computed from
     // P changes in its last bits with the kernel, so then only the state count identifies the model.

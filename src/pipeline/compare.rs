@@ -213,10 +213,14 @@ pub fn compare_kernels(
     opts.mixing.get_or_insert_with(MixingSettings::default);
     let n = model.n_spins();
     let mut rows = Vec::with_capacity(kernels.len());
+    let shown = crate::progress::task("compare", Some(kernels.len() as u64));
     for (name, kernel) in kernels {
+        shown.message(|| name.clone());
         let report = audit_kernel(model, kernel, &opts)?;
         rows.push(row(name.clone(), report, kernel.site_updates(n), n));
+        shown.inc(1);
     }
+    drop(shown);
     let first = rows.first().map(|r| &r.report.subject);
     Ok(CompareReport {
         schema_version: SCHEMA_VERSION,

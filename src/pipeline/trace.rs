@@ -523,7 +523,10 @@ pub fn run_trace(path: &Path, opts: &TraceOptions) -> Result<TraceReport> {
             "must be at least 1",
         ));
     }
+    let shown = crate::progress::task("trace", None);
+    shown.message(|| format!("reading {}", path.display()));
     let vars = read_trace(path)?;
+    shown.message(|| format!("{} variables: ESS, R-hat, tau, doubling probe", vars.len()));
     // The doubling probe's first length must fit in the draws, as `sampling.doubling_from` must fit
     // in the sweeps of a sampled audit (same rule, same kind of error).
     if let Some(l0) = opts.doubling_from {

@@ -10,6 +10,7 @@ use super::FastGibbs;
 use crate::error::{KernelError, Result, RunError};
 use crate::kernel::{ChainRng, streams};
 use crate::observables::Observable;
+use crate::progress::Task;
 
 /// Initial states.
 #[derive(Clone, Debug, PartialEq)]
@@ -71,14 +72,24 @@ impl Chains {
     /// `sweeps` sweeps of every chain at `β·alpha`, chains in parallel (each on an `f64` copy of
     /// its state, written back at the end).
     pub fn run(&mut self, engine: &FastGibbs, sweeps: u64, alpha: f64) {
+        self.run_shown(engine, sweeps, alpha, None);
+    }
+
+    /// [`Chains::run`], counting sweeps on `shown` (every [`SHOWN_EVERY`] sweeps of a chain).
+    pub fn run_shown(&mut self, engine: &FastGibbs, sweeps: u64, alpha: f64, shown: Option<&Task>) {
         let n = self.n;
         self.states
             .par_chunks_mut(n)
             .zip(self.rngs.par_iter_mut())
             .for_each(|(x, r)| {
                 let mut xf: Vec<f64> = x.iter().map(|&v| f64::from(v)).collect();
-                for _ in 0..sweeps {
+                for t in 0..sweeps {
                     engine.sweep(&mut xf, r, alpha);
+                    if let Some(p) = shown
+                        && (t + 1).is_multiple_of(SHOWN_EVERY)
+                    {
+                        p.inc(SHOWN_EVERY);
+                    }
                 }
                 for (v, &f) in x.iter_mut().zip(&xf) {
                     *v = if f > 0.0 { 1 } else { -1 };
@@ -89,11 +100,22 @@ impl Chains {
     /// `draws` sweeps of every chain, recording the observables after each sweep into a row-major
     /// `(chains, draws, observables)` array.
     pub fn record(&mut self, engine: &FastGibbs, draws: usize, obs: &[Observable]) -> Vec<f64> {
+        self.record_shown(engine, draws, obs, None)
+    }
+
+    /// [`Chains::record`], counting sweeps on `shown` (every [`SHOWN_EVERY`] sweeps of a chain).
+    pub fn record_shown(
+        &mut self,
+        engine: &FastGibbs,
+        draws: usize,
+        obs: &[Observable],
+        shown: Option<&Task>,
+    ) -> Vec<f64> {
         let n = self.n;
         let k = obs.len();
         let mut out = vec![0.0; self.rngs.len() * draws * k];
         if draws == 0 || k == 0 {
-            self.run(engine, draws as u64, 1.0);
+            self.run_shown(engine, draws as u64, 1.0, shown);
             return out;
         }
         self.states
@@ -102,8 +124,13 @@ impl Chains {
             .zip(out.par_chunks_mut(draws * k))
             .for_each(|((x, r), o)| {
                 let mut xf: Vec<f64> = x.iter().map(|&v| f64::from(v)).collect();
-                for row in o.chunks_mut(k) {
+                for (t, row) in o.chunks_mut(k).enumerate() {
                     engine.sweep(&mut xf, r, 1.0);
+                    if let Some(p) = shown
+                        && (t as u64 + 1).is_multiple_of(SHOWN_EVERY)
+                    {
+                        p.inc(SHOWN_EVERY);
+                    }
                     for (v, &f) in x.iter_mut().zip(&xf) {
                         *v = if f > 0.0 { 1 } else { -1 };
                     }
@@ -115,6 +142,10 @@ impl Chains {
         out
     }
 }
+
+/// Sweeps of one chain between two progress counts (a count is an atomic add: rare enough to cost
+/// nothing next to a sweep).
+pub const SHOWN_EVERY: u64 = 1024;
 
 /// Per-chain observable trajectories of a sampled run (docs/cli.md trajectory layout).
 #[derive(Clone, Debug)]
@@ -215,10 +246,15 @@ pub fn sample_trajectories(
 ) -> Result<Trajectories> {
     run.validate()?;
     let mut chains = Chains::new(engine.n_spins(), run.chains, run.seed, &run.init)?;
+    let total = (run.burn_in.saturating_add(run.sweeps as u64)).saturating_mul(run.chains as u64);
+    let shown = crate::progress::task("sampling (sweeps of all chains)", Some(total));
     let t0 = Instant::now();
-    chains.run(engine, run.burn_in, 1.0);
-    let data = chains.record(engine, run.sweeps, obs);
+    shown.message(|| "burn-in".into());
+    chains.run_shown(engine, run.burn_in, 1.0, Some(&shown));
+    shown.message(|| "recording".into());
+    let data = chains.record_shown(engine, run.sweeps, obs, Some(&shown));
     let secs = t0.elapsed().as_secs_f64();
+    drop(shown);
     let updates = (run.burn_in as f64 + run.sweeps as f64) * (run.chains * engine.n_spins()) as f64;
     let mut lengths = Vec::new();
     let mut l = run.doubling_from;

@@ -346,13 +346,18 @@ fn summary(spec: &A2a6Spec, cells: &[A2a6Cell]) -> Value {
 /// [`Error::Numerical`]).
 pub fn run_a2a6_with(spec: &A2a6Spec) -> Result<A2a6Report> {
     let mut cells = Vec::new();
+    let total = spec.families.len() * spec.n.len() * spec.beta.len();
+    let task = crate::progress::task("reproduce a2a6", Some(total as u64));
     for family in &spec.families {
         for &n in &spec.n {
             for &beta in &spec.beta {
+                task.message(|| format!("{family} N = {n}, beta = {beta}"));
                 cells.push(cell(spec, family, n, beta)?);
+                task.inc(1);
             }
         }
     }
+    drop(task);
     let summary = summary(spec, &cells);
     Ok(A2a6Report {
         schema_version: crate::report::SCHEMA_VERSION,

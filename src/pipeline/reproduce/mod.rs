@@ -328,9 +328,12 @@ fn summary(cells: &[Cell], published: Value) -> Value {
 /// the compiled-in ledger.
 pub fn run_exp1_with(spec: &Exp1Spec) -> Result<ReproduceReport> {
     let mut cells = Vec::new();
+    let total = spec.families.len() * spec.n.len() * spec.beta.len();
+    let task = crate::progress::task("reproduce exp1", Some(total as u64));
     for fam in &spec.families {
         for &n in &spec.n {
             for &beta in &spec.beta {
+                task.message(|| format!("{} N = {n}, beta = {beta}", fam.name()));
                 let model = Arc::new(fam.build(n, beta, spec.hopfield_patterns, spec.seed)?);
                 let kernel =
                     build_kernel(model.clone(), Rule::Gibbs, &Blocks::Sites, Scan::Random)?;
@@ -346,9 +349,11 @@ pub fn run_exp1_with(spec: &Exp1Spec) -> Result<ReproduceReport> {
                     tracking: &spec.tracking,
                 };
                 cells.extend(chain_cells(&model, &kernel, &setup)?);
+                task.inc(1);
             }
         }
     }
+    drop(task);
     let ledger = Ledger::builtin()?;
     let counts = |id: &str| -> Result<Value> {
         let c = ledger.get(id)?;
@@ -393,6 +398,8 @@ fn rbm1_scan(name: &str) -> Result<Scan> {
 /// [`Error::Numerical`]); and the errors of reading the published rate from the compiled-in ledger.
 pub fn run_rbm1_with(spec: &Rbm1Spec) -> Result<ReproduceReport> {
     let mut cells = Vec::new();
+    let total = spec.m.len() * spec.patterns.len() * spec.beta.len() * spec.kernels.len();
+    let task = crate::progress::task("reproduce rbm1", Some(total as u64));
     for &m in &spec.m {
         for &patterns in &spec.patterns {
             for &beta in &spec.beta {
@@ -401,6 +408,9 @@ pub fn run_rbm1_with(spec: &Rbm1Spec) -> Result<ReproduceReport> {
                 // all cancel would be isolated, and any colouring would then be arbitrary).
                 let layers = Blocks::Explicit(vec![(0..m).collect(), (m..2 * m).collect()]);
                 for kname in &spec.kernels {
+                    task.message(|| {
+                        format!("{m}+{m} units, {patterns} patterns, beta = {beta}, {kname}")
+                    });
                     let kernel =
                         build_kernel(model.clone(), Rule::Gibbs, &layers, rbm1_scan(kname)?)?;
                     let setup = CellSetup {
@@ -415,10 +425,12 @@ pub fn run_rbm1_with(spec: &Rbm1Spec) -> Result<ReproduceReport> {
                         tracking: &spec.tracking,
                     };
                     cells.extend(chain_cells(&model, &kernel, &setup)?);
+                    task.inc(1);
                 }
             }
         }
     }
+    drop(task);
     let rate = Ledger::builtin()?.get("rbm.qstruct-perp-tracks")?.clone();
     let summary = summary(
         &cells,
