@@ -295,15 +295,16 @@ pub fn read_npy_bytes(bytes: &[u8], file: &str, allowed: &[&str]) -> Result<Arra
         "f2" => {
             // ndarray-npy has no float16: read the same bytes as u16 (a header with `f2` spelled `u2`,
             // the same length, so the data offset and byte order are unchanged) and widen each bit
-            // pattern exactly.
-            let mut patched = bytes.to_vec();
+            // pattern exactly. Only the header is copied; the data are read in place.
+            use std::io::Read;
+            let mut header = bytes[..offset].to_vec();
             let d = descr.as_bytes();
-            let at = patched[..offset]
+            let at = header
                 .windows(d.len())
                 .position(|w| w == d)
                 .ok_or_else(|| npy_err(file, "float16 descriptor not found in the header"))?;
-            patched[at + d.len() - 2] = b'u';
-            ArrayD::<u16>::read_npy(patched.as_slice())
+            header[at + d.len() - 2] = b'u';
+            ArrayD::<u16>::read_npy(header.as_slice().chain(&bytes[offset..]))
                 .map_err(read)?
                 .mapv(|b| half::f16::from_bits(b).to_f64())
         }
