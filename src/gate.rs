@@ -31,32 +31,19 @@ pub fn check_kernel(model: &dyn Model, kernel: &Kernel) -> Result<AuditReport> {
     audit_kernel(model, kernel, &AuditOptions::default())
 }
 
-/// The required checks that did not pass, one line each (empty when the gate is open).
+/// The required checks that did not pass, one line each (empty when the gate is open): the same
+/// explanation and hint the text report prints.
 pub fn failures(report: &AuditReport) -> Vec<String> {
     report
         .verdicts
         .iter()
         .filter(|v| v.required && matches!(v.status, Status::Fail | Status::Inconclusive))
         .map(|v| {
-            format!(
-                "{} {} ({}): measured {} vs tolerance {}",
-                v.status.as_str(),
-                v.id,
-                v.title,
-                v.measured
-                    .map(|m| format!("{m:e}"))
-                    .unwrap_or_else(|| "null".into()),
-                v.tolerance
-                    .map(|t| {
-                        let thr = v
-                            .detail
-                            .get("threshold")
-                            .map(|x| x.to_string())
-                            .unwrap_or_default();
-                        format!("{:?} {:e} (threshold {thr})", t.kind, t.value)
-                    })
-                    .unwrap_or_else(|| "-".into())
-            )
+            let mut line = format!("{} {}: {}", v.status.as_str(), v.id, v.explanation);
+            if let Some(h) = &v.hint {
+                line += &format!("; hint: {h}");
+            }
+            line
         })
         .collect()
 }

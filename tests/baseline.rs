@@ -247,7 +247,17 @@ fn baseline_of_another_model_or_schema_is_refused() {
     let same = spec(&d, "rs.toml", 3, RANDOM, "");
     refused(&audit(&[&same, &future], &[]), "field `schema_version`");
 
+    // A schema-1 baseline still compares: it tracks quantities and statuses, which schema 2 kept.
     v["schema_version"] = 1.into();
+    let schema1 = d.join("schema1.json");
+    std::fs::write(&schema1, v.to_string()).unwrap();
+    let out = audit(&[&same, &schema1], &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     v["subject"]
         .as_object_mut()
         .unwrap()

@@ -105,7 +105,9 @@ fn junit_maps_checks_to_testcases() {
         "{xml}"
     );
     assert!(
-        xml.contains("<failure message=\"metric: max_xy |pi_x P_xy - pi_y P_yx|"),
+        xml.contains(
+            "<failure message=\"largest detailed-balance violation |pi_x P_xy - pi_y P_yx| = "
+        ),
         "{xml}"
     );
     assert!(xml.contains("<testcase name=\"F4\""));

@@ -155,7 +155,7 @@ fn output_is_pinned() {
     // The rows as the table shows them; each kernel's whole audit is pinned by `audit`'s snapshots.
     for k in v["kernels"].as_array_mut().unwrap() {
         let report = k.as_object_mut().unwrap().remove("report").unwrap();
-        assert_eq!(report["schema_version"], 1);
+        assert_eq!(report["schema_version"], 2);
         assert!(report["verdicts"].is_array());
     }
     round_json(&mut v, false);

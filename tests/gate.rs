@@ -33,4 +33,16 @@ fn the_broken_sampler_fails_for_the_right_reasons() {
     );
     // Its fast path still agrees with its own (wrong) law.
     assert!(!f.contains("K.step-consistency"), "{f}");
+    // Each line is the report's explanation and hint of that check (issue 15 item 1).
+    let inv = r.verdict("K.invariance").unwrap();
+    let line = failures(&r)
+        .into_iter()
+        .find(|l| l.contains("K.invariance"))
+        .unwrap();
+    assert!(line.contains(&inv.explanation), "{line}");
+    assert!(
+        line.contains(&format!("hint: {}", inv.hint.as_deref().unwrap())),
+        "{line}"
+    );
+    assert!(line.contains("passes at ≤ 1e-12"), "{line}");
 }

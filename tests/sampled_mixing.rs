@@ -59,13 +59,7 @@ fn a_single_chain_is_inconclusive_not_a_pass() {
             .unwrap()
             .contains("one chain cannot test")
     );
-    assert!(
-        v.detail["split_rhat_of_halves_minus_1"]
-            .as_f64()
-            .unwrap()
-            .abs()
-            < 0.05
-    );
+    assert!((v.detail["split_rhat_of_halves"].as_f64().unwrap() - 1.0).abs() < 0.05);
     // The same draws as two chains pass.
     let two = Draws::new(2, 2000, one.data.clone()).unwrap();
     assert_eq!(verdict(&[("x", &two)]).status, Status::Pass);

@@ -87,6 +87,13 @@ fn every_requirement_is_implemented_and_tested_and_every_citation_is_known() {
                 {
                     problems.push(format!("{} is implemented without a tolerance", r.id));
                 }
+                // A report explains every verdict in words (issue 15 item 1).
+                if r.words.as_deref().is_none_or(str::is_empty) {
+                    problems.push(format!(
+                        "{} is implemented without `words` (its metric as the report says it)",
+                        r.id
+                    ));
+                }
             }
             ReqStatus::Planned | ReqStatus::Undefined => {
                 if has("spec") {

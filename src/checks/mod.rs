@@ -11,6 +11,7 @@
 
 pub mod baseline;
 pub mod exact;
+pub mod explain;
 pub mod local;
 pub mod sampled;
 pub mod spectral;

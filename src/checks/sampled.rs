@@ -53,13 +53,14 @@ pub fn check_doubling(variable: &str, d: &Doubling, tol: &Tolerances) -> Verdict
 }
 
 //= spec:A6.sampled
-/// `A6.sampled`: `τ/K ≤ 1/50` with the resolved τ and `K` draws per chain.
+/// `A6.sampled`: `K/τ ≥ 50` with the resolved τ and `K` draws per chain (the rule's own direction,
+/// as `A6` states it for exact chains).
 pub fn check_window(variable: &str, d: &Doubling, k: usize, tol: &Tolerances) -> Verdict {
     let v = Verdict::new("A6.sampled", tol)
         .detail("variable", variable)
         .detail("window", k);
     match d.tau {
-        Some(tau) => v.detail("tau", json_num(tau)).judge(tau / k as f64, 1),
+        Some(tau) => v.detail("tau", json_num(tau)).judge(k as f64 / tau, 1),
         None => v
             .with_status(Status::Inconclusive)
             .reason("tau is not resolved by doubling, so K/tau is not known"),
@@ -67,7 +68,8 @@ pub fn check_window(variable: &str, d: &Doubling, k: usize, tol: &Tolerances) ->
 }
 
 //= spec:E.burn-in
-/// `E.burn-in`: `τ/B ≤ 1/5` for a burn-in of `B` draws (not applicable when `B` is unknown).
+/// `E.burn-in`: `B/τ ≥ 5` for a burn-in of `B` draws (not applicable when `B` is unknown); no
+/// burn-in at all measures 0 and fails.
 pub fn check_burn_in(
     variable: &str,
     d: &Doubling,
@@ -81,14 +83,11 @@ pub fn check_burn_in(
             .reason("the burn-in discarded before the trajectory is not known (pass --burn-in)"),
         (Some(b), Some(tau)) => {
             let v = v.detail("burn_in", b).detail("tau", json_num(tau));
+            let v = v.judge(b as f64 / tau, 1);
             if b == 0 {
-                let mut v = v
-                    .with_status(Status::Fail)
-                    .reason("no burn-in was discarded");
-                v.measured = None;
-                v
+                v.reason("no burn-in was discarded")
             } else {
-                v.judge(tau / b as f64, 1)
+                v
             }
         }
         (Some(b), None) => v
@@ -99,7 +98,7 @@ pub fn check_burn_in(
 }
 
 //= spec:E.mixing
-/// `E.mixing` over the variables' R-hats: measured `max_v (R̂_v − 1)` over the defined ones; a
+/// `E.mixing` over the variables' R-hats: measured `max_v R̂_v` over the defined ones; a
 /// variable whose R-hat is undefined (constant draws, non-finite values, too few draws) is listed
 /// and skipped; inconclusive when none is defined, and inconclusive with fewer than two chains:
 /// the split R-hat of one chain only compares its two halves, so it cannot see chains stuck in
@@ -118,7 +117,7 @@ pub fn check_mixing(rhats: &[(String, Stat)], chains: usize, tol: &Tolerances) -
         );
     v.measured = None;
     if let Some(h) = halves {
-        v = v.detail("split_rhat_of_halves_minus_1", json_num(h));
+        v = v.detail("split_rhat_of_halves", json_num(h));
     }
     v
 }
@@ -142,7 +141,7 @@ fn check_mixing_of(rhats: &[(String, Stat)], tol: &Tolerances) -> Verdict {
             let v = v
                 .detail("variable", name.as_str())
                 .detail("rhat", json_num(r));
-            let v = v.judge(r - 1.0, 1);
+            let v = v.judge(r, 1);
             if r.is_infinite() {
                 v.reason(
                     "within-chain variance 0 with different chain values: the chains never met",

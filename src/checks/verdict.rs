@@ -42,6 +42,12 @@ pub struct Verdict {
     pub tolerance: Option<Tolerance>,
     /// The derived rounding bound on `measured`, where one exists.
     pub bound: Option<f64>,
+    /// The check in words: the metric, the measured value in the check's own direction and what
+    /// passes ([`explain`](super::explain); filled when a report is assembled).
+    pub explanation: String,
+    /// On fail or inconclusive: the nearest passing setting, or the fix; omitted when none exists.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
     pub detail: Map<String, Value>,
     /// Whether a fail (or inconclusive) affects the exit code.
     #[serde(skip)]
@@ -65,6 +71,8 @@ impl Verdict {
             measured: None,
             tolerance: tol.get(id),
             bound: None,
+            explanation: String::new(),
+            hint: None,
             detail: Map::new(),
             required: r.required,
         }
@@ -85,6 +93,8 @@ impl Verdict {
             measured: None,
             tolerance: None,
             bound: None,
+            explanation: String::new(),
+            hint: None,
             detail: Map::new(),
             required: r.required,
         }

@@ -6,10 +6,10 @@
 //!   and stable (`|τ(2L) − τ(L)| / τ(L) < 0.15`); the resolved value is `τ(2L)`. Otherwise the probe is
 //!   *inconclusive*. `τ/L` is reported at every length: a chain whose slowest mode is not crossed
 //!   within the trajectory shows `τ/L` roughly constant (τ grows with L), the signature of exp4.
-//! - **Window gate** (`A6.sampled`): `K ≥ 50 τ`, measured as `τ/K ≤ 1/50`, with `K` the draws per chain
+//! - **Window gate** (`A6.sampled`): `K/τ ≥ 50`, with `K` the draws per chain
 //!   and `τ` the resolved value (inconclusive when τ is not resolved).
 //! - **Burn-in flag** (`E.burn-in`): the burn-in `B` discarded before the trajectory satisfies
-//!   `B ≥ 5 τ`, measured as `τ/B ≤ 1/5`.
+//!   `B/τ ≥ 5`.
 
 use serde::Serialize;
 

@@ -8,13 +8,13 @@ use serde_json::Value;
 
 use crate::checks::baseline::{BaselineTolerances, compare};
 use crate::error::{Error, Result};
-use crate::report::{AuditReport, SCHEMA_VERSION, TOOL};
+use crate::report::{AuditReport, BASELINE_SCHEMAS, SCHEMA_VERSION, TOOL};
 
 /// Largest baseline file read (a report with every eigenvalue of a 4096-state chain is ~1 MiB).
 pub const MAX_BASELINE_BYTES: u64 = 64 << 20;
 
 /// Reads a baseline report: at most [`MAX_BASELINE_BYTES`], JSON, written by mcmc-audit with this
-/// [`SCHEMA_VERSION`].
+/// one of the [`BASELINE_SCHEMAS`].
 ///
 /// # Errors
 ///
@@ -46,11 +46,11 @@ pub fn read(path: &Path) -> Result<Value> {
         return Err(field("tool", "not an mcmc-audit report".into()));
     }
     match v["schema_version"].as_u64() {
-        Some(s) if s == u64::from(SCHEMA_VERSION) => Ok(v),
+        Some(s) if BASELINE_SCHEMAS.iter().any(|&b| u64::from(b) == s) => Ok(v),
         other => Err(field(
             "schema_version",
             format!(
-                "{}; this mcmc-audit writes and compares schema {SCHEMA_VERSION}",
+                "{}; this mcmc-audit writes schema {SCHEMA_VERSION} and compares schemas {BASELINE_SCHEMAS:?}",
                 other.map_or("absent".into(), |s| s.to_string())
             ),
         )),

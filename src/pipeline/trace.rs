@@ -466,6 +466,7 @@ pub fn trace_report(file: &str, vars: &[Variable], opts: &TraceOptions) -> Trace
             v.name, v.draws.chains, v.draws.draws
         ));
     }
+    crate::checks::explain::explain_all(&mut verdicts, 1, crate::checks::explain::Source::Trace);
     TraceReport {
         schema_version: SCHEMA_VERSION,
         tool: TOOL,

@@ -5,37 +5,46 @@ use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
 use super::AuditReport;
 use super::format::{AUDIT, opt};
+use super::summary;
 use crate::checks::baseline::BaselineComparison;
+use crate::checks::explain::passes_at;
 use crate::checks::{Status, Verdict};
 
 fn fmt_num(x: Option<f64>) -> String {
     opt(x, AUDIT)
 }
 
-fn fmt_tol(v: &Verdict) -> String {
-    use crate::numeric::tolerance::{Kind, Scale};
-    let Some(t) = v.tolerance else {
-        return "-".into();
-    };
-    let kind = serde_json::to_value(t.kind)
-        .ok()
-        .and_then(|k| k.as_str().map(String::from))
-        .unwrap_or_default();
-    match (t.kind, t.scale) {
-        (Kind::Bound, Some(Scale::NU)) => format!("{kind}:{}·n·u", t.value),
-        (Kind::Bound, Some(Scale::Unit)) => format!("{kind}:{}·u", t.value),
-        (Kind::Exact | Kind::Ratio, _) => format!("{kind}:{}", t.value),
-        _ => format!("{kind}:{}", fmt_num(Some(t.value))),
+/// The threshold column: what passes, in the check's own direction (`≤ 1e-12`, `≥ 5`).
+fn fmt_tol(v: &Verdict, n: usize) -> String {
+    passes_at(v, n).unwrap_or_else(|| "-".into())
+}
+
+/// The subject line: an exact chain's state count, a sampled run's chains and sweeps.
+fn subject_line(r: &AuditReport) -> String {
+    let q = |k: &str| r.quantities.get(k).and_then(serde_json::Value::as_u64);
+    if r.subject.kind == "sampled" {
+        match (q("chains"), q("sweeps")) {
+            (Some(c), Some(s)) => format!("sampled, {c} chains × {s} sweeps"),
+            _ => "sampled".into(),
+        }
+    } else {
+        format!("exact chain on {} states", r.subject.n_states)
     }
 }
 
-/// The human-readable table: one line per check, status first.
+/// The human-readable report: the outcome and each failing check explained first, then one line
+/// per check (status first), then the quantities summarized.
 pub fn text(r: &AuditReport) -> String {
     let mut out = format!(
-        "mcmc-audit {} — {} ({} states)\n",
-        r.version, r.subject.model, r.subject.n_states
+        "mcmc-audit {} — {}: {}\n",
+        r.version,
+        r.subject.model,
+        subject_line(r)
     );
     out += &format!("kernel: {}\n\n", r.subject.kernel);
+    out += &summary::outcome(&r.verdicts, &r.summary);
+    out += "\n";
+    let n = r.subject.n_states;
     let idw = r
         .verdicts
         .iter()
@@ -43,40 +52,44 @@ pub fn text(r: &AuditReport) -> String {
         .max()
         .unwrap_or(2)
         .max(2);
+    let tw = r
+        .verdicts
+        .iter()
+        .map(|v| fmt_tol(v, n).chars().count())
+        .max()
+        .unwrap_or(9)
+        .max(9);
     out += &format!(
-        "{:<14} {:<idw$} {:>12} {:>16} {:>12}  {}\n",
-        "STATUS", "ID", "MEASURED", "TOLERANCE", "BOUND", "CHECK"
+        "{:<14} {:<idw$} {:>12} {:<tw$} {:>12}  {}\n",
+        "STATUS", "ID", "MEASURED", "PASSES AT", "BOUND", "CHECK"
     );
     for v in &r.verdicts {
+        let tol = fmt_tol(v, n);
+        let pad = tw - tol.chars().count();
         out += &format!(
-            "{:<14} {:<idw$} {:>12} {:>16} {:>12}  {}\n",
+            "{:<14} {:<idw$} {:>12} {tol}{:pad$} {:>12}  {}\n",
             v.status.as_str().to_uppercase(),
             v.id,
             fmt_num(v.measured),
-            fmt_tol(v),
+            "",
             fmt_num(v.bound),
             v.title
         );
-        if matches!(
-            v.status,
-            Status::Fail | Status::Inconclusive | Status::NotApplicable
-        ) && let Some(reason) = v.detail.get("reason").and_then(|x| x.as_str())
-        {
-            out += &format!("{:<14} {:<idw$} └ {}\n", "", "", reason);
+        // Fails and inconclusives are explained above; a row that is not judged says why here.
+        let unjudged = matches!(v.status, Status::NotApplicable | Status::Undefined)
+            || (v.status == Status::Pass
+                && v.measured.is_none()
+                && !v.detail.contains_key("sub_checks"));
+        if unjudged {
+            out += &format!("{:<14} {:<idw$} └ {}\n", "", "", v.explanation);
         }
     }
-    let s = &r.summary;
-    out += &format!(
-        "\n{} pass, {} fail, {} inconclusive, {} not-applicable, {} undefined\n",
-        s.pass, s.fail, s.inconclusive, s.not_applicable, s.undefined
-    );
     if let Some(b) = &r.baseline {
         out += &baseline_table(b);
     }
-    for (k, v) in &r.quantities {
-        if k != "eigenvalues" {
-            out += &format!("{k} = {v}\n");
-        }
+    if !r.quantities.is_empty() {
+        out += "\nquantities (every value in full in the JSON report)\n";
+        out += &summary::quantities(&r.quantities);
     }
     out
 }
@@ -147,12 +160,10 @@ pub fn json(r: &AuditReport) -> String {
 pub fn junit(r: &AuditReport) -> String {
     let mut suite = TestSuite::new(format!("mcmc-audit: {}", r.subject.model));
     for v in &r.verdicts {
-        let message = format!(
-            "metric: {}; measured: {}; tolerance: {}",
-            v.metric,
-            fmt_num(v.measured),
-            fmt_tol(v)
-        );
+        let message = match &v.hint {
+            Some(h) => format!("{}; hint: {h}", v.explanation),
+            None => v.explanation.clone(),
+        };
         let status = match v.status {
             Status::Pass => TestCaseStatus::success(),
             Status::Fail => {
@@ -167,7 +178,7 @@ pub fn junit(r: &AuditReport) -> String {
             }
             Status::NotApplicable | Status::Undefined => {
                 let mut s = TestCaseStatus::skipped();
-                s.set_message(v.status.as_str());
+                s.set_message(v.explanation.clone());
                 s
             }
         };

@@ -3,6 +3,7 @@
 
 use super::audit::baseline_table;
 use super::format::{COMPARE, opt};
+use crate::checks::{Status, Verdict};
 use crate::pipeline::compare::CompareReport;
 
 fn f(x: Option<f64>) -> String {
@@ -94,6 +95,7 @@ pub fn text(r: &CompareReport) -> String {
             out += "\n";
         }
     }
+    out += &failing_checks(r);
     if let Some(b) = &r.baseline {
         out += &format!(
             "\nbaseline {}: {} regressions over {} kernels\n",
@@ -110,6 +112,42 @@ pub fn text(r: &CompareReport) -> String {
         for k in &b.kernels {
             out += &format!("\n[{}]", k.name);
             out += &baseline_table(&k.comparison);
+        }
+    }
+    out
+}
+
+/// Per kernel, the checks of its audit that fail or are inconclusive (leaves, as `audit` lists them
+/// first) and their distinct hints: the same lines `audit` prints for that kernel.
+fn failing_checks(r: &CompareReport) -> String {
+    let mut out = String::new();
+    for k in &r.kernels {
+        let off: Vec<&Verdict> = k
+            .report
+            .verdicts
+            .iter()
+            .filter(|v| matches!(v.status, Status::Fail | Status::Inconclusive))
+            .filter(|v| !v.detail.contains_key("sub_checks"))
+            .collect();
+        if off.is_empty() {
+            continue;
+        }
+        if out.is_empty() {
+            out += "\nchecks that do not pass (as `audit` reports them)\n";
+        }
+        let ids: Vec<String> = off
+            .iter()
+            .map(|v| format!("{} {}", v.id, v.status.as_str()))
+            .collect();
+        out += &format!("{}: {}\n", k.name, ids.join(", "));
+        let mut hints: Vec<&str> = Vec::new();
+        for h in off.iter().filter_map(|v| v.hint.as_deref()) {
+            if !hints.contains(&h) {
+                hints.push(h);
+            }
+        }
+        for h in hints {
+            out += &format!("  hint: {h}\n");
         }
     }
     out

@@ -8,17 +8,26 @@ pub mod claims;
 pub mod compare;
 pub mod format;
 pub mod reproduce;
+pub mod summary;
 pub mod trace;
 
 use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::checks::baseline::BaselineComparison;
+use crate::checks::explain::{Source, explain_all};
 use crate::checks::{Summary, Verdict};
 use crate::spec::requirements::{self, ReqStatus};
 
 /// The version of every JSON report's shape, raised on any incompatible change (docs/cli.md).
-pub const SCHEMA_VERSION: u32 = 1;
+/// Schema 2 (issue 15): every verdict carries `explanation` (and `hint`), and three sampled checks
+/// measure in their own direction — `A6.sampled` K/τ (was τ/K), `E.burn-in` B/τ (was τ/B),
+/// `E.mixing` R-hat (was R-hat − 1).
+pub const SCHEMA_VERSION: u32 = 2;
+
+/// The schemas a `--baseline` may have: schema 1 compares unchanged (a baseline tracks quantities
+/// and statuses, which schema 2 did not change).
+pub const BASELINE_SCHEMAS: [u32; 2] = [1, 2];
 
 /// The tool's name in every report.
 pub const TOOL: &str = "mcmc-audit";
@@ -86,6 +95,12 @@ impl AuditReport {
                     .any(|id| &v.id == id || v.id.starts_with(&format!("{id}.")))
             });
         }
+        let source = match (subject.kind.as_str(), subject.kernel.as_str()) {
+            ("sampled", _) => Source::Sampled,
+            (_, "matrix") => Source::Matrix,
+            (_, k) => Source::Kernel(k),
+        };
+        explain_all(&mut verdicts, subject.n_states, source);
         AuditReport {
             schema_version: SCHEMA_VERSION,
             tool: TOOL.into(),

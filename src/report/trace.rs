@@ -1,8 +1,11 @@
-//! Renderers of the `trace` report: one aligned line per variable, then the verdicts, then
-//! undefined values and warnings (text); the report itself (JSON).
+//! Renderers of the `trace` report: the outcome with each failing check explained, one aligned line
+//! per variable, the verdicts with what passes, then undefined values and warnings (text); the
+//! report itself (JSON).
 
 use super::format::{TRACE, opt};
+use super::summary;
 use crate::checks::Status;
+use crate::checks::explain::passes_at;
 use crate::pipeline::trace::TraceReport;
 
 /// JSON rendering.
@@ -25,6 +28,8 @@ pub fn text(r: &TraceReport) -> String {
     for wmsg in &r.warnings {
         out += &format!("warning: {wmsg}\n\n");
     }
+    out += &summary::outcome(&r.verdicts, &r.summary);
+    out += "\n";
     let w = r
         .variables
         .iter()
@@ -65,26 +70,37 @@ pub fn text(r: &TraceReport) -> String {
         );
     }
     out += "\ntau: Sokal automatic window, c = 5, N/ESS convention (1 + 2 sum rho), chains' autocorrelations averaged (emcee integrated_time)\n\n";
+    let tw = r
+        .verdicts
+        .iter()
+        .map(|v| passes_at(v, 1).map_or(1, |s| s.chars().count()))
+        .max()
+        .unwrap_or(9)
+        .max(9);
+    out += &format!(
+        "{:<14} {:<16} {:<w$} {:>12} {:<tw$}  {}\n",
+        "STATUS", "ID", "VARIABLE", "MEASURED", "PASSES AT", "CHECK"
+    );
     for v in &r.verdicts {
         let var = v
             .detail
             .get("variable")
             .and_then(|x| x.as_str())
             .unwrap_or("");
+        let tol = passes_at(v, 1).unwrap_or_else(|| "-".into());
+        let pad = tw - tol.chars().count();
         out += &format!(
-            "{:<14} {:<16} {:<w$} {:>12}  {}\n",
+            "{:<14} {:<16} {:<w$} {:>12} {tol}{:pad$}  {}\n",
             v.status.as_str().to_uppercase(),
             v.id,
             var,
             num(v.measured),
+            "",
             v.title
         );
-        if matches!(
-            v.status,
-            Status::Fail | Status::Inconclusive | Status::NotApplicable
-        ) && let Some(reason) = v.detail.get("reason").and_then(|x| x.as_str())
-        {
-            out += &format!("{:<14} {reason}\n", "");
+        // Fails and inconclusives are explained above; a check that does not apply says why here.
+        if v.status == Status::NotApplicable {
+            out += &format!("{:<14} └ {}\n", "", v.explanation);
         }
     }
     for v in &r.variables {

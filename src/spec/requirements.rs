@@ -28,6 +28,10 @@ pub struct Requirement {
     pub source: String,
     #[serde(default)]
     pub metric: Option<String>,
+    /// The metric in words, as the report's explanation of a verdict says it (every implemented
+    /// requirement with a metric has one; the traceability test asserts it).
+    #[serde(default)]
+    pub words: Option<String>,
     #[serde(default)]
     pub tolerance: Option<Tolerance>,
     /// Named thresholds that define the metric itself (a band, a self-consistency factor).

@@ -2,7 +2,8 @@
 
 use serde_json::Value;
 
-/// Rounds every non-integer JSON number to 3 significant digits and replaces run-dependent strings
+/// Rounds every non-integer JSON number (and every decimal in a verdict's `explanation` and `hint`)
+/// to 3 significant digits and replaces run-dependent strings
 /// (`version`; `kernel_fingerprint`, which hashes the last bits of every `P_xy` and so of the
 /// platform's `exp`; and `file` when `mask_file`) by placeholders, so a snapshot pins the report's values
 /// at the digits a reader compares, not the last bits.
@@ -34,6 +35,13 @@ pub fn round_json(v: &mut Value, mask_file: bool) {
             }
             if mask_file && o.contains_key("file") {
                 o.insert("file".into(), Value::String("[file]".into()));
+            }
+            // The explanation and hint repeat the measured values in words: rounded alike.
+            for k in ["explanation", "hint"] {
+                if let Some(Value::String(s)) = o.get(k) {
+                    let r = round_text(s);
+                    o.insert(k.into(), Value::String(r));
+                }
             }
             o.values_mut().for_each(|x| round_json(x, mask_file))
         }
@@ -112,6 +120,63 @@ pub fn npy(shape: &[usize], values: &[f64], descr: &str) -> Vec<u8> {
             "|b1" => out.push(u8::from(*v != 0.0)),
             _ => out.extend(v.to_le_bytes()),
         }
+    }
+    out
+}
+
+/// Rounds every decimal number in a text report (a token with a `.` or an exponent, not part of a
+/// name such as `x0x1`) to 3 significant digits, as [`round_json`] does for JSON numbers, so a text
+/// snapshot pins what a reader compares and not the last bits.
+#[allow(dead_code)] // not every test crate that includes this module uses it
+pub fn round_text(text: &str) -> String {
+    let c: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < c.len() {
+        let starts = c[i].is_ascii_digit()
+            && (i == 0 || !(c[i - 1].is_alphanumeric() || c[i - 1] == '_' || c[i - 1] == '.'));
+        if !starts {
+            out.push(c[i]);
+            i += 1;
+            continue;
+        }
+        let mut j = i;
+        while j < c.len() && c[j].is_ascii_digit() {
+            j += 1;
+        }
+        let mut decimal = false;
+        if j + 1 < c.len() && c[j] == '.' && c[j + 1].is_ascii_digit() {
+            decimal = true;
+            j += 1;
+            while j < c.len() && c[j].is_ascii_digit() {
+                j += 1;
+            }
+        }
+        if j + 1 < c.len() && c[j] == 'e' {
+            let k = if c[j + 1] == '-' || c[j + 1] == '+' {
+                j + 2
+            } else {
+                j + 1
+            };
+            if k < c.len() && c[k].is_ascii_digit() {
+                decimal = true;
+                j = k;
+                while j < c.len() && c[j].is_ascii_digit() {
+                    j += 1;
+                }
+            }
+        }
+        let token: String = c[i..j].iter().collect();
+        // `0.1.0` (a version) and `x1e` are names, not numbers.
+        let followed_by_name = j < c.len()
+            && (c[j].is_alphabetic()
+                || c[j] == '_'
+                || (c[j] == '.' && c.get(j + 1).is_some_and(char::is_ascii_digit)));
+        match token.parse::<f64>() {
+            Ok(x) if decimal && !followed_by_name && x != 0.0 => out += &format!("{x:.2e}"),
+            _ => out += &token,
+        }
+        i = j;
     }
     out
 }
