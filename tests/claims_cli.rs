@@ -118,3 +118,42 @@ fn help_is_pinned() {
         .unwrap();
     insta::assert_snapshot!(String::from_utf8_lossy(&out.stdout));
 }
+
+#[test]
+fn a_claim_judged_by_a_frozen_rule_shows_the_rule_and_when_it_was_frozen() {
+    // Issue 15 item 4: the tracking claims print the band they were judged by and when it was frozen.
+    let reproduce: toml::Value =
+        toml::from_str(mcmc_audit::pipeline::reproduce::REPRODUCE_TOML).unwrap();
+    for grid in ["exp1", "rbm1"] {
+        let t = &reproduce[grid]["tracking"];
+        // The rules' words below say "1/2 <= Q_pred / Q_op <= 2": the frozen band must be that one.
+        assert_eq!(t["low"].as_float(), Some(0.5), "{grid}");
+        assert_eq!(t["high"].as_float(), Some(2.0), "{grid}");
+    }
+    for id in [
+        "exact.single-relevant-gap-tracks",
+        "exact.qstruct-perp-tracks",
+        "rbm.qstruct-perp-tracks",
+    ] {
+        let (code, out, err) = claims(&["--id", id, "--format", "json"]);
+        assert_eq!(code, 0, "{err}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let j = &v["claims"][0]["judged_by"];
+        assert!(
+            j["rule"]
+                .as_str()
+                .unwrap()
+                .contains("1/2 <= Q_pred / Q_op <= 2"),
+            "{id}: {j}"
+        );
+        assert!(
+            j["frozen"].as_str().unwrap().contains("2026-11-27"),
+            "{id}: {j}"
+        );
+        let (_, text, _) = claims(&["--id", id]);
+        assert!(
+            text.contains("          rule:       ") && text.contains("          frozen:     "),
+            "{text}"
+        );
+    }
+}

@@ -89,6 +89,7 @@ fn skeleton(c: &Claim, status: ClaimStatus, recomputed: Value, note: String) -> 
         inferred: c.inferred,
         superseded_by: c.superseded_by.clone(),
         still_stands: c.still_stands.clone(),
+        judged_by: c.judged_by.clone(),
         finding: None,
     }
 }

@@ -108,7 +108,20 @@ struct RawClaim {
     #[serde(default)]
     still_stands: Option<String>,
     #[serde(default)]
+    judged_by: Option<JudgedBy>,
+    #[serde(default)]
     note: Option<String>,
+}
+
+/// The rule a checked claim is judged by beyond its tolerance, and when it was frozen (issue 15
+/// item 4: a reader sees whether the bar was set before or after the results).
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct JudgedBy {
+    /// The rule in words, with where it is frozen (`specs/reproduce.toml [exp1.tracking]`).
+    pub rule: String,
+    /// When and in which commit the rule was frozen, relative to the results.
+    pub frozen: String,
 }
 
 #[derive(Deserialize)]
@@ -170,6 +183,7 @@ pub struct Claim {
     pub parameters: Value,
     pub superseded_by: Option<String>,
     pub still_stands: Option<String>,
+    pub judged_by: Option<JudgedBy>,
     pub note: Option<String>,
 }
 
@@ -344,6 +358,7 @@ impl Ledger {
                 parameters: c.parameters.clone().unwrap_or(Value::Null),
                 superseded_by: c.superseded_by.clone(),
                 still_stands: c.still_stands.clone(),
+                judged_by: c.judged_by.clone(),
                 note: c.note.clone(),
             });
         }

@@ -55,6 +55,8 @@ pub struct ClaimResult {
     pub inferred: bool,
     pub superseded_by: Option<String>,
     pub still_stands: Option<String>,
+    /// The rule the claim is judged by and when it was frozen (`null` when the tolerance says it all).
+    pub judged_by: Option<crate::claims::JudgedBy>,
     /// The recorded finding on this claim, if one is (`null` otherwise).
     pub finding: Option<FindingOutcome>,
 }

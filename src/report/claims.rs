@@ -45,6 +45,10 @@ pub fn text(r: &ClaimsReport) -> String {
         if let Some(t) = &c.tolerance {
             out += &format!("          criterion:  {}\n", criterion(t));
         }
+        if let Some(j) = &c.judged_by {
+            out += &format!("          rule:       {}\n", j.rule);
+            out += &format!("          frozen:     {}\n", j.frozen);
+        }
         if c.status != ClaimStatus::Pass && !c.note.is_empty() && c.kind != Kind::Record {
             out += &format!("          note: {}\n", c.note);
         }
