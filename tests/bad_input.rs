@@ -455,6 +455,8 @@ fn bad_cli_usage_exits_2_with_one_line() {
         ],
         // Refused up front: without the early check this runs the whole 48-cell grid first.
         vec!["reproduce", "exp1", "--format", "junit"],
+        // a2a6 has no HTML page: refused before its 5-minute grid.
+        vec!["reproduce", "a2a6", "--format", "html"],
     ] {
         let t = std::time::Instant::now();
         let out = Command::new(bin)

@@ -27,6 +27,24 @@ enum Format {
     Text,
     Json,
     Junit,
+    // One self-contained HTML page with SVG figures (no network, no script).
+    Html,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum TraceFormat {
+    Text,
+    Json,
+    // One self-contained HTML page with SVG figures (no network, no script).
+    Html,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ReproduceFormat {
+    Text,
+    Json,
+    // One self-contained HTML page with the tracking scatter (exp1 and rbm1).
+    Html,
 }
 
 #[derive(Subcommand)]
@@ -86,7 +104,7 @@ enum Command {
         convention: TraceConvention,
         /// Output format.
         #[arg(long, value_enum, default_value = "text")]
-        format: TextOrJson,
+        format: TraceFormat,
         /// Burn-in draws discarded before the trajectory (enables the E.burn-in check).
         #[arg(long)]
         burn_in: Option<usize>,
@@ -108,9 +126,9 @@ enum Command {
     Reproduce {
         /// The experiment (available: exp1, the Ising exact-diagonalization grid; rbm1, the planted-RBM grid; a2a6, systematic vs reversible kernels).
         experiment: String,
-        /// Output format (text or json).
+        /// Output format.
         #[arg(long, value_enum, default_value = "text")]
-        format: Format,
+        format: ReproduceFormat,
     },
 }
 
@@ -273,10 +291,8 @@ fn main() -> ExitCode {
                 Ok(e) => e,
                 Err(m) => return fail(m),
             };
-            let run = match &baseline {
-                Some(b) => pipeline::run_spec_against(&spec, eig, b),
-                None => pipeline::run_spec(&spec, eig),
-            };
+            let html = matches!(format, Format::Html);
+            let run = pipeline::run_spec_with(&spec, eig, baseline.as_deref(), html);
             let r = match run {
                 Ok(r) => r,
                 Err(e) => return fail(e),
@@ -285,6 +301,7 @@ fn main() -> ExitCode {
                 Format::Text => report::audit::text(&r),
                 Format::Json => report::audit::json(&r) + "\n",
                 Format::Junit => report::audit::junit(&r),
+                Format::Html => report::html::audit(&r),
             };
             if let Some(code) = emit(&text, out.as_ref()) {
                 return code;
@@ -342,6 +359,7 @@ fn main() -> ExitCode {
                 burn_in,
                 window,
                 doubling_from,
+                figures: matches!(format, TraceFormat::Html),
                 ..Default::default()
             };
             let r = match trace::run_trace(&file, &opts) {
@@ -349,8 +367,9 @@ fn main() -> ExitCode {
                 Err(e) => return fail(e),
             };
             let text = match format {
-                TextOrJson::Text => report::trace::text(&r),
-                TextOrJson::Json => report::trace::json(&r) + "\n",
+                TraceFormat::Text => report::trace::text(&r),
+                TraceFormat::Json => report::trace::json(&r) + "\n",
+                TraceFormat::Html => report::html::trace(&r),
             };
             if let Some(code) = emit(&text, None) {
                 return code;
@@ -360,17 +379,23 @@ fn main() -> ExitCode {
         }
         Command::Reproduce { experiment, format } => {
             // A format the command cannot write is refused before any work (a grid runs for minutes).
-            if matches!(format, Format::Junit) {
-                return fail("reproduce: --format junit is not available (text | json)");
+            if matches!(format, ReproduceFormat::Html) && experiment == "a2a6" {
+                return fail(
+                    "reproduce a2a6: --format html is available for exp1 and rbm1 (use text | json)",
+                );
             }
             let r = match reproduce::run(&experiment) {
                 Ok(r) => r,
                 Err(e) => return fail(e),
             };
-            let text = match format {
-                Format::Text => report::reproduce::reproduction_text(&r),
-                // (junit was refused above)
-                Format::Json | Format::Junit => report::reproduce::reproduction_json(&r) + "\n",
+            let text = match (format, &r) {
+                (ReproduceFormat::Text, _) => report::reproduce::reproduction_text(&r),
+                (ReproduceFormat::Json, _) => report::reproduce::reproduction_json(&r) + "\n",
+                (ReproduceFormat::Html, reproduce::Reproduction::Tracking(t)) => {
+                    report::html::reproduce(t, &report::reproduce::reproduction_text(&r))
+                }
+                // (a2a6 was refused above)
+                (ReproduceFormat::Html, _) => report::reproduce::reproduction_text(&r),
             };
             emit(&text, None).unwrap_or(ExitCode::SUCCESS)
         }

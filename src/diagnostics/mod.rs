@@ -15,6 +15,7 @@
 //!   normalised autocorrelations averaged) with the Madras–Sokal error bar; batch means; Geweke z.
 //! - [`doubling`]: the doubling-stability probe of τ (docs/science.md §5 A6).
 //! - [`mixing`]: the R-hat of between-chain agreement.
+//! - [`figures`]: the autocorrelation function and rank histograms an HTML report draws.
 //! - [`reversibility`]: the time-reversal asymmetry of lag-one cross moments.
 //! - [`gtest`]: G-tests of observed transitions (a kernel's own step, or trajectories) against exact
 //!   rows.
@@ -26,6 +27,7 @@ pub mod acf;
 pub mod calibration;
 pub mod doubling;
 pub mod ess;
+pub mod figures;
 pub mod gtest;
 pub mod mixing;
 pub mod rank;

@@ -21,6 +21,7 @@ use crate::exact::{ExactChain, PiSource, residuals};
 use crate::kernel::Kernel;
 use crate::model::{Fingerprint, Model};
 use crate::observables::{L2Defects, ObservableSet, Observables};
+use crate::report::figures::{EstimatorCurves, Figures};
 use crate::report::{AuditReport, Subject, hex};
 use crate::trainability::analysis::{Analysis, AnalysisConfig, Gradient, analyze_with};
 use crate::trainability::estimator::{BurnIn, Estimator, Init};
@@ -43,6 +44,8 @@ pub struct AuditOptions {
     pub seed: u64,
     /// How many eigenvalues to list (`None` = all).
     pub eigenvalues: Option<usize>,
+    /// Gather the figure data of an HTML report (`report.figures`; never in the JSON).
+    pub figures: bool,
     /// The spectral stage (A4–A9, O1); `None` skips it.
     pub spectral: Option<SpectralSettings>,
     /// `[mixing]`: mixing measures for a reversible kernel too (a non-reversible kernel always gets
@@ -79,6 +82,7 @@ impl Default for AuditOptions {
             eigenvalues: Some(32),
             spectral: None,
             mixing: None,
+            figures: false,
         }
     }
 }
@@ -395,6 +399,8 @@ struct SpectralJob<'a> {
     structure: &'a Structure,
     /// The pseudo-spectral gap, for `burn_in = "auto"` on a non-reversible kernel.
     pseudo_gap: Option<f64>,
+    /// Gather the estimator curves of an HTML report.
+    figures: bool,
 }
 
 /// Runs the spectral stage and merges its verdicts and quantities. An estimator size beyond what the
@@ -405,16 +411,16 @@ fn spectral_stage(
     verdicts: &mut Vec<Verdict>,
     quantities: &mut Map<String, Value>,
     tol: &Tolerances,
-) -> Result<()> {
+) -> Result<Option<EstimatorCurves>> {
     match spectral_stage_inner(job, verdicts, tol) {
-        Ok(q) => {
+        Ok((q, curves)) => {
             quantities.extend(q);
-            Ok(())
+            Ok(curves)
         }
         Err(e @ Error::TooLarge { .. }) => Err(e),
         Err(e) => {
             verdicts.extend(crate::checks::spectral::inconclusive(&e.to_string(), tol));
-            Ok(())
+            Ok(None)
         }
     }
 }
@@ -423,7 +429,7 @@ fn spectral_stage_inner(
     job: SpectralJob,
     verdicts: &mut Vec<Verdict>,
     tol: &Tolerances,
-) -> Result<Map<String, Value>> {
+) -> Result<(Map<String, Value>, Option<EstimatorCurves>)> {
     let SpectralJob {
         chain,
         obs,
@@ -434,6 +440,7 @@ fn spectral_stage_inner(
         spectrum,
         structure,
         pseudo_gap,
+        figures,
     } = job;
     let n = chain.n_states;
     let passed = |id: &str| {
@@ -480,10 +487,25 @@ fn spectral_stage_inner(
         flows: conditioning_flows(chain, modes, model.is_some()),
     };
     verdicts.extend(crate::checks::spectral::judge(&evidence, tol));
-    Ok(analysis
+    let curves = match (&analysis, figures) {
+        (Some(a), true) => a.burn_in.map(|b| EstimatorCurves {
+            configured: settings.estimator.is_some(),
+            ..crate::pipeline::figures::estimator_curves(
+                chain,
+                a.spectrum.as_ref(),
+                obs,
+                &cfg.estimator.init,
+                b,
+                a.window,
+            )
+        }),
+        _ => None,
+    };
+    let q = analysis
         .as_ref()
         .map(|a| spectral_quantities(a, obs, &cfg))
-        .unwrap_or_default())
+        .unwrap_or_default();
+    Ok((q, curves))
 }
 
 /// Why a quantity of the spectral stage can be `null` (docs/cli.md: every null says why).
@@ -688,6 +710,7 @@ pub fn audit_kernel(
     let step = step_gtest(kernel, &chain, model.n_spins(), opts.seed);
     verdicts.push(check_step_consistency(&step, chain.n_states, tol));
     let f3 = model.fingerprint();
+    let mut curves = None;
     if let Some(ss) = &opts.spectral {
         let obs = Observables::for_model(model, ss.observables);
         let job = SpectralJob {
@@ -700,15 +723,23 @@ pub fn audit_kernel(
             spectrum,
             structure: &structure,
             pseudo_gap,
+            figures: opts.figures,
         };
         shown.message(|| "spectral stage: tau, window estimator, Q".into());
-        spectral_stage(job, &mut verdicts, &mut quantities, tol)?;
+        curves = spectral_stage(job, &mut verdicts, &mut quantities, tol)?;
     }
     drop(shown);
     let f4 = model.fingerprint();
     verdicts.insert(0, check_fixed_parameters(f0, &[f1, f2, f3, f4], tol));
     let subject = exact_subject(&chain, model.describe(), kernel.name(), f0);
-    Ok(opts.report(subject, verdicts, quantities))
+    let mut report = opts.report(subject, verdicts, quantities);
+    if opts.figures {
+        report.figures = Some(Figures {
+            estimator: curves,
+            variables: Vec::new(),
+        });
+    }
+    Ok(report)
 }
 
 /// Audits a chain read from a matrix (no kernel code, so no step-consistency check; A1 fingerprints
@@ -779,6 +810,7 @@ pub fn audit_chain_with(
         structure,
         ..
     } = st;
+    let mut curves = None;
     if let (Some(ss), Some(obs)) = (&opts.spectral, obs) {
         let job = SpectralJob {
             chain,
@@ -790,9 +822,10 @@ pub fn audit_chain_with(
             spectrum,
             structure: &structure,
             pseudo_gap,
+            figures: opts.figures,
         };
         shown.message(|| "spectral stage: tau, window estimator, Q".into());
-        spectral_stage(job, &mut verdicts, &mut quantities, tol)?;
+        curves = spectral_stage(job, &mut verdicts, &mut quantities, tol)?;
     }
     drop(shown);
     verdicts.insert(0, check_fixed_parameters(f0, &[fp(chain)], tol));
@@ -809,7 +842,14 @@ pub fn audit_chain_with(
         "matrix".into(),
         mf.finish(),
     );
-    Ok(opts.report(subject, verdicts, quantities))
+    let mut report = opts.report(subject, verdicts, quantities);
+    if opts.figures {
+        report.figures = Some(Figures {
+            estimator: curves,
+            variables: Vec::new(),
+        });
+    }
+    Ok(report)
 }
 
 /// The subject of an exact audit; the kernel's fingerprint is that of its operator.

@@ -14,6 +14,7 @@ pub mod audit;
 pub mod baseline;
 pub mod budget;
 pub mod compare;
+pub mod figures;
 pub mod reproduce;
 pub mod sampled;
 pub mod trace;
@@ -45,6 +46,7 @@ pub fn options(spec: &AuditSpec, eigenvalues: Option<usize>) -> AuditOptions {
             estimator: spec.estimator.clone(),
             gradient: spec.gradient.clone(),
         }),
+        figures: false,
     }
 }
 
@@ -114,12 +116,45 @@ pub fn run_spec_against(
     Ok(report)
 }
 
+/// [`run_spec`] (with `--baseline` when `baseline` is given) gathering the figure data of an HTML
+/// report (`report.figures`) when `figures`: the same verdicts and quantities, plus what the page draws.
+///
+/// # Errors
+///
+/// As [`run_spec_against`] with a baseline, else as [`run_spec`].
+pub fn run_spec_with(
+    path: &Path,
+    eigenvalues: Option<usize>,
+    baseline_file: Option<&Path>,
+    figures: bool,
+) -> Result<AuditReport> {
+    let spec = AuditSpec::load(path)?;
+    let mut report = run_with(&spec, eigenvalues, figures)?;
+    if let Some(b) = baseline_file {
+        baseline::apply(&mut report, b, &spec.baseline)?;
+    }
+    Ok(report)
+}
+
 /// Runs the audit of a parsed spec.
 ///
 /// # Errors
 ///
 /// As [`run_spec`], except the errors of reading and parsing the spec file.
 pub fn run(spec: &AuditSpec, eigenvalues: Option<usize>) -> Result<AuditReport> {
+    run_with(spec, eigenvalues, false)
+}
+
+/// [`run`], gathering the figure data of an HTML report when `figures`.
+///
+/// # Errors
+///
+/// As [`run`].
+pub fn run_with(
+    spec: &AuditSpec,
+    eigenvalues: Option<usize>,
+    figures: bool,
+) -> Result<AuditReport> {
     if !spec.kernels.is_empty() {
         return Err(crate::Error::field(
             &spec.file,
@@ -127,7 +162,10 @@ pub fn run(spec: &AuditSpec, eigenvalues: Option<usize>) -> Result<AuditReport> 
             "a [[kernels]] list is compared by `mcmc-audit compare`; `audit` takes one [kernel]",
         ));
     }
-    let opts = options(spec, eigenvalues);
+    let opts = AuditOptions {
+        figures,
+        ..options(spec, eigenvalues)
+    };
     let locate = |e| spec.locate(e);
     match &spec.model {
         ModelSpec::Matrix {

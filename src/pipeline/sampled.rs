@@ -201,5 +201,18 @@ pub fn run(spec: &AuditSpec, opts: &AuditOptions) -> Result<AuditReport> {
         model_fingerprint: hex(f0),
         kernel_fingerprint: hex(kf.finish()),
     };
-    Ok(opts.report(subject, verdicts, q))
+    let mut report = opts.report(subject, verdicts, q);
+    if opts.figures {
+        let list: Vec<(&str, &Draws, &Doubling, Option<f64>)> = draws
+            .iter()
+            .zip(&probes)
+            .zip(&rhats)
+            .map(|(((name, d), (_, p)), (_, r))| (name.as_str(), d, p, r.as_ref().ok().copied()))
+            .collect();
+        report.figures = Some(crate::report::figures::Figures {
+            estimator: None,
+            variables: crate::pipeline::figures::variables(&list),
+        });
+    }
+    Ok(report)
 }

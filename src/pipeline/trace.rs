@@ -32,6 +32,8 @@ pub struct TraceOptions {
     /// First length of the doubling probe (default: [`default_lengths`]).
     pub doubling_from: Option<usize>,
     pub tolerances: Tolerances,
+    /// Gather the figure data of an HTML report (τ(L), ACF, rank histograms per variable).
+    pub figures: bool,
 }
 
 /// One variable's summary.
@@ -372,6 +374,9 @@ pub struct TraceReport {
     pub variables: Vec<VariableSummary>,
     pub verdicts: Vec<Verdict>,
     pub summary: Summary,
+    /// What an HTML report draws beyond these fields (only with [`TraceOptions::figures`]).
+    #[serde(skip)]
+    pub figures: Option<crate::report::figures::Figures>,
 }
 
 impl TraceReport {
@@ -467,6 +472,17 @@ pub fn trace_report(file: &str, vars: &[Variable], opts: &TraceOptions) -> Trace
         ));
     }
     crate::checks::explain::explain_all(&mut verdicts, 1, crate::checks::explain::Source::Trace);
+    let figures = opts.figures.then(|| {
+        let list: Vec<(&str, &Draws, &Doubling, Option<f64>)> = vars
+            .iter()
+            .zip(&results)
+            .map(|(v, (s, d))| (v.name.as_str(), &v.draws, d, s.rhat))
+            .collect();
+        crate::report::figures::Figures {
+            estimator: None,
+            variables: crate::pipeline::figures::variables(&list),
+        }
+    });
     TraceReport {
         schema_version: SCHEMA_VERSION,
         tool: TOOL,
@@ -477,6 +493,7 @@ pub fn trace_report(file: &str, vars: &[Variable], opts: &TraceOptions) -> Trace
         summary: Summary::of(&verdicts),
         variables: results.into_iter().map(|(s, _)| s).collect(),
         verdicts,
+        figures,
     }
 }
 

@@ -6,7 +6,9 @@
 pub mod audit;
 pub mod claims;
 pub mod compare;
+pub mod figures;
 pub mod format;
+pub mod html;
 pub mod reproduce;
 pub mod summary;
 pub mod trace;
@@ -71,6 +73,9 @@ pub struct AuditReport {
     /// The comparison with `--baseline`, when one was given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub baseline: Option<BaselineComparison>,
+    /// What an HTML report draws beyond these fields (only when one was asked for; never in JSON).
+    #[serde(skip)]
+    pub figures: Option<figures::Figures>,
 }
 
 impl AuditReport {
@@ -111,6 +116,7 @@ impl AuditReport {
             quantities,
             verdicts,
             baseline: None,
+            figures: None,
         }
     }
 
