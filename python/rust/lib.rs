@@ -1,0 +1,130 @@
+//! `mcmc_audit._native`: the Python entry points of mcmc-audit (issue 11). Each one runs the same
+//! pipeline as the command line on a spec or trajectory file (the pure-Python layer writes NumPy
+//! arrays and dicts to such files, so validation and messages are the CLI's), releases the GIL while
+//! it works, and returns the JSON report, the text report and the exit code. An input error becomes
+//! `InputError` (a `ValueError`) with the CLI's one-line message; a panic never crosses the boundary
+//! (it becomes a `RuntimeError` saying so).
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::PathBuf;
+
+use pyo3::create_exception;
+use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::prelude::*;
+
+use mcmc_audit::diagnostics::Convention;
+use mcmc_audit::pipeline::{self, trace};
+use mcmc_audit::report;
+
+create_exception!(
+    _native,
+    InputError,
+    PyValueError,
+    "Bad input (a file, an array or a spec key), with the command line's one-line message."
+);
+
+/// What every entry point hands back: the JSON report, the text report, the exit code.
+type Rendered = (String, String, i32);
+
+/// Runs `work` without the GIL and maps its outcome: an mcmc-audit error to `InputError`, a panic to
+/// `RuntimeError`.
+fn run<F>(py: Python<'_>, work: F) -> PyResult<Rendered>
+where
+    F: FnOnce() -> mcmc_audit::Result<Rendered> + Send,
+{
+    match py.detach(|| catch_unwind(AssertUnwindSafe(work))) {
+        Ok(Ok(r)) => Ok(r),
+        Ok(Err(e)) => Err(InputError::new_err(e.to_string())),
+        Err(_) => Err(PyRuntimeError::new_err(
+            "mcmc-audit: internal error (a panic in the native module); please report it with the input",
+        )),
+    }
+}
+
+/// `mcmc-audit audit SPEC [--eigenvalues K] [--baseline OLD.json]`; `format` is `text` or `html`
+/// for the second element.
+#[pyfunction]
+#[pyo3(signature = (spec, eigenvalues=None, baseline=None, html=false))]
+fn audit_spec(
+    py: Python<'_>,
+    spec: PathBuf,
+    eigenvalues: Option<usize>,
+    baseline: Option<PathBuf>,
+    html: bool,
+) -> PyResult<Rendered> {
+    run(py, move || {
+        let r = pipeline::run_spec_with(&spec, eigenvalues, baseline.as_deref(), html)?;
+        let shown = if html {
+            report::html::audit(&r)
+        } else {
+            report::audit::text(&r)
+        };
+        Ok((report::audit::json(&r), shown, r.exit_code()))
+    })
+}
+
+/// `mcmc-audit trace FILE [--convention C] [--burn-in B] [--window K] [--doubling-from L]`.
+#[pyfunction]
+#[pyo3(signature = (file, convention="posterior", burn_in=None, window=None, doubling_from=None, html=false))]
+fn trace_file(
+    py: Python<'_>,
+    file: PathBuf,
+    convention: &str,
+    burn_in: Option<usize>,
+    window: Option<usize>,
+    doubling_from: Option<usize>,
+    html: bool,
+) -> PyResult<Rendered> {
+    let convention = match convention {
+        "posterior" => Convention::Posterior,
+        "arviz" => Convention::Arviz,
+        other => {
+            return Err(InputError::new_err(format!(
+                "convention: `{other}` is neither `posterior` nor `arviz`"
+            )));
+        }
+    };
+    run(py, move || {
+        let opts = trace::TraceOptions {
+            convention,
+            burn_in,
+            window,
+            doubling_from,
+            figures: html,
+            ..Default::default()
+        };
+        let r = trace::run_trace(&file, &opts)?;
+        let shown = if html {
+            report::html::trace(&r)
+        } else {
+            report::trace::text(&r)
+        };
+        Ok((report::trace::json(&r), shown, r.exit_code()))
+    })
+}
+
+/// The ids of the required checks (specs/assumptions.toml): a fail of one makes the exit code 1.
+#[pyfunction]
+fn required_ids() -> Vec<String> {
+    mcmc_audit::spec::requirements::all()
+        .iter()
+        .filter(|r| r.required)
+        .map(|r| r.id.clone())
+        .collect()
+}
+
+/// The crate version the module was built from.
+#[pyfunction]
+fn version() -> &'static str {
+    report::VERSION
+}
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(audit_spec, m)?)?;
+    m.add_function(wrap_pyfunction!(trace_file, m)?)?;
+    m.add_function(wrap_pyfunction!(version, m)?)?;
+    m.add_function(wrap_pyfunction!(required_ids, m)?)?;
+    m.add("InputError", m.py().get_type::<InputError>())?;
+    Ok(())
+}

@@ -1,0 +1,155 @@
+"""The Python package against its contract (issue 11 item 1): NumPy in, the CLI's JSON fields out,
+bad input as InputError (a ValueError) with the CLI's one-line message naming the argument, a
+pytest-friendly gate, the GIL released while the native code works."""
+
+import json
+import os
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import mcmc_audit as ma
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def metropolis_ring(n=16, beta=0.7, lazy=0.5):
+    """A reversible Metropolis walk on a ring with energies E(x) = cos(2 pi x / n): (P, pi)."""
+    e = np.cos(2 * np.pi * np.arange(n) / n)
+    pi = np.exp(-beta * e)
+    pi /= pi.sum()
+    P = np.zeros((n, n))
+    for x in range(n):
+        for y in ((x + 1) % n, (x - 1) % n):
+            P[x, y] = 0.5 * min(1.0, pi[y] / pi[x]) * (1 - lazy)
+        P[x, x] = 1.0 - P[x].sum()
+    return P, pi
+
+
+def test_a_reversible_matrix_passes_with_the_cli_field_names():
+    P, pi = metropolis_ring()
+    r = ma.audit_matrix(P, pi)
+    assert r.passed and r.exit_code == 0
+    assert r.status("A2.detailed-balance") == "pass"
+    v = r.verdict("K.stochastic")
+    for field in ("id", "title", "status", "metric", "measured", "tolerance", "bound", "explanation", "detail"):
+        assert field in v
+    assert "passes at" in v["explanation"]
+    assert r.subject["kind"] == "exact" and r.subject["n_states"] == 16
+    assert json.loads(r.to_json())["schema_version"] == 2
+    assert repr(r).startswith("mcmc-audit ")
+    assert "PASS:" in repr(r)
+
+
+def test_float32_input_is_judged_at_its_precision():
+    P, pi = metropolis_ring()
+    r = ma.audit_matrix(P.astype(np.float32), pi.astype(np.float32))
+    assert r.passed, repr(r)
+    assert r.quantities["input"]["files"]["matrix"]["dtype"] == "<f4"
+
+
+def test_a_non_stochastic_matrix_is_an_input_error_naming_the_argument():
+    P, _ = metropolis_ring()
+    P[3, 3] += 0.25
+    with pytest.raises(ma.InputError) as e:
+        ma.audit_matrix(P)
+    msg = str(e.value)
+    assert isinstance(e.value, ValueError)
+    assert msg.startswith("P") and "row 3" in msg, msg
+    assert "mcmc-audit-" not in msg, "the temporary file is named by its argument"
+    with pytest.raises(ma.InputError, match="not numeric"):
+        ma.audit_matrix(np.array([["a", "b"], ["c", "d"]]))
+
+
+def test_a_spec_dict_audits_like_the_toml_and_the_gate_lists_failures_with_hints():
+    spec = {
+        "model": {"family": "sk", "n": 6, "beta": 1.0, "seed": 3},
+        "kernel": {"update": "gibbs", "scan": "systematic", "blocks": "sites"},
+    }
+    r = ma.audit(spec)
+    assert not r.passed and r.exit_code == 1
+    assert r.status("A2") == "fail"
+    assert 'scan = "symmetrized"' in r.verdict("A2.detailed-balance")["hint"]
+    with pytest.raises(AssertionError) as e:
+        ma.assert_passes(r)
+    text = str(e.value)
+    assert "fail A2.detailed-balance:" in text and "hint:" in text
+    assert ma.failures(r)[0].startswith("fail ")
+    # The same spec as a file gives the same verdicts.
+    path = ROOT / "examples" / "systematic-sk.toml"
+    a = ma.audit(path)
+    assert [v["id"] for v in a.verdicts] == [v["id"] for v in ma.audit(path).verdicts]
+    spec["kernel"]["scan"] = "symmetrized"
+    assert ma.audit(spec).status("A2") == "pass"
+    with pytest.raises(ma.InputError, match="spec"):
+        ma.audit({"model": {"family": "sk", "n": 6, "beta": 1.0, "bogus_key": 1}})
+
+
+def ar1(chains=4, n=20000, phi=0.8, seed=1):
+    rng = np.random.default_rng(seed)
+    x = np.zeros((chains, n))
+    e = rng.standard_normal((chains, n))
+    for t in range(1, n):
+        x[:, t] = phi * x[:, t - 1] + e[:, t]
+    return x
+
+
+def test_trace_of_arrays_dicts_and_dtypes():
+    x = ar1()
+    t = ma.trace(x, burn_in=100)
+    assert t.status("E.doubling") == "pass"
+    tau = t.variable("x")["tau"]
+    assert abs(tau - 9.0) < 1.5  # (1 + phi) / (1 - phi) = 9
+    assert t.status("E.burn-in") == "pass"
+    # A dict of named arrays; integer and boolean draws.
+    d = ma.trace({"a": x, "b": (x > 0), "c": np.round(x).astype(np.int32)})
+    assert [v["name"] for v in d.variables] == ["a", "b", "c"]
+    # A transposed array warns; a NaN is located.
+    w = ma.trace(x[:, :8].T)
+    assert any("transposed" in m for m in w.warnings)
+    y = x.copy()
+    y[2, 17] = np.nan
+    nf = ma.trace(y).variable("x")["non_finite"]
+    assert (nf["first_chain"], nf["first_draw"]) == (2, 17)
+    with pytest.raises(ma.InputError, match="convention"):
+        ma.trace(x, convention="bogus")
+
+
+def test_a_trace_of_chains_in_different_modes_fails_e_mixing():
+    x = ar1(chains=4, n=4000)
+    x[0] += 20.0
+    t = ma.trace(x)
+    assert t.status("E.mixing") == "fail"
+    assert not t.passed
+    with pytest.raises(AssertionError, match="E.mixing"):
+        ma.assert_passes(t)
+
+
+def test_the_gil_is_released_while_the_native_code_works(tmp_path):
+    x = ar1(chains=4, n=400000, phi=0.5)
+    f = tmp_path / "x.npy"
+    np.save(f, x)
+    ticks = [0]
+    stop = threading.Event()
+
+    def count():
+        while not stop.is_set():
+            ticks[0] += 1
+
+    th = threading.Thread(target=count)
+    th.start()
+    time.sleep(0.05)
+    before = ticks[0]
+    start = time.perf_counter()
+    ma._native.trace_file(str(f))
+    elapsed = time.perf_counter() - start
+    during = ticks[0] - before
+    stop.set()
+    th.join()
+    # A thread that holds the GIL for the whole call would let the counter advance only at the
+    # interpreter's switch points before and after it.
+    assert elapsed > 0.05
+    assert during > 1000, (during, elapsed)
