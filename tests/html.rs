@@ -235,23 +235,19 @@ fn a_reproduce_page_draws_the_tracking_scatter() {
 
 /// The sampled examples take about a minute each in a release build.
 #[test]
-#[ignore = "runs the sampled torus example (about a minute in release)"]
-fn the_sampled_multimodal_page_shows_the_stuck_chains() {
-    let html = html_of(&[
-        "audit",
-        "examples/sampled/torus-multimodal.toml",
-        "--format",
-        "html",
-    ]);
-    let page = parse(&html);
-    assert_figures(
-        &page,
-        &["tau-by-length", "acf", "ranks"],
-        "torus-multimodal",
-    );
-    assert!(
-        page.variables.iter().any(|v| v == "overlap0"),
-        "{:?}",
-        page.variables
-    );
+#[ignore = "runs the two sampled torus examples (about a minute each in release)"]
+fn the_sampled_example_pages_parse_and_show_the_stuck_chains() {
+    for ex in ["torus-weak", "torus-multimodal"] {
+        let path = format!("examples/sampled/{ex}.toml");
+        let html = html_of(&["audit", &path, "--format", "html"]);
+        let page = parse(&html);
+        assert_figures(&page, &["tau", "tau-by-length", "acf", "ranks"], ex);
+        if ex == "torus-multimodal" {
+            assert!(
+                page.variables.iter().any(|v| v == "overlap0"),
+                "{:?}",
+                page.variables
+            );
+        }
+    }
 }

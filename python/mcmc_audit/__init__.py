@@ -166,14 +166,20 @@ def _toml(spec: Mapping[str, Any]) -> str:
     return "\n".join(lines).lstrip("\n") + "\n"
 
 
+def _renamed(s: str, renames: Mapping[str, str]) -> str:
+    for path, name in renames.items():
+        s = s.replace(path, name)
+    return s
+
+
 def _run(fn, renames: Mapping[str, str], *args, **kwargs):
+    """Calls the native `fn`; a temporary file's path is replaced by the argument it holds, in the
+    reports and in an error message alike."""
     try:
-        return fn(*args, **kwargs)
+        json_text, text, code = fn(*args, **kwargs)
     except InputError as e:
-        msg = str(e)
-        for path, name in renames.items():
-            msg = msg.replace(path, name)
-        raise InputError(msg) from None
+        raise InputError(_renamed(str(e), renames)) from None
+    return _renamed(json_text, renames), _renamed(text, renames), code
 
 
 def audit(

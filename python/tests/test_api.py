@@ -153,3 +153,30 @@ def test_the_gil_is_released_while_the_native_code_works(tmp_path):
     # interpreter's switch points before and after it.
     assert elapsed > 0.05
     assert during > 1000, (during, elapsed)
+
+
+def test_reports_name_the_arguments_not_the_temporary_files():
+    x = ar1(chains=2, n=2000)
+    t = ma.trace(x)
+    assert json.loads(t.to_json())["file"] == "draws"
+    assert "mcmc-audit-" not in repr(t)
+    P, pi = metropolis_ring()
+    r = ma.audit_matrix(P, pi)
+    files = r.quantities["input"]["files"]
+    assert files["matrix"]["file"] == "P" and files["pi"]["file"] == "pi", files
+    assert "mcmc-audit-" not in r.to_json()
+
+
+def test_the_numpy_example_runs_and_sees_the_stuck_chains():
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "python" / "trace_numpy.py")],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    ).stdout
+    assert "E.mixing: fail" in out, out
+    assert "hint:" in out

@@ -206,7 +206,10 @@ pub fn hint(v: &Verdict, all: &[Verdict], source: Source) -> Option<String> {
                 "a transition probability is negative: P must hold probabilities".to_string()
             } else {
                 let row = v.detail.get("worst_row").map_or(String::new(), |r| format!(" (row {r} is worst)"));
-                format!("every row of P must sum to 1{row}: divide each row by its sum, P / P.sum(axis=1, keepdims=True)")
+                match source {
+                    Source::Matrix => format!("every row of P must sum to 1{row}: divide each row by its sum, P / P.sum(axis=1, keepdims=True)"),
+                    _ => format!("the kernel's transition probabilities out of a state do not sum to 1{row}: its update's law is not normalized"),
+                }
             }
         }
         "K.invariance" if fail => match source {
