@@ -42,8 +42,11 @@ fn gibbs(model: Pairwise, scan: Scan) -> mcmc_audit::report::AuditReport {
 fn reference_kernel_passes_everything() {
     let r = gibbs(generators::curie_weiss(6, 1.2).unwrap(), Scan::Random);
     for v in &r.verdicts {
+        // No update of this kernel draws a block in parallel: that check does not apply.
+        let applies = v.id != "K.parallel-blocks";
         assert!(
-            matches!(v.status, Status::Pass | Status::Undefined),
+            matches!(v.status, Status::Pass | Status::Undefined)
+                || (!applies && v.status == Status::NotApplicable),
             "{} is {:?}",
             v.id,
             v.status

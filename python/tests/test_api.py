@@ -180,3 +180,17 @@ def test_the_numpy_example_runs_and_sees_the_stuck_chains():
     ).stdout
     assert "E.mixing: fail" in out, out
     assert "hint:" in out
+
+
+def test_a_thrml_style_parallel_block_on_coupled_sites_is_caught():
+    # thrml draws a block's sites in parallel from the old state: exact only on uncoupled blocks.
+    spec = {
+        "model": {"family": "ising", "n": 3, "beta": 0.8, "couplings": [[0, 1, 1.0], [1, 2, 1.0]]},
+        "kernel": {"update": "parallel-gibbs", "scan": "systematic", "blocks": [[0, 1], [2]]},
+    }
+    r = ma.audit(spec)
+    assert r.status("K.parallel-blocks") == "fail"
+    assert r.status("K.invariance") == "fail"
+    spec["kernel"]["blocks"] = [[0, 2], [1]]
+    ok = ma.audit(spec)
+    assert ok.status("K.parallel-blocks") == "pass" and ok.status("K.invariance") == "pass"

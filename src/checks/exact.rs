@@ -75,6 +75,38 @@ pub fn check_step_consistency(t: &StepTest, n: usize, tol: &Tolerances) -> Verdi
     v.judge(t.test.p_value, n)
 }
 
+//= spec:K.parallel-blocks
+/// `K.parallel-blocks` over the kernel's parallel updates, each given as its name and the interacting
+/// site pairs inside its block: not applicable without a parallel update, else the number of such
+/// pairs must be 0.
+pub fn check_parallel_blocks(
+    blocks: &[(String, Vec<(usize, usize)>)],
+    tol: &Tolerances,
+) -> Verdict {
+    let v = Verdict::new("K.parallel-blocks", tol);
+    if blocks.is_empty() {
+        return v.reason("no update draws a block in parallel");
+    }
+    let pairs: usize = blocks.iter().map(|(_, p)| p.len()).sum();
+    let mut v = v
+        .detail("parallel_blocks", blocks.len())
+        .judge(pairs as f64, 1);
+    if let Some((name, p)) = blocks.iter().find(|(_, p)| !p.is_empty()) {
+        let shown: Vec<String> = p.iter().take(4).map(|(i, j)| format!("{i}–{j}")).collect();
+        v = v
+            .detail("first_block", name.as_str())
+            .detail(
+                "coupled_pairs",
+                p.iter().map(|&(i, j)| vec![i, j]).collect::<Vec<_>>(),
+            )
+            .reason(format!(
+                "{name} draws coupled sites ({}) from conditionals on the old state: that is not the heat bath of the block, and need not leave pi invariant",
+                shown.join(", ")
+            ));
+    }
+    v
+}
+
 //= spec:A1
 /// The parameter fingerprint is unchanged across the audit.
 pub fn check_fixed_parameters(before: u64, after: &[u64], tol: &Tolerances) -> Verdict {

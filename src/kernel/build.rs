@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::Kernel;
-use super::updates::{HeatBathBlock, HeatBathSite, MAX_JOINT_BLOCK, MetropolisSite};
+use super::updates::{HeatBathBlock, HeatBathSite, MAX_JOINT_BLOCK, MetropolisSite, ParallelBlock};
 use crate::error::{KernelError, Result};
 use crate::model::{Model, graph};
 
@@ -20,6 +20,12 @@ pub enum Rule {
     Gibbs,
     /// Metropolis flip of one site.
     Metropolis,
+    /// What thrml and most GPU block samplers do: every site of a block drawn at once from its own
+    /// conditional given the *old* state. Exact for a block without internal couplings (then it is the
+    /// block heat bath); on a coupled block it is a different kernel that in general does not leave π
+    /// invariant, which `K.parallel-blocks` and `K.invariance` report.
+    #[serde(rename = "parallel-gibbs")]
+    ParallelGibbs,
 }
 
 impl Rule {
@@ -28,6 +34,7 @@ impl Rule {
         match self {
             Rule::Gibbs => "gibbs",
             Rule::Metropolis => "metropolis",
+            Rule::ParallelGibbs => "parallel-gibbs",
         }
     }
 }
@@ -192,6 +199,7 @@ pub fn build_kernel(
                     site: block[0],
                 })
             }
+            Rule::ParallelGibbs => Kernel::update(ParallelBlock::new(model.clone(), block)),
             Rule::Gibbs if block.len() == 1 => Kernel::update(HeatBathSite {
                 model: model.clone(),
                 site: block[0],

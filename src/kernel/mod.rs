@@ -94,6 +94,11 @@ pub trait Update: Send + Sync {
     fn joint_outcomes(&self) -> usize {
         0
     }
+    /// The sites this update draws *in parallel* from their conditionals given the old state, when
+    /// it does (`K.parallel-blocks` checks that they do not interact); `None` for every other update.
+    fn parallel_block(&self) -> Option<&[usize]> {
+        None
+    }
 }
 
 /// A Markov kernel: an update, a mixture (random scan) or a sequence (systematic scan).

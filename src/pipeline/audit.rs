@@ -5,8 +5,8 @@
 use serde_json::{Map, Value};
 
 use crate::checks::exact::{
-    ExactEvidence, SpectrumOutcome, check_fixed_parameters, check_step_consistency, judge_a2,
-    judge_a3,
+    ExactEvidence, SpectrumOutcome, check_fixed_parameters, check_parallel_blocks,
+    check_step_consistency, judge_a2, judge_a3,
 };
 use crate::checks::spectral::{SpectralEvidence, check_a4, flip_blocking};
 use crate::checks::verdict::json_num;
@@ -709,6 +709,7 @@ pub fn audit_kernel(
     shown.message(|| "step consistency (G-test of the sampler's own draws)".into());
     let step = step_gtest(kernel, &chain, model.n_spins(), opts.seed);
     verdicts.push(check_step_consistency(&step, chain.n_states, tol));
+    verdicts.push(check_parallel_blocks(&parallel_blocks(model, kernel), tol));
     let f3 = model.fingerprint();
     let mut curves = None;
     if let Some(ss) = &opts.spectral {
@@ -740,6 +741,31 @@ pub fn audit_kernel(
         });
     }
     Ok(report)
+}
+
+/// Every update of `kernel` that draws a block in parallel, with the interacting site pairs inside
+/// its block (the model's neighbour lists), once per distinct update.
+fn parallel_blocks(model: &dyn Model, kernel: &Kernel) -> Vec<(String, Vec<(usize, usize)>)> {
+    let mut out: Vec<(String, Vec<(usize, usize)>)> = Vec::new();
+    for u in kernel.updates() {
+        let Some(block) = u.parallel_block() else {
+            continue;
+        };
+        let name = u.name();
+        if out.iter().any(|(n, _)| *n == name) {
+            continue;
+        }
+        let mut pairs = Vec::new();
+        for (a, &i) in block.iter().enumerate() {
+            for &j in &block[a + 1..] {
+                if model.neighbors(i).contains(&j) {
+                    pairs.push((i.min(j), i.max(j)));
+                }
+            }
+        }
+        out.push((name, pairs));
+    }
+    out
 }
 
 /// Audits a chain read from a matrix (no kernel code, so no step-consistency check; A1 fingerprints
