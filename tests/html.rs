@@ -251,3 +251,19 @@ fn the_sampled_example_pages_parse_and_show_the_stuck_chains() {
         }
     }
 }
+
+#[test]
+fn the_compare_example_page_draws_tau_per_kernel_and_the_gaps() {
+    let html = html_of(&[
+        "compare",
+        "examples/compare/sk-kernels.toml",
+        "--format",
+        "html",
+    ]);
+    let page = parse(&html);
+    assert_figures(&page, &["tau-by-kernel", "gaps"], "compare");
+    assert!(
+        html.contains("systematic sweep: FAIL"),
+        "each failing kernel is in the outcome"
+    );
+}

@@ -32,7 +32,7 @@ enum Format {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
-enum TraceFormat {
+enum PageFormat {
     Text,
     Json,
     // One self-contained HTML page with SVG figures (no network, no script).
@@ -71,9 +71,9 @@ enum Command {
     Compare {
         /// The spec (TOML) with one [[kernels]] table per kernel.
         spec: PathBuf,
-        /// Output format (text or json).
+        /// Output format.
         #[arg(long, value_enum, default_value = "text")]
-        format: TextOrJson,
+        format: PageFormat,
         /// Write the report here instead of standard output.
         #[arg(long)]
         out: Option<PathBuf>,
@@ -104,7 +104,7 @@ enum Command {
         convention: TraceConvention,
         /// Output format.
         #[arg(long, value_enum, default_value = "text")]
-        format: TraceFormat,
+        format: PageFormat,
         /// Burn-in draws discarded before the trajectory (enables the E.burn-in check).
         #[arg(long)]
         burn_in: Option<usize>,
@@ -142,12 +142,6 @@ enum ClaimsFormat {
 enum TraceConvention {
     Posterior,
     Arviz,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum TextOrJson {
-    Text,
-    Json,
 }
 
 /// `--eigenvalues K|all`.
@@ -327,8 +321,9 @@ fn main() -> ExitCode {
                 Err(e) => return fail(e),
             };
             let text = match format {
-                TextOrJson::Text => report::compare::text(&r),
-                TextOrJson::Json => report::compare::json(&r) + "\n",
+                PageFormat::Text => report::compare::text(&r),
+                PageFormat::Json => report::compare::json(&r) + "\n",
+                PageFormat::Html => report::html::compare(&r, &report::compare::text(&r)),
             };
             if let Some(code) = emit(&text, out.as_ref()) {
                 return code;
@@ -359,7 +354,7 @@ fn main() -> ExitCode {
                 burn_in,
                 window,
                 doubling_from,
-                figures: matches!(format, TraceFormat::Html),
+                figures: matches!(format, PageFormat::Html),
                 ..Default::default()
             };
             let r = match trace::run_trace(&file, &opts) {
@@ -367,9 +362,9 @@ fn main() -> ExitCode {
                 Err(e) => return fail(e),
             };
             let text = match format {
-                TraceFormat::Text => report::trace::text(&r),
-                TraceFormat::Json => report::trace::json(&r) + "\n",
-                TraceFormat::Html => report::html::trace(&r),
+                PageFormat::Text => report::trace::text(&r),
+                PageFormat::Json => report::trace::json(&r) + "\n",
+                PageFormat::Html => report::html::trace(&r),
             };
             if let Some(code) = emit(&text, None) {
                 return code;

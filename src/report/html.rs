@@ -146,8 +146,21 @@ fn svg(draw: impl FnOnce(&DrawingArea<SVGBackend, Shift>) -> Drawn) -> String {
     }
 }
 
-/// A line/dot chart of several series on linear or log10 axes, with reference lines.
+/// A line/dot chart of several series on linear or log10 axes, with reference lines; the legend in
+/// the upper right.
 fn chart(title: &str, x: Axis, y: Axis, series: &[Series], rules: &[Rule]) -> String {
+    chart_at(SeriesLabelPosition::UpperRight, title, x, y, series, rules)
+}
+
+/// [`chart`] with the legend at `legend`.
+fn chart_at(
+    legend: SeriesLabelPosition,
+    title: &str,
+    x: Axis,
+    y: Axis,
+    series: &[Series],
+    rules: &[Rule],
+) -> String {
     let pts: Vec<Vec<(f64, f64)>> = series
         .iter()
         .map(|s| {
@@ -237,7 +250,7 @@ fn chart(title: &str, x: Axis, y: Axis, series: &[Series], rules: &[Rule]) -> St
         c.configure_series_labels()
             .background_style(WHITE.mix(0.85))
             .border_style(GREY)
-            .position(SeriesLabelPosition::UpperRight)
+            .position(legend)
             .draw()?;
         Ok(())
     })
@@ -849,6 +862,122 @@ pub fn reproduce(r: &ReproduceReport, table: &str) -> String {
         &format!("{} cells", r.cells.len()),
         &format!("{nt} of {} cells: Q_struct⊥ tracks Q_op\n", r.cells.len()),
         &[fig],
+        &body,
+    )
+}
+
+/// The HTML page of `compare`: τ per site update of every observable per kernel, and each kernel's
+/// gaps, beside the text tables.
+pub fn compare(r: &crate::pipeline::compare::CompareReport, table: &str) -> String {
+    let mut figs = Vec::new();
+    let curves: Vec<Series> = r
+        .kernels
+        .iter()
+        .enumerate()
+        .map(|(i, k)| {
+            let mut t: Vec<f64> = k.tau.values().map(|c| c.per_site_update).collect();
+            t.sort_by(|a, b| b.total_cmp(a));
+            Series {
+                name: k.name.clone(),
+                points: t
+                    .iter()
+                    .enumerate()
+                    .map(|(j, v)| ((j + 1) as f64, *v))
+                    .collect(),
+                color: PALETTE[i % PALETTE.len()],
+                line: true,
+                dots: true,
+            }
+        })
+        .collect();
+    if curves.iter().any(|s| !s.points.is_empty()) {
+        figs.push(figure(
+            "tau-by-kernel",
+            chart(
+                "τ per site update, every observable, per kernel",
+                Axis { label: "observable rank (slowest first, per kernel)", log: false },
+                Axis { label: "τ per site update", log: false },
+                &curves,
+                &[],
+            ),
+            "The exact τ of each observable in site updates (τ per step × the kernel's cost per step), sorted within each kernel: a lower curve mixes faster for the same work, whatever the kernel's step.",
+        ));
+    }
+    let gap = |name: &str,
+               i: usize,
+               get: fn(&crate::pipeline::compare::KernelRow) -> Option<f64>| Series {
+        name: name.into(),
+        points: r
+            .kernels
+            .iter()
+            .enumerate()
+            .filter_map(|(j, k)| get(k).map(|g| ((j + 1) as f64, g)))
+            .collect(),
+        color: PALETTE[i],
+        line: false,
+        dots: true,
+    };
+    let gaps = [
+        gap("pseudo-spectral gap γ_ps", 0, |k| k.pseudo_gap),
+        gap("spectral gap γ (reversible)", 1, |k| k.spectral_gap),
+    ];
+    let names: Vec<String> = r
+        .kernels
+        .iter()
+        .enumerate()
+        .map(|(j, k)| format!("{} = {}", j + 1, k.name))
+        .collect();
+    figs.push(figure(
+        "gaps",
+        chart_at(
+            SeriesLabelPosition::LowerMiddle,
+            "gaps per step",
+            Axis {
+                label: "kernel",
+                log: false,
+            },
+            Axis {
+                label: "gap per step",
+                log: true,
+            },
+            &gaps,
+            &[],
+        ),
+        &format!(
+            "γ_ps is defined for every kernel, γ only for reversible ones. Kernels: {}.",
+            names.join(", ")
+        ),
+    ));
+    let body = format!(
+        "<section id=\"table\">\n<h2>Kernels</h2>\n<pre>{}</pre>\n</section>\n",
+        esc(table)
+    );
+    let failing = r
+        .kernels
+        .iter()
+        .filter(|k| k.report.exit_code() != 0)
+        .map(|k| {
+            format!(
+                "{}: {}",
+                k.name,
+                super::summary::outcome(&k.report.verdicts, &k.report.summary)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("");
+    page(
+        &format!("mcmc-audit compare — {}", r.model),
+        &format!(
+            "{} kernels of one model ({} states)",
+            r.kernels.len(),
+            r.n_states
+        ),
+        if failing.is_empty() {
+            "every kernel's audit passes\n"
+        } else {
+            &failing
+        },
+        &figs,
         &body,
     )
 }
