@@ -48,10 +48,11 @@ __version__ = _native.version()
 class Report:
     """An audit report: the JSON report's fields as attributes, the text report as its `repr`."""
 
-    def __init__(self, json_text: str, text: str, exit_code: int):
+    def __init__(self, json_text: str, text: str, html: Optional[str], exit_code: int):
         self._json = json_text
         self._data = json.loads(json_text)
         self.text = text
+        self.html = html  # the `--format html` page, when the call asked for it (html=True)
         self.exit_code = exit_code
 
     @property
@@ -93,6 +94,13 @@ class Report:
 
     def __repr__(self) -> str:
         return self.text
+
+    def write_html(self, path: Union[str, os.PathLike]) -> None:
+        """Writes the HTML page (one self-contained XHTML file with its SVG figures) to `path`; the
+        report must come from a call with `html=True`."""
+        if self.html is None:
+            raise ValueError("this report was made without html=True: there is no page to write")
+        Path(path).write_text(self.html, encoding="utf-8")
 
     def _repr_html_(self) -> str:  # Jupyter shows the outcome lines
         import html
@@ -176,10 +184,11 @@ def _run(fn, renames: Mapping[str, str], *args, **kwargs):
     """Calls the native `fn`; a temporary file's path is replaced by the argument it holds, in the
     reports and in an error message alike."""
     try:
-        json_text, text, code = fn(*args, **kwargs)
+        json_text, text, page, code = fn(*args, **kwargs)
     except InputError as e:
         raise InputError(_renamed(str(e), renames)) from None
-    return _renamed(json_text, renames), _renamed(text, renames), code
+    page = None if page is None else _renamed(page, renames)
+    return _renamed(json_text, renames), _renamed(text, renames), page, code
 
 
 def audit(
@@ -187,20 +196,22 @@ def audit(
     *,
     eigenvalues: Optional[int] = 32,
     baseline: Union[str, os.PathLike, None] = None,
+    html: bool = False,
 ) -> Report:
     """Audits the kernel a spec describes (docs/spec.md): a dict shaped like the TOML spec, or a path.
 
     `eigenvalues` is how many eigenvalues the report lists (None: all); `baseline` an earlier JSON
-    report of the same model to compare with (`audit --baseline`).
+    report of the same model to compare with (`audit --baseline`); `html` also renders the
+    `--format html` page (`report.html`, `report.write_html(path)`).
     """
     base = None if baseline is None else os.fspath(baseline)
     if isinstance(spec, Mapping):
         with tempfile.TemporaryDirectory(prefix="mcmc-audit-") as d:
             path = os.path.join(d, "spec.toml")
             Path(path).write_text(_toml(spec), encoding="utf-8")
-            out = _run(_native.audit_spec, {path: "spec"}, path, eigenvalues, base)
+            out = _run(_native.audit_spec, {path: "spec"}, path, eigenvalues, base, html)
     else:
-        out = _native.audit_spec(os.fspath(spec), eigenvalues, base)
+        out = _native.audit_spec(os.fspath(spec), eigenvalues, base, html)
     return Report(*out)
 
 
@@ -221,6 +232,7 @@ def audit_matrix(
     checks: Optional[Mapping[str, Any]] = None,
     mixing: Optional[Mapping[str, Any]] = None,
     eigenvalues: Optional[int] = 32,
+    html: bool = False,
 ) -> Report:
     """Audits a transition matrix `P` (rows summing to 1; any numeric dtype, judged at its own
     precision), with an optional target law `pi` (else computed by GTH) and observables `F` of shape
@@ -242,7 +254,7 @@ def audit_matrix(
         path = os.path.join(d, "spec.toml")
         Path(path).write_text(_toml(spec), encoding="utf-8")
         renames[path] = "audit_matrix"
-        return Report(*_run(_native.audit_spec, renames, path, eigenvalues, None))
+        return Report(*_run(_native.audit_spec, renames, path, eigenvalues, None, html))
 
 
 def _posterior_dict(data: Any) -> Optional[dict]:
@@ -271,6 +283,7 @@ def trace(
     burn_in: Optional[int] = None,
     window: Optional[int] = None,
     doubling_from: Optional[int] = None,
+    html: bool = False,
 ) -> TraceReport:
     """Diagnostics of sampled chains with the estimator rules (doubling, K >= 50 tau, burn-in >= 5
     tau, E.mixing), as `mcmc-audit trace`: a (chains, draws) or (chains, draws, variables) array of any
@@ -295,6 +308,7 @@ def trace(
             burn_in,
             window,
             doubling_from,
+            html,
         )
         return TraceReport(*out)
 

@@ -12,6 +12,8 @@ use pyo3::create_exception;
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 
+use numpy::{IntoPyArray, PyArray1, PyArray2};
+
 use mcmc_audit::diagnostics::Convention;
 use mcmc_audit::pipeline::{self, trace};
 use mcmc_audit::report;
@@ -23,8 +25,13 @@ create_exception!(
     "Bad input (a file, an array or a spec key), with the command line's one-line message."
 );
 
-/// What every entry point hands back: the JSON report, the text report, the exit code.
-type Rendered = (String, String, i32);
+/// The message of a panic caught at the boundary.
+const PANIC: &str =
+    "mcmc-audit: internal error (a panic in the native module); please report it with the input";
+
+/// What every entry point hands back: the JSON report, the text report, the HTML page (when asked
+/// for), the exit code.
+type Rendered = (String, String, Option<String>, i32);
 
 /// Runs `work` without the GIL and maps its outcome: an mcmc-audit error to `InputError`, a panic to
 /// `RuntimeError`.
@@ -35,14 +42,12 @@ where
     match py.detach(|| catch_unwind(AssertUnwindSafe(work))) {
         Ok(Ok(r)) => Ok(r),
         Ok(Err(e)) => Err(InputError::new_err(e.to_string())),
-        Err(_) => Err(PyRuntimeError::new_err(
-            "mcmc-audit: internal error (a panic in the native module); please report it with the input",
-        )),
+        Err(_) => Err(PyRuntimeError::new_err(PANIC)),
     }
 }
 
-/// `mcmc-audit audit SPEC [--eigenvalues K] [--baseline OLD.json]`; `format` is `text` or `html`
-/// for the second element.
+/// `mcmc-audit audit SPEC [--eigenvalues K] [--baseline OLD.json]`, with the `--format html` page
+/// as well when `html`.
 #[pyfunction]
 #[pyo3(signature = (spec, eigenvalues=None, baseline=None, html=false))]
 fn audit_spec(
@@ -54,12 +59,13 @@ fn audit_spec(
 ) -> PyResult<Rendered> {
     run(py, move || {
         let r = pipeline::run_spec_with(&spec, eigenvalues, baseline.as_deref(), html)?;
-        let shown = if html {
-            report::html::audit(&r)
-        } else {
-            report::audit::text(&r)
-        };
-        Ok((report::audit::json(&r), shown, r.exit_code()))
+        let page = html.then(|| report::html::audit(&r));
+        Ok((
+            report::audit::json(&r),
+            report::audit::text(&r),
+            page,
+            r.exit_code(),
+        ))
     })
 }
 
@@ -94,13 +100,49 @@ fn trace_file(
             ..Default::default()
         };
         let r = trace::run_trace(&file, &opts)?;
-        let shown = if html {
-            report::html::trace(&r)
-        } else {
-            report::trace::text(&r)
-        };
-        Ok((report::trace::json(&r), shown, r.exit_code()))
+        let page = html.then(|| report::html::trace(&r));
+        Ok((
+            report::trace::json(&r),
+            report::trace::text(&r),
+            page,
+            r.exit_code(),
+        ))
     })
+}
+
+/// The exact chain of a spec (model + `[kernel]`, no `[sampling]`): `(P, pi, log_pi, description)`
+/// with `P` an `(n, n)` float64 array, row x = state x (bit i set ⇔ spin i = +1, docs/spec.md).
+#[pyfunction]
+#[allow(clippy::type_complexity)]
+fn exact_chain<'py>(
+    py: Python<'py>,
+    spec: PathBuf,
+) -> PyResult<(
+    Bound<'py, PyArray2<f64>>,
+    Bound<'py, PyArray1<f64>>,
+    Bound<'py, PyArray1<f64>>,
+    String,
+)> {
+    let outcome = py.detach(|| {
+        catch_unwind(AssertUnwindSafe(|| {
+            let spec = mcmc_audit::spec::AuditSpec::load(&spec)?;
+            pipeline::exact_chain(&spec)
+        }))
+    });
+    let chain = match outcome {
+        Ok(Ok(c)) => c,
+        Ok(Err(e)) => return Err(InputError::new_err(e.to_string())),
+        Err(_) => return Err(PyRuntimeError::new_err(PANIC)),
+    };
+    let n = chain.n_states;
+    let p = numpy::ndarray::Array2::from_shape_vec((n, n), chain.p)
+        .map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
+    Ok((
+        p.into_pyarray(py),
+        chain.pi.into_pyarray(py),
+        chain.log_pi.into_pyarray(py),
+        chain.description,
+    ))
 }
 
 /// The ids of the required checks (specs/assumptions.toml): a fail of one makes the exit code 1.
@@ -123,6 +165,7 @@ fn version() -> &'static str {
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(audit_spec, m)?)?;
     m.add_function(wrap_pyfunction!(trace_file, m)?)?;
+    m.add_function(wrap_pyfunction!(exact_chain, m)?)?;
     m.add_function(wrap_pyfunction!(version, m)?)?;
     m.add_function(wrap_pyfunction!(required_ids, m)?)?;
     m.add("InputError", m.py().get_type::<InputError>())?;

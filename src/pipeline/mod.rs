@@ -211,6 +211,37 @@ pub fn run_with(
     }
 }
 
+/// The exact chain (P, π, log π) of a spec's model and `[kernel]`, as an audit of it builds it: for a
+/// caller that wants the operator itself (the Python package's `exact_chain`, the thrml bridge's
+/// sampler check). Matrix and sampled specs are refused: they have no enumerated kernel here.
+///
+/// # Errors
+///
+/// [`crate::Error::Field`] at `model.family` for a matrix spec and at `sampling` for a sampled one;
+/// the errors of building the model and kernel (located at their keys), of the work limit
+/// ([`budget::check_exact_kernel`]) and of [`ExactChain::from_kernel`].
+pub fn exact_chain(spec: &AuditSpec) -> Result<crate::exact::ExactChain> {
+    if matches!(spec.model, ModelSpec::Matrix { .. }) {
+        return Err(crate::Error::field(
+            &spec.file,
+            "model.family",
+            "a matrix spec already is its chain: read P.npy directly",
+        ));
+    }
+    if spec.sampling.is_some() {
+        return Err(crate::Error::field(
+            &spec.file,
+            "sampling",
+            "a sampled spec has no exact operator: remove [sampling] for a model that enumerates",
+        ));
+    }
+    let built = spec.build_model()?;
+    let model: Arc<dyn Model> = Arc::new(built.pairwise().clone());
+    let kernel = kernel(model.clone(), &spec.kernel).map_err(|e| spec.locate(e))?;
+    budget::check_exact_kernel(&spec.file, &kernel, model.n_spins(), spec.kernel.long_run)?;
+    crate::exact::ExactChain::from_kernel(model.as_ref(), &kernel)
+}
+
 /// The kernel a `[kernel]` or `[[kernels]]` entry describes, on `model`.
 ///
 /// # Errors
