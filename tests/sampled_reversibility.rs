@@ -3,11 +3,11 @@
 
 use std::sync::Arc;
 
-use mcmc_audit::checks::sampled::{check_reversibility, check_transitions};
+use mcmc_audit::checks::sampled::{check_reversibility, check_stationary, check_transitions};
 use mcmc_audit::checks::{Status, Tolerances};
 use mcmc_audit::diagnostics::Draws;
 use mcmc_audit::diagnostics::calibration::{observe, simulate};
-use mcmc_audit::diagnostics::gtest::trajectory_gtest;
+use mcmc_audit::diagnostics::gtest::{stationary_gtest, trajectory_gtest};
 use mcmc_audit::diagnostics::reversibility::reversibility_test;
 use mcmc_audit::exact::ExactChain;
 use mcmc_audit::kernel::Kernel;
@@ -118,6 +118,89 @@ fn trajectory_transitions_match_their_own_kernel_and_not_another() {
             .unwrap()
             .contains("probability 0"),
         "{v:?}"
+    );
+}
+
+/// The final state of each of `chains` independent chains of `kernel` after `burn_in` steps.
+fn final_states(kernel: &Kernel, chains: usize, burn_in: usize, seed: u64) -> Vec<usize> {
+    simulate(kernel, N, chains, 1, burn_in, seed)
+        .into_iter()
+        .map(|t| t[0])
+        .collect()
+}
+
+//= test:S.stationary-gtest
+#[test]
+fn stationary_draws_match_their_own_pi_and_not_another() {
+    let tol = Tolerances::default();
+    let sys = kernel(1.0, Scan::Systematic);
+    let exact = ExactChain::from_kernel(frustrated(1.0).as_ref(), &sys).unwrap();
+    // 200 sweeps from uniform random starts: the exact law is then far within the test's resolution
+    // of π (the sweep's |λ₂| is below 0.5 on this model).
+    let draws = final_states(&sys, 20_000, 200, 5);
+    let v = check_stationary(
+        &stationary_gtest(&draws, &exact.pi),
+        exact.n_states,
+        None,
+        &tol,
+    );
+    assert_eq!(v.status, Status::Pass, "{v:?}");
+    assert_eq!(v.detail["draws"], 20_000);
+    // The same draws against the law at another temperature (TV distance about 0.1): rejected.
+    let other =
+        ExactChain::from_kernel(frustrated(0.7).as_ref(), &kernel(0.7, Scan::Systematic)).unwrap();
+    let v = check_stationary(
+        &stationary_gtest(&draws, &other.pi),
+        other.n_states,
+        None,
+        &tol,
+    );
+    assert_eq!(v.status, Status::Fail, "{v:?}");
+    // Draws taken before the chain settles (one sweep from a uniform start): rejected.
+    let early = final_states(&sys, 20_000, 0, 6);
+    let v = check_stationary(
+        &stationary_gtest(&early, &exact.pi),
+        exact.n_states,
+        None,
+        &tol,
+    );
+    assert_eq!(v.status, Status::Fail, "{v:?}");
+    // A state outside the chain, and a state of probability zero, fail with their reason.
+    let v = check_stationary(&stationary_gtest(&[0, 16], &exact.pi), 16, None, &tol);
+    assert_eq!(v.status, Status::Fail);
+    let mut pi0 = exact.pi.clone();
+    pi0[draws[0]] = 0.0;
+    let v = check_stationary(&stationary_gtest(&draws, &pi0), 16, Some(0.0), &tol);
+    assert_eq!(v.status, Status::Fail);
+    assert!(
+        v.detail["reason"]
+            .as_str()
+            .unwrap()
+            .contains("probability 0"),
+        "{v:?}"
+    );
+    assert_eq!(v.detail["tv_from_pi_at_draw"], 0.0);
+}
+
+#[test]
+fn stationary_gtest_false_alarm_rate_is_at_most_nominal() {
+    use mcmc_audit::diagnostics::calibration::replicate_seed;
+    use mcmc_audit::numeric::tolerance::test::STATIONARY_FALSE_ALARM;
+    // Independent chains run 200 sweeps from uniform starts draw from π to far within the test's
+    // resolution, so every rejection at level 0.05 is a false alarm; 200 replicates.
+    let sys = kernel(1.0, Scan::Systematic);
+    let exact = ExactChain::from_kernel(frustrated(1.0).as_ref(), &sys).unwrap();
+    let (reps, level) = (200u64, 0.05);
+    let rejections = (0..reps)
+        .filter(|&r| {
+            let draws = final_states(&sys, 500, 200, replicate_seed(23, r));
+            stationary_gtest(&draws, &exact.pi).unwrap().p_value < level
+        })
+        .count();
+    let rate = rejections as f64 / reps as f64;
+    assert!(
+        rate <= STATIONARY_FALSE_ALARM,
+        "false alarms {rejections}/{reps}"
     );
 }
 

@@ -145,6 +145,55 @@ fn exact_chain<'py>(
     ))
 }
 
+/// Each distinct elementary update of a spec's kernel audited alone against the model's π
+/// (`pipeline::update_verdicts`): a JSON list of `{"update": name, "verdicts": [...]}`.
+#[pyfunction]
+fn update_verdicts(py: Python<'_>, spec: PathBuf) -> PyResult<String> {
+    let outcome = py.detach(|| {
+        catch_unwind(AssertUnwindSafe(|| {
+            let spec = mcmc_audit::spec::AuditSpec::load(&spec)?;
+            pipeline::update_verdicts(&spec)
+        }))
+    });
+    match outcome {
+        Ok(Ok(list)) => {
+            let list: Vec<_> = list
+                .into_iter()
+                .map(|(update, verdicts)| serde_json::json!({"update": update, "verdicts": verdicts}))
+                .collect();
+            Ok(serde_json::Value::Array(list).to_string())
+        }
+        Ok(Err(e)) => Err(InputError::new_err(e.to_string())),
+        Err(_) => Err(PyRuntimeError::new_err(PANIC)),
+    }
+}
+
+/// An outside sampler judged against a spec's exact chain (`pipeline::sampler_verdicts`):
+/// `transitions` as `(start, end)` state pairs (S.kernel-gtest), `draws` independent states
+/// (S.stationary-gtest), `settled` the exact TV distance of the draws' law from π. A JSON list of
+/// verdicts.
+#[pyfunction]
+#[pyo3(signature = (spec, transitions, draws, settled=None))]
+fn sampler_verdicts(
+    py: Python<'_>,
+    spec: PathBuf,
+    transitions: Vec<(usize, usize)>,
+    draws: Vec<usize>,
+    settled: Option<f64>,
+) -> PyResult<String> {
+    let outcome = py.detach(|| {
+        catch_unwind(AssertUnwindSafe(|| {
+            let spec = mcmc_audit::spec::AuditSpec::load(&spec)?;
+            pipeline::sampler_verdicts(&spec, &transitions, &draws, settled)
+        }))
+    });
+    match outcome {
+        Ok(Ok(v)) => serde_json::to_string(&v).map_err(|e| PyRuntimeError::new_err(e.to_string())),
+        Ok(Err(e)) => Err(InputError::new_err(e.to_string())),
+        Err(_) => Err(PyRuntimeError::new_err(PANIC)),
+    }
+}
+
 /// The ids of the required checks (specs/assumptions.toml): a fail of one makes the exit code 1.
 #[pyfunction]
 fn required_ids() -> Vec<String> {
@@ -166,6 +215,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(audit_spec, m)?)?;
     m.add_function(wrap_pyfunction!(trace_file, m)?)?;
     m.add_function(wrap_pyfunction!(exact_chain, m)?)?;
+    m.add_function(wrap_pyfunction!(update_verdicts, m)?)?;
+    m.add_function(wrap_pyfunction!(sampler_verdicts, m)?)?;
     m.add_function(wrap_pyfunction!(version, m)?)?;
     m.add_function(wrap_pyfunction!(required_ids, m)?)?;
     m.add("InputError", m.py().get_type::<InputError>())?;

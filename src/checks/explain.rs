@@ -219,6 +219,7 @@ pub fn hint(v: &Verdict, all: &[Verdict], source: Source) -> Option<String> {
         "K.step-consistency" | "S.kernel-gtest" if fail => {
             "the sampling code does not draw from the kernel's stated law: compare the update's sample() with its law() on the rows in detail".into()
         }
+        "S.stationary-gtest" if fail => "the sampler's long-run law is not the model's π: check the parameters it was built with (β, couplings, fields, clamps) and that no block updated in parallel has an internal coupling (K.parallel-blocks)".into(),
         "K.parallel-blocks" if fail => "split the block so that no two interacting sites share it (blocks = \"coloring\": a graph colouring; on thrml, one block per colour), or draw it jointly (update = \"gibbs\"), which is the exact block heat bath".into(),
         "A1" if fail => "the parameters changed during the audit: freeze them (no learning step) while the chain is audited".into(),
         "A2" | "A2.detailed-balance" | "A2.relative" | "A2.self-adjoint" if fail => {

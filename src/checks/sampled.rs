@@ -217,3 +217,40 @@ pub fn check_transitions(t: &Result<GTest, usize>, n: usize, tol: &Tolerances) -
         .detail("dof", t.dof)
         .judge(t.p_value, n)
 }
+
+//= spec:S.stationary-gtest
+/// `S.stationary-gtest`: the G-test of independent draws of states against the exact π
+/// ([`crate::diagnostics::gtest::stationary_gtest`]; `Err(state)` names a state outside the chain).
+/// `settled` is the exact total-variation distance of the draws' own law from π (the burn-in's
+/// residue), recorded so the reader sees what the test assumes away.
+pub fn check_stationary(
+    t: &Result<GTest, usize>,
+    n: usize,
+    settled: Option<f64>,
+    tol: &Tolerances,
+) -> Verdict {
+    let mut v = Verdict::new("S.stationary-gtest", tol);
+    if let Some(d) = settled {
+        v = v.detail("tv_from_pi_at_draw", json_num(d));
+    }
+    let t = match t {
+        Ok(t) => t,
+        Err(s) => {
+            return v
+                .with_status(Status::Fail)
+                .reason(format!("state {s} outside 0..{n}"));
+        }
+    };
+    let v = v
+        .detail("draws", t.transitions)
+        .detail("g_statistic", json_num(t.g))
+        .detail("dof", t.dof);
+    if let Some((_, s)) = t.impossible {
+        let mut v = v
+            .with_status(Status::Fail)
+            .reason(format!("drew state {s}, which has exact probability 0"));
+        v.measured = Some(0.0);
+        return v;
+    }
+    v.judge(t.p_value, n)
+}

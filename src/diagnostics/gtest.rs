@@ -150,6 +150,28 @@ pub fn trajectory_gtest(trajectories: &[Vec<usize>], chain: &ExactChain) -> Resu
     Ok(GTest::combine(&stats, transitions))
 }
 
+/// G-test of independent draws of states (`draws`, state indices) against the law `pi`: the counts
+/// are one "row" of `draws.len()` outcomes compared with `draws.len()·π` ([`row_g`], cells with
+/// expected count below 5 pooled; a state with `π = 0` rejects outright). The draws must be
+/// independent — e.g. the final states of independent chains — for `G ~ χ²(cells − 1)`; the
+/// impossible "transition" it reports is `(draws.len(), state)`. `Err(state)` names a state outside
+/// `0..pi.len()`.
+///
+/// # Errors
+///
+/// `Err(state)` with the first draw outside `0..pi.len()`.
+pub fn stationary_gtest(draws: &[usize], pi: &[f64]) -> Result<GTest, usize> {
+    let mut counts: BTreeMap<usize, usize> = BTreeMap::new();
+    for &s in draws {
+        if s >= pi.len() {
+            return Err(s);
+        }
+        *counts.entry(s).or_default() += 1;
+    }
+    let st = row_g(pi, &counts, draws.len(), draws.len());
+    Ok(GTest::combine(&[st], draws.len()))
+}
+
 /// G-test of one row's observed outcome counts (`r` draws from state `s`) against `r·row`, pooling
 /// cells with expected count below 5.
 pub fn row_g(row: &[f64], counts: &BTreeMap<usize, usize>, r: usize, s: usize) -> RowStats {

@@ -221,6 +221,13 @@ pub fn run_with(
 /// the errors of building the model and kernel (located at their keys), of the work limit
 /// ([`budget::check_exact_kernel`]) and of [`ExactChain::from_kernel`].
 pub fn exact_chain(spec: &AuditSpec) -> Result<crate::exact::ExactChain> {
+    let (model, kernel) = enumerable(spec)?;
+    crate::exact::ExactChain::from_kernel(model.as_ref(), &kernel)
+}
+
+/// The model and kernel of a spec whose exact operator can be built (no matrix, no `[sampling]`,
+/// within the work limit).
+fn enumerable(spec: &AuditSpec) -> Result<(Arc<dyn Model>, Kernel)> {
     if matches!(spec.model, ModelSpec::Matrix { .. }) {
         return Err(crate::Error::field(
             &spec.file,
@@ -239,7 +246,83 @@ pub fn exact_chain(spec: &AuditSpec) -> Result<crate::exact::ExactChain> {
     let model: Arc<dyn Model> = Arc::new(built.pairwise().clone());
     let kernel = kernel(model.clone(), &spec.kernel).map_err(|e| spec.locate(e))?;
     budget::check_exact_kernel(&spec.file, &kernel, model.n_spins(), spec.kernel.long_run)?;
-    crate::exact::ExactChain::from_kernel(model.as_ref(), &kernel)
+    Ok((model, kernel))
+}
+
+/// Each distinct elementary update of a spec's kernel audited on its own against the model's π:
+/// K.stochastic, K.invariance and A2 with its sub-checks ([`audit::reversibility_verdicts`], explained
+/// as in a report), in the kernel's order. A sweep `P_1 ⋯ P_m` is in general not reversible even
+/// when every `P_k` is; this says which of the two holds for each block (the thrml bridge's
+/// per-block report). A single block's update is not ergodic, so A3 is not asked of it.
+///
+/// # Errors
+///
+/// As [`exact_chain`].
+pub fn update_verdicts(spec: &AuditSpec) -> Result<Vec<(String, Vec<crate::checks::Verdict>)>> {
+    let (model, kernel) = enumerable(spec)?;
+    let tol = options(spec, None).tolerances;
+    let mut out: Vec<(String, Vec<crate::checks::Verdict>)> = Vec::new();
+    for u in kernel.updates() {
+        let name = u.name();
+        if out.iter().any(|(n, _)| *n == name) {
+            continue;
+        }
+        let chain = crate::exact::ExactChain::from_kernel(model.as_ref(), &Kernel::Update(u))?;
+        let mut verdicts = audit::reversibility_verdicts(&chain, &tol);
+        crate::checks::explain::explain_all(
+            &mut verdicts,
+            chain.n_states,
+            crate::checks::explain::Source::Kernel(&name),
+        );
+        out.push((name, verdicts));
+    }
+    Ok(out)
+}
+
+/// A sampler from outside judged against a spec's exact chain (the thrml bridge's
+/// `check_thrml_sampler`): `transitions` are `(start, end)` state pairs, each one step of the outside
+/// sampler, judged by `S.kernel-gtest` against the exact rows; `draws` are independent states (one
+/// per chain), judged by `S.stationary-gtest` against π, with `settled` the exact TV distance of
+/// their law from π. Either list may be empty (its check is then not applicable). Explained as in a
+/// report; states are indexed as everywhere (bit i set ⇔ spin i = +1).
+///
+/// # Errors
+///
+/// As [`exact_chain`].
+pub fn sampler_verdicts(
+    spec: &AuditSpec,
+    transitions: &[(usize, usize)],
+    draws: &[usize],
+    settled: Option<f64>,
+) -> Result<Vec<crate::checks::Verdict>> {
+    use crate::checks::sampled::{check_stationary, check_transitions};
+    use crate::diagnostics::gtest::{stationary_gtest, trajectory_gtest};
+    let chain = exact_chain(spec)?;
+    let tol = options(spec, None).tolerances;
+    let n = chain.n_states;
+    let none = |id: &str, what: &str| {
+        crate::checks::Verdict::new(id, &tol).reason(format!("no {what} were given"))
+    };
+    let mut verdicts = vec![
+        if transitions.is_empty() {
+            none("S.kernel-gtest", "transitions")
+        } else {
+            let pairs: Vec<Vec<usize>> = transitions.iter().map(|&(a, b)| vec![a, b]).collect();
+            check_transitions(&trajectory_gtest(&pairs, &chain), n, &tol)
+        },
+        if draws.is_empty() {
+            none("S.stationary-gtest", "stationary draws")
+        } else {
+            check_stationary(&stationary_gtest(draws, &chain.pi), n, settled, &tol)
+        },
+    ];
+    let name = chain.description.clone();
+    crate::checks::explain::explain_all(
+        &mut verdicts,
+        n,
+        crate::checks::explain::Source::Kernel(&name),
+    );
+    Ok(verdicts)
 }
 
 /// The kernel a `[kernel]` or `[[kernels]]` entry describes, on `model`.
