@@ -216,8 +216,11 @@ pub fn hint(v: &Verdict, all: &[Verdict], source: Source) -> Option<String> {
             Source::Matrix => "pi is not stationary for P: give the pi that P targets (pi P = pi), or omit pi to have it computed".into(),
             _ => "the kernel does not leave the model's law invariant: its transition probabilities target another distribution".into(),
         },
-        "K.step-consistency" | "S.kernel-gtest" if fail => {
+        "K.step-consistency" if fail => {
             "the sampling code does not draw from the kernel's stated law: compare the update's sample() with its law() on the rows in detail".into()
+        }
+        "S.kernel-gtest" if fail => {
+            "the sampler's steps do not follow the exact rows: its code, or the parameters it was built with (β, couplings, fields, clamps, block order), differ from the model's".into()
         }
         "S.stationary-gtest" if fail => "the sampler's long-run law is not the model's π: check the parameters it was built with (β, couplings, fields, clamps) and that no block updated in parallel has an internal coupling (K.parallel-blocks)".into(),
         "K.parallel-blocks" if fail => "split the block so that no two interacting sites share it (blocks = \"coloring\": a graph colouring; on thrml, one block per colour), or draw it jointly (update = \"gibbs\"), which is the exact block heat bath".into(),
