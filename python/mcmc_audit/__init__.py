@@ -292,14 +292,15 @@ def trace(
     named = _posterior_dict(draws)
     if named is None and isinstance(draws, Mapping):
         named = dict(draws)
+    if named is None:
+        # An array is read in place by the native module: float64 C-contiguous input is not copied
+        # here; any other dtype is converted once, exactly as the .npy reader converts it.
+        a = np.ascontiguousarray(_array(draws, "draws"), dtype=np.float64)
+        return TraceReport(*_run(_native.trace_array, {}, a, convention, burn_in, window, doubling_from, html))
     with tempfile.TemporaryDirectory(prefix="mcmc-audit-") as d:
-        if named is not None:
-            path = os.path.join(d, "draws.npz")
-            arrays = {str(k): _array(v, f"draws[{k!r}]") for k, v in named.items()}
-            np.savez(path, **arrays)
-        else:
-            path = os.path.join(d, "draws.npy")
-            np.save(path, _array(draws, "draws"))
+        path = os.path.join(d, "draws.npz")
+        arrays = {str(k): _array(v, f"draws[{k!r}]") for k, v in named.items()}
+        np.savez(path, **arrays)
         out = _run(
             _native.trace_file,
             {path: "draws"},

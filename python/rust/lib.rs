@@ -12,7 +12,7 @@ use pyo3::create_exception;
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 
-use numpy::{IntoPyArray, PyArray1, PyArray2};
+use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArrayDyn, PyUntypedArrayMethods};
 
 use mcmc_audit::diagnostics::Convention;
 use mcmc_audit::pipeline::{self, trace};
@@ -81,6 +81,49 @@ fn trace_file(
     doubling_from: Option<usize>,
     html: bool,
 ) -> PyResult<Rendered> {
+    let opts = trace_options(convention, burn_in, window, doubling_from, html)?;
+    run(py, move || {
+        let r = trace::run_trace(&file, &opts)?;
+        Ok(rendered(&r))
+    })
+}
+
+/// `trace` on a NumPy float64 array read in place (C-contiguous, `(chains, draws)` or `(chains,
+/// draws, variables)`): the one copy is the re-layout into chain-major draws, made without the GIL.
+/// The report names the data `draws`, as the file route does for its renamed temporary file.
+#[pyfunction]
+#[pyo3(signature = (draws, convention="posterior", burn_in=None, window=None, doubling_from=None, html=false))]
+fn trace_array(
+    py: Python<'_>,
+    draws: PyReadonlyArrayDyn<'_, f64>,
+    convention: &str,
+    burn_in: Option<usize>,
+    window: Option<usize>,
+    doubling_from: Option<usize>,
+    html: bool,
+) -> PyResult<Rendered> {
+    let opts = trace_options(convention, burn_in, window, doubling_from, html)?;
+    let shape = draws.shape().to_vec();
+    let data = draws.as_slice().map_err(|_| {
+        InputError::new_err(
+            "draws: the array is not C-contiguous (np.ascontiguousarray makes it so)",
+        )
+    })?;
+    run(py, move || {
+        let vars = mcmc_audit::io::trace::from_view(&shape, data, "draws")?;
+        let r = trace::run_trace_arrays("draws", vars, &opts)?;
+        Ok(rendered(&r))
+    })
+}
+
+/// The options of the trace functions (`convention` is `posterior` or `arviz`).
+fn trace_options(
+    convention: &str,
+    burn_in: Option<usize>,
+    window: Option<usize>,
+    doubling_from: Option<usize>,
+    html: bool,
+) -> PyResult<trace::TraceOptions> {
     let convention = match convention {
         "posterior" => Convention::Posterior,
         "arviz" => Convention::Arviz,
@@ -90,24 +133,25 @@ fn trace_file(
             )));
         }
     };
-    run(py, move || {
-        let opts = trace::TraceOptions {
-            convention,
-            burn_in,
-            window,
-            doubling_from,
-            figures: html,
-            ..Default::default()
-        };
-        let r = trace::run_trace(&file, &opts)?;
-        let page = html.then(|| report::html::trace(&r));
-        Ok((
-            report::trace::json(&r),
-            report::trace::text(&r),
-            page,
-            r.exit_code(),
-        ))
+    Ok(trace::TraceOptions {
+        convention,
+        burn_in,
+        window,
+        doubling_from,
+        figures: html,
+        ..Default::default()
     })
+}
+
+/// A trace report as the entry points hand it back (the page only when its figures were gathered).
+fn rendered(r: &trace::TraceReport) -> (String, String, Option<String>, i32) {
+    let page = r.figures.is_some().then(|| report::html::trace(r));
+    (
+        report::trace::json(r),
+        report::trace::text(r),
+        page,
+        r.exit_code(),
+    )
 }
 
 /// The exact chain of a spec (model + `[kernel]`, no `[sampling]`): `(P, pi, log_pi, description)`
@@ -214,6 +258,7 @@ fn version() -> &'static str {
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(audit_spec, m)?)?;
     m.add_function(wrap_pyfunction!(trace_file, m)?)?;
+    m.add_function(wrap_pyfunction!(trace_array, m)?)?;
     m.add_function(wrap_pyfunction!(exact_chain, m)?)?;
     m.add_function(wrap_pyfunction!(update_verdicts, m)?)?;
     m.add_function(wrap_pyfunction!(sampler_verdicts, m)?)?;

@@ -4,6 +4,7 @@ pytest-friendly gate, the GIL released while the native code works."""
 
 import json
 import os
+import subprocess
 import threading
 import time
 from pathlib import Path
@@ -194,3 +195,39 @@ def test_a_thrml_style_parallel_block_on_coupled_sites_is_caught():
     spec["kernel"]["blocks"] = [[0, 2], [1]]
     ok = ma.audit(spec)
     assert ok.status("K.parallel-blocks") == "pass" and ok.status("K.invariance") == "pass"
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda rng: rng.normal(size=(3, 400, 2)).cumsum(axis=1) * 0.1,  # float64, 3-D
+        lambda rng: rng.integers(-3, 4, size=(2, 300, 3)).astype(np.int32),  # an int dtype
+        lambda rng: rng.normal(size=(4, 250)),  # (chains, draws)
+        lambda rng: np.asfortranarray(rng.normal(size=(2, 200, 2))),  # not C-contiguous: copied once
+    ],
+)
+def test_array_trace_is_read_in_place_and_equals_the_cli(tmp_path, cli, make):
+    a = make(np.random.default_rng(5))
+    t = ma.trace(a)
+    path = tmp_path / "draws.npy"
+    np.save(path, a)
+    out = subprocess.run([str(cli), "trace", str(path), "--format", "json"], capture_output=True, text=True)
+    assert out.returncode == t.exit_code, out.stderr
+    assert t.to_json() + "\n" == out.stdout.replace(str(path), "draws")
+
+
+def test_array_trace_bad_input():
+    with pytest.raises(ma.InputError, match=r"draws.*\(chains, draws\) or \(chains, draws, variables\)"):
+        ma.trace(np.zeros(10))
+    with pytest.raises(ma.InputError, match="at least one chain and one draw"):
+        ma.trace(np.zeros((0, 10)))
+    with pytest.raises(ma.InputError, match="at least one variable"):
+        ma.trace(np.zeros((2, 10, 0)))
+    with pytest.raises(ma.InputError, match="not numeric"):
+        ma.trace(np.array([["a", "b"], ["c", "d"]]))
+    with pytest.raises(ma.InputError, match="--doubling-from"):
+        ma.trace(np.random.default_rng(0).normal(size=(2, 50)), doubling_from=100)
+    nan = np.random.default_rng(1).normal(size=(2, 100))
+    nan[0, 3] = np.nan
+    t = ma.trace(nan)  # non-finite draws are reported, never a panic
+    assert t.variables[0]["ess_bulk"] is None

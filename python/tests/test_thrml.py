@@ -161,19 +161,6 @@ def test_sweep_audit_of_a_12_spin_thrml_model():
     assert sym.status("A2") == "pass" and sym.quantities["sigma2"] < 1
 
 
-def command_line() -> Path:
-    """The mcmc-audit binary: $MCMC_AUDIT_CLI, else the release or debug build of this checkout
-    (.ci/run's `cargo test` leaves the debug one), else a fresh release build."""
-    if os.environ.get("MCMC_AUDIT_CLI"):
-        return Path(os.environ["MCMC_AUDIT_CLI"])
-    for profile in ("release", "debug"):
-        cli = ROOT / "target" / profile / "mcmc-audit"
-        if cli.exists():
-            return cli
-    subprocess.run(["cargo", "build", "--release", "--locked"], cwd=ROOT, check=True)
-    return ROOT / "target" / "release" / "mcmc-audit"
-
-
 def run_thrml(program, chains, samples, seed, steps=1):
     gs = program.gibbs_spec
     rng = np.random.default_rng(seed)
@@ -184,7 +171,7 @@ def run_thrml(program, chains, samples, seed, steps=1):
     return [np.asarray(o) for o in f(keys, tuple(init))]
 
 
-def test_trace_of_thrml_output_equals_the_cli_bit_for_bit(tmp_path):
+def test_trace_of_thrml_output_equals_the_cli_bit_for_bit(tmp_path, cli):
     ebm, nodes, blocks = grid(3, 4, seed=5, beta=0.4, fields=False)
     program = IsingSamplingProgram(ebm, blocks, [])
     samples = run_thrml(program, chains=4, samples=3000, seed=11)
@@ -195,7 +182,6 @@ def test_trace_of_thrml_output_equals_the_cli_bit_for_bit(tmp_path):
     t = mt.trace_thrml(samples, m, program.gibbs_spec.free_blocks)
     path = tmp_path / "draws.npz"
     np.savez(path, **draws)
-    cli = command_line()
     out = subprocess.run([str(cli), "trace", str(path), "--format", "json"], capture_output=True, text=True)
     assert out.returncode in (0, 1, 3), out.stderr
     # The same document byte for byte (the CLI ends its output with a newline).

@@ -76,30 +76,65 @@ fn shape_err(file: &str, field: &str, found: &[usize], expected: &str) -> Error 
     }
 }
 
-/// Variables from one `.npy` array.
+/// Variables from one `.npy` array (a `(chains, draws)` array's data are moved, not copied).
 ///
 /// # Errors
 ///
-/// [`Error::Shape`] naming `file` unless the array has shape `(chains, draws)` or
-/// `(chains, draws, variables)` with at least one chain, draw and variable; [`Error::Mismatch`]
-/// when `a.data` does not fill a 2-D shape.
+/// As [`from_view`].
 pub fn from_npy(a: Array, file: &str) -> Result<Vec<Variable>> {
-    match a.shape.as_slice() {
-        &[m, n] => {
-            nonempty(file, "x", m, n, &a.shape)?;
+    if let &[m, n] = a.shape.as_slice() {
+        nonempty(file, "x", m, n, &a.shape)?;
+        return Ok(vec![Variable {
+            name: "x".into(),
+            draws: Draws::new(m, n, a.data)?,
+        }]);
+    }
+    from_view(&a.shape, &a.data, file)
+}
+
+/// Variables from a row-major array held elsewhere (a NumPy array's memory, read in place by the
+/// Python package): `(chains, draws)` is the variable `x`, `(chains, draws, variables)` the variables
+/// `x0, x1, …`. The data are copied once, into the chain-major layout of [`Draws`].
+///
+/// # Errors
+///
+/// [`Error::Shape`] naming `file` unless the shape is `(chains, draws)` or `(chains, draws,
+/// variables)` with at least one chain, draw and variable; [`Error::Mismatch`] when `data` does not
+/// fill the shape.
+///
+/// # Examples
+///
+/// ```
+/// use mcmc_audit::io::trace::from_view;
+///
+/// // 2 chains × 3 draws × 2 variables, row-major.
+/// let data = [0.0, 10.0, 1.0, 11.0, 2.0, 12.0, 3.0, 13.0, 4.0, 14.0, 5.0, 15.0];
+/// let vars = from_view(&[2, 3, 2], &data, "draws")?;
+/// assert_eq!((vars[0].name.as_str(), vars[1].name.as_str()), ("x0", "x1"));
+/// assert_eq!(vars[1].draws.data, vec![10.0, 11.0, 12.0, 13.0, 14.0, 15.0]);
+/// assert!(from_view(&[2, 0], &[], "draws").is_err());
+/// # Ok::<(), mcmc_audit::Error>(())
+/// ```
+pub fn from_view(shape: &[usize], data: &[f64], file: &str) -> Result<Vec<Variable>> {
+    match *shape {
+        [m, n] => {
+            nonempty(file, "x", m, n, shape)?;
             Ok(vec![Variable {
                 name: "x".into(),
-                draws: Draws::new(m, n, a.data)?,
+                draws: Draws::new(m, n, data.to_vec())?,
             }])
         }
-        &[m, n, k] => {
-            nonempty(file, "x", m, n, &a.shape)?;
+        [m, n, k] => {
+            nonempty(file, "x", m, n, shape)?;
             if k == 0 {
-                return Err(shape_err(file, "x", &a.shape, "at least one variable"));
+                return Err(shape_err(file, "x", shape, "at least one variable"));
+            }
+            if m.checked_mul(n).and_then(|c| c.checked_mul(k)) != Some(data.len()) {
+                return Err(shape_err(file, "x", shape, "data filling the shape"));
             }
             Ok((0..k)
                 .map(|v| {
-                    let data = (0..m * n).map(|i| a.data[i * k + v]).collect();
+                    let data = (0..m * n).map(|i| data[i * k + v]).collect();
                     Variable {
                         name: format!("x{v}"),
                         draws: Draws {
@@ -111,10 +146,10 @@ pub fn from_npy(a: Array, file: &str) -> Result<Vec<Variable>> {
                 })
                 .collect())
         }
-        s => Err(shape_err(
+        _ => Err(shape_err(
             file,
             "x",
-            s,
+            shape,
             "(chains, draws) or (chains, draws, variables)",
         )),
     }

@@ -527,6 +527,50 @@ pub fn trace_report(file: &str, vars: &[Variable], opts: &TraceOptions) -> Trace
 /// # Ok::<(), mcmc_audit::Error>(())
 /// ```
 pub fn run_trace(path: &Path, opts: &TraceOptions) -> Result<TraceReport> {
+    check_options(opts)?;
+    let shown = crate::progress::task("trace", None);
+    shown.message(|| format!("reading {}", path.display()));
+    let vars = read_trace(path)?;
+    shown.message(|| format!("{} variables: ESS, R-hat, tau, doubling probe", vars.len()));
+    finish(&path.display().to_string(), &vars, opts)
+}
+
+/// [`run_trace`] on variables already in memory (the Python package's arrays, read in place by
+/// [`crate::io::trace::from_view`]): the same options checks, the same report, `label` standing for
+/// the file name in it.
+///
+/// # Errors
+///
+/// As [`run_trace`] after reading: `--window 0`, `--doubling-from 0`, a doubling start longer than
+/// the draws, and [`crate::Error::Field`] at `variables` for an empty list.
+///
+/// # Examples
+///
+/// ```
+/// use mcmc_audit::io::trace::from_view;
+/// use mcmc_audit::pipeline::trace::{TraceOptions, run_trace_arrays};
+///
+/// let data: Vec<f64> = (0..400).map(|i| ((i * 7919) % 101) as f64).collect();
+/// let vars = from_view(&[2, 200], &data, "draws")?;
+/// let report = run_trace_arrays("draws", vars, &TraceOptions::default())?;
+/// assert_eq!((report.variables[0].n_chains, report.variables[0].n_draws), (2, 200));
+/// assert!(run_trace_arrays("draws", Vec::new(), &TraceOptions::default()).is_err());
+/// # Ok::<(), mcmc_audit::Error>(())
+/// ```
+pub fn run_trace_arrays(
+    label: &str,
+    vars: Vec<Variable>,
+    opts: &TraceOptions,
+) -> Result<TraceReport> {
+    check_options(opts)?;
+    if vars.is_empty() {
+        return Err(crate::Error::field(label, "variables", "no variable"));
+    }
+    finish(label, &vars, opts)
+}
+
+/// The command-line options a trace refuses before reading anything.
+fn check_options(opts: &TraceOptions) -> Result<()> {
     if opts.window == Some(0) {
         return Err(crate::Error::field(
             "command line",
@@ -541,12 +585,12 @@ pub fn run_trace(path: &Path, opts: &TraceOptions) -> Result<TraceReport> {
             "must be at least 1",
         ));
     }
-    let shown = crate::progress::task("trace", None);
-    shown.message(|| format!("reading {}", path.display()));
-    let vars = read_trace(path)?;
-    shown.message(|| format!("{} variables: ESS, R-hat, tau, doubling probe", vars.len()));
-    // The doubling probe's first length must fit in the draws, as `sampling.doubling_from` must fit
-    // in the sweeps of a sampled audit (same rule, same kind of error).
+    Ok(())
+}
+
+/// The report of read variables. The doubling probe's first length must fit in the draws, as
+/// `sampling.doubling_from` must fit in the sweeps of a sampled audit (same rule, same kind of error).
+fn finish(file: &str, vars: &[Variable], opts: &TraceOptions) -> Result<TraceReport> {
     if let Some(l0) = opts.doubling_from {
         let shortest = vars.iter().map(|v| v.draws.draws).min().unwrap_or(0);
         if l0 > shortest {
@@ -554,13 +598,12 @@ pub fn run_trace(path: &Path, opts: &TraceOptions) -> Result<TraceReport> {
                 "command line",
                 "--doubling-from",
                 format!(
-                    "{l0} is longer than the {shortest} draws per chain of {}: the doubling probe needs L <= draws",
-                    path.display()
+                    "{l0} is longer than the {shortest} draws per chain of {file}: the doubling probe needs L <= draws"
                 ),
             ));
         }
     }
-    Ok(trace_report(&path.display().to_string(), &vars, opts))
+    Ok(trace_report(file, vars, opts))
 }
 
 /// The benchmark's set of statistics for one variable: bulk and tail ESS, R-hat, MCSE of the mean
