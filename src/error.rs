@@ -106,6 +106,8 @@ pub enum Limit {
     WindowWork,
     /// Steps of the burn-in law without a real spectrum.
     BurnInWork,
+    /// MiB of memory the matrix-free exact backend would need (the Krylov basis dominates).
+    MatrixFreeMemory,
 }
 
 impl std::fmt::Display for Limit {
@@ -115,6 +117,7 @@ impl std::fmt::Display for Limit {
             Limit::EnumeratedSpins => "spins (exact enumeration)",
             Limit::WindowWork => "window (exact window recursion)",
             Limit::BurnInWork => "burn-in (non-reversible kernel)",
+            Limit::MatrixFreeMemory => "MiB (matrix-free exact backend)",
         })
     }
 }

@@ -9,6 +9,7 @@ pub mod dense;
 pub mod gth;
 pub mod local;
 pub mod lumping;
+pub mod matfree;
 pub mod matrix;
 pub mod residuals;
 pub mod spectrum;

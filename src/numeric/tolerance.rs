@@ -325,7 +325,24 @@ pub mod test {
     /// A scale-invariant statistic recomputed on data scaled by a non-power of two (relative): the
     /// scaling rounds every draw by up to an ulp, which moves a t statistic over ~10⁴ draws far less.
     pub const SCALE_INVARIANCE: Tolerance = Tolerance::rel(1e-9);
+    /// Matrix-free eigenvalues against the dense engine's (issue 13: "eigenvalues ≤ 1e-12
+    /// absolute"): both within ~1e-13 of the truth (the Lanczos residual bound, the dense `n·u`).
+    pub const MATFREE_EIGENVALUE: Tolerance = Tolerance::abs(1e-12);
+    /// Matrix-free τ (Poisson equation by CG) against the dense spectral τ (issue 13: "τ and Q_op
+    /// ≤ 1e-9 relative").
+    pub const MATFREE_TAU: Tolerance = Tolerance::rel(1e-9);
 }
+
+/// Matrix-free Lanczos: a Ritz pair is locked once its residual estimate `|β_m e_mᵀ y|` is at most
+/// this (absolute, on an operator of norm ≤ 2). Every returned pair is then re-checked by an explicit
+/// residual `‖S u − σ u‖₂`, which bounds the eigenvalue's error (Weyl/Bauer–Fike for symmetric S) and
+/// is reported.
+pub const LANCZOS_RESIDUAL: Tolerance = Tolerance::abs(1e-13);
+
+/// Matrix-free Poisson solve: CG stops at a relative residual `‖b − A u‖ / ‖b‖` of this (relative).
+/// With `λ_min(A) = 1 − σ₂` it bounds τ's relative error by `2 · rel · 1/(1 − σ₂)`, reported per
+/// observable from the explicit final residual.
+pub const POISSON_RESIDUAL: Tolerance = Tolerance::rel(1e-14);
 
 /// `[baseline] tau` by default: relative increase of an observable's τ allowed against a baseline
 /// report. Exact τ reproduces to the last bits on one machine; 1 % absorbs another platform's libm

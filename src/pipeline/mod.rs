@@ -219,7 +219,7 @@ pub fn run_with(
 ///
 /// [`crate::Error::Field`] at `model.family` for a matrix spec and at `sampling` for a sampled one;
 /// the errors of building the model and kernel (located at their keys), of the work limit
-/// ([`budget::check_exact_kernel`]) and of [`ExactChain::from_kernel`].
+/// ([`budget::check_exact_kernel`]) and of [`ExactChain::from_kernel`](crate::exact::ExactChain::from_kernel).
 pub fn exact_chain(spec: &AuditSpec) -> Result<crate::exact::ExactChain> {
     let (model, kernel) = enumerable(spec)?;
     crate::exact::ExactChain::from_kernel(model.as_ref(), &kernel)

@@ -563,7 +563,9 @@ impl AuditSpec {
                 _ => "kernel".into(),
             },
             Error::TooLarge { limit, .. } => match limit {
-                Limit::DenseStates | Limit::EnumeratedSpins => "model.n".into(),
+                Limit::DenseStates | Limit::EnumeratedSpins | Limit::MatrixFreeMemory => {
+                    "model.n".into()
+                }
                 Limit::WindowWork => "estimator.window".into(),
                 Limit::BurnInWork => "estimator.burn_in".into(),
             },
