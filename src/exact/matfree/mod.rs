@@ -301,8 +301,9 @@ impl MatrixFree {
             )
             .reduce(
                 || (0.0, 0),
+                // The largest defect, ties to the smallest state: one answer at any thread count.
                 |a, b| {
-                    if b.0 > a.0 || (b.0 == a.0 && b.1 < a.1 && b.0 > 0.0) {
+                    if b.0 > a.0 || (b.0 == a.0 && b.1 < a.1) {
                         b
                     } else {
                         a

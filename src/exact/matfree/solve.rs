@@ -31,7 +31,7 @@ use serde::Serialize;
 
 use super::{DEFAULT_MEMORY_BUDGET, MatrixFree, Shifted, dot, memory_bytes};
 use crate::error::{Error, Limit, Result};
-use crate::exact::dense::par;
+use crate::exact::dense::{par, sym_evd};
 use crate::numeric::tolerance::{LANCZOS_RESIDUAL, POISSON_RESIDUAL};
 use crate::numeric::unit_f64;
 
@@ -147,6 +147,9 @@ fn lanczos(a: &Shifted<'_>, k: usize, opts: &Options) -> Result<(Vec<f64>, Mat<f
         max_restarts: opts.max_restarts,
         ..Default::default()
     };
+    if params.max_dim >= n {
+        return small(a, k);
+    }
     let par = par();
     let mut mem = MemBuffer::new(partial_self_adjoint_eigen_scratch(a, k, par, params));
     let mut vecs = Mat::<f64>::zeros(n, k);
@@ -169,6 +172,28 @@ fn lanczos(a: &Shifted<'_>, k: usize, opts: &Options) -> Result<(Vec<f64>, Mat<f
         )));
     }
     Ok((vals, vecs))
+}
+
+/// An operator smaller than the Krylov subspace (faer's Lanczos needs `max_dim < n`): its matrix
+/// from `n` products with the unit vectors, symmetrized, and a dense EVD; the `k` eigenvalues of
+/// largest magnitude, as Lanczos would return them.
+fn small(a: &Shifted<'_>, k: usize) -> Result<(Vec<f64>, Mat<f64>)> {
+    let n = a.op.n_states;
+    let mut eye = vec![0.0; n * n];
+    for i in 0..n {
+        eye[i * n + i] = 1.0;
+    }
+    let mut cols = vec![0.0; n * n];
+    a.apply_slices(&eye, &mut cols);
+    let m = Mat::from_fn(n, n, |i, j| 0.5 * (cols[j * n + i] + cols[i * n + j]));
+    let (vals, vecs) = sym_evd(m.as_ref())?;
+    let mut idx: Vec<usize> = (0..n).collect();
+    idx.sort_by(|&x, &y| vals[y].abs().total_cmp(&vals[x].abs()));
+    idx.truncate(k);
+    Ok((
+        idx.iter().map(|&j| vals[j]).collect(),
+        Mat::from_fn(n, idx.len(), |i, j| vecs[(i, idx[j])]),
+    ))
 }
 
 /// `‖S u_j − σ_j u_j‖₂` for each column.
