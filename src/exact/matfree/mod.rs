@@ -187,6 +187,18 @@ impl MatrixFree {
         self.plan.is_flat()
     }
 
+    /// Counts one product and hands out the plan's temporaries, each of `len` entries (kept
+    /// between products, so the solvers' iterations allocate nothing).
+    fn workspace(&self, len: usize) -> std::sync::MutexGuard<'_, Vec<Vec<f64>>> {
+        self.products.fetch_add(1, Ordering::Relaxed);
+        let mut guard = self.temps.lock().unwrap_or_else(|p| p.into_inner());
+        guard.resize_with(self.plan.temps(), Vec::new);
+        for t in guard.iter_mut() {
+            t.resize(len, 0.0);
+        }
+        guard
+    }
+
     /// `dst = S src` for `src.len() / n_states` columns stored one after another.
     ///
     /// # Panics
@@ -199,16 +211,8 @@ impl MatrixFree {
             "columns of {n} entries"
         );
         let cols = src.len() / n;
-        self.products.fetch_add(1, Ordering::Relaxed);
-        let need = self.plan.temps();
-        let mut guard = self.temps.lock().unwrap_or_else(|p| p.into_inner());
-        while guard.len() < need {
-            guard.push(Vec::new());
-        }
-        for t in guard.iter_mut() {
-            t.resize(n * cols, 0.0);
-        }
-        apply_plan(&self.plan, self, src, dst, cols, &mut guard[..]);
+        let mut temps = self.workspace(n * cols);
+        apply_plan(&self.plan, self, src, dst, cols, &mut temps[..]);
     }
 
     /// `‖Sᵀ q − q‖₂` with `q = √π`: π-invariance (`πP = π` ⇔ `Sᵀq = q`) in the symmetrized
@@ -242,16 +246,8 @@ impl MatrixFree {
             src.len() == n && dst.len() == n,
             "one column of {n} entries"
         );
-        self.products.fetch_add(1, Ordering::Relaxed);
-        let need = self.plan.temps();
-        let mut guard = self.temps.lock().unwrap_or_else(|p| p.into_inner());
-        while guard.len() < need {
-            guard.push(Vec::new());
-        }
-        for t in guard.iter_mut() {
-            t.resize(n, 0.0);
-        }
-        transpose_plan(&self.plan, self, src, dst, &mut guard[..])
+        let mut temps = self.workspace(n);
+        transpose_plan(&self.plan, self, src, dst, &mut temps[..])
     }
 
     /// Local exact detailed balance on every state (A2 without `Z`): for each elementary update of

@@ -312,37 +312,28 @@ pub fn poisson_tau(
     // CG: x, r, p, z, Ap (5k), the operator's scratch (2k), φ and the residual check (2k).
     check_memory(op, k, 9 * k, opts.memory_budget)?;
     let q = &op.sqrt_pi;
-    let mut phi = Mat::<f64>::zeros(n, k);
-    let mut norms = vec![0.0; k];
+    // φ_a = √π ⊙ (f_a − E_π f_a), scaled to unit norm (each column's stopping rule is then
+    // relative to its own observable), for the non-constant observables only ("live").
     let mut variances = vec![0.0; k];
+    let mut live = Vec::with_capacity(k);
+    let mut b = Vec::with_capacity(n * k);
     for (a, f) in observables.iter().enumerate() {
-        let pi_f: Vec<f64> = q.iter().zip(f).map(|(s, v)| s * s * v).collect();
-        let mean = pi_f.iter().sum::<f64>();
+        let mean = q.iter().zip(f).map(|(s, v)| s * s * v).sum::<f64>();
         let col: Vec<f64> = q.iter().zip(f).map(|(s, v)| s * (v - mean)).collect();
         let nrm = dot(&col, &col).sqrt();
         variances[a] = nrm * nrm;
-        norms[a] = nrm;
-        // Unit columns, so that the block's stopping rule treats each observable alike.
-        let scale = if nrm > 0.0 { 1.0 / nrm } else { 0.0 };
-        for i in 0..n {
-            phi[(i, a)] = col[i] * scale;
+        if nrm > 0.0 {
+            live.push(a);
+            b.extend(col.iter().map(|v| v / nrm));
         }
     }
+    let m = live.len();
     let a_op = Shifted {
         op,
         alpha: -1.0,
         beta: 1.0,
         delta: -1.0,
     };
-    let live: Vec<usize> = (0..k).filter(|&a| norms[a] > 0.0).collect();
-    let rhs = Mat::from_fn(n, live.len(), |i, j| phi[(i, live[j])]);
-    let m = live.len();
-    let mut b = vec![0.0; n * m];
-    for j in 0..m {
-        for i in 0..n {
-            b[j * n + i] = rhs[(i, j)];
-        }
-    }
     let (src, iterations) = lockstep_cg(&a_op, &b, m, opts.max_cg_iterations);
     // Explicit residuals r = φ − A û, column by column.
     let mut au = vec![0.0; n * m];
@@ -361,7 +352,7 @@ pub fn poisson_tau(
             continue;
         };
         let uj = &src[j * n..(j + 1) * n];
-        let phij: Vec<f64> = (0..n).map(|i| rhs[(i, j)]).collect();
+        let phij = &b[j * n..(j + 1) * n];
         let r: Vec<f64> = phij
             .iter()
             .zip(&au[j * n..(j + 1) * n])
@@ -369,7 +360,7 @@ pub fn poisson_tau(
             .collect();
         let rnorm = dot(&r, &r).sqrt();
         // Unit φ: J = ⟨φ,û⟩ + ⟨û,r⟩ estimates ⟨φ, A⁻¹φ⟩ from below, τ = 2J − 1.
-        let j_val = dot(&phij, uj) + dot(uj, &r);
+        let j_val = dot(phij, uj) + dot(uj, &r);
         let tau = 2.0 * j_val - 1.0;
         out.push(PoissonTau {
             tau: Some(tau),
