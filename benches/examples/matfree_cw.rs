@@ -2,7 +2,7 @@
 //! time per product with S, then σ₂ and σ_min (Lanczos) and exact τ of the magnetization, the
 //! energy and 10 pair observables (Poisson equation by CG), each with its residual bound.
 //!
-//! Run: cd benches && cargo run --release --example matfree_cw -- N [beta]
+//! Run: cd benches && cargo run --release --example matfree_cw -- N [beta] [max_dim]
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -16,6 +16,13 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let n: usize = args.get(1).map_or(16, |a| a.parse().expect("N"));
     let beta: f64 = args.get(2).map_or(0.5, |a| a.parse().expect("beta"));
+    let max_dim: usize = args
+        .get(3)
+        .map_or(Options::default().max_dim, |a| a.parse().expect("max_dim"));
+    let opts = Options {
+        max_dim,
+        ..Options::default()
+    };
     let model: Arc<dyn Model> = Arc::new(generators::curie_weiss(n, beta).expect("model"));
     let kernel =
         build_kernel(model.clone(), Rule::Gibbs, &Blocks::Sites, Scan::Random).expect("kernel");
@@ -38,7 +45,7 @@ fn main() {
         t.elapsed().as_secs_f64() / reps as f64
     );
     let t = Instant::now();
-    let ex = extremes(&op, &Options::default()).expect("extremes");
+    let ex = extremes(&op, &opts).expect("extremes");
     println!(
         "sigma_2 = {:.15} (residual {:.1e}), sigma_min = {:.15} (residual {:.1e}): {:.2} s, {} products ({} for sigma_2)",
         ex.top[0],
@@ -53,8 +60,7 @@ fn main() {
     list.extend((1..=10).map(|j| Observable::Pair(0, j % n)));
     let obs = Observables::tabulate(model.as_ref(), &list);
     let t = Instant::now();
-    let taus =
-        poisson_tau(&op, &obs.values, ex.gap_lower_bound(), &Options::default()).expect("tau");
+    let taus = poisson_tau(&op, &obs.values, ex.gap_lower_bound(), &opts).expect("tau");
     for (o, r) in list.iter().zip(&taus) {
         println!(
             "  tau({}) = {:.12} (bound {:.1e}, {} CG iterations)",

@@ -24,7 +24,7 @@ use rand::Rng;
 pub use law::Law;
 pub use streams::{ChainRng, stream, streams};
 
-use crate::model::decode;
+use crate::model::{Model, decode};
 use crate::numeric::{gamma, unit_f64};
 
 /// An elementary update rule (site heat bath, Metropolis flip, block heat bath, a swap, or a user's
@@ -99,6 +99,21 @@ pub trait Update: Send + Sync {
     fn parallel_block(&self) -> Option<&[usize]> {
         None
     }
+    /// When this update is one of the crate's own single-site rules, which rule, at which site and
+    /// on which model: the matrix-free backend may then apply it from a table of local fields
+    /// (after checking that table against [`Update::law`]). `None` for every other update.
+    fn site_rule(&self) -> Option<(SiteRule, usize, &Arc<dyn Model>)> {
+        None
+    }
+}
+
+/// The crate's own single-site rules (docs/science.md §6), as [`Update::site_rule`] names them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SiteRule {
+    /// `P(x_i → +1) = 1 / (1 + exp(−2β h_i(x)))`.
+    HeatBath,
+    /// Flip accepted with `min(1, exp(−2β x_i h_i(x)))`.
+    Metropolis,
 }
 
 /// A Markov kernel: an update, a mixture (random scan) or a sequence (systematic scan).

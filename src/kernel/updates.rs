@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use super::{Law, Update};
+use super::{Law, SiteRule, Update};
 use crate::model::Model;
 use crate::numeric::{U, gamma, log_sum_exp, logistic_neg};
 
@@ -33,6 +33,9 @@ impl Update for HeatBathSite {
     }
     fn rel_err_bound(&self) -> f64 {
         exp_arg_err(self.model.as_ref()) + gamma(6)
+    }
+    fn site_rule(&self) -> Option<(SiteRule, usize, &Arc<dyn Model>)> {
+        Some((SiteRule::HeatBath, self.site, &self.model))
     }
 }
 
@@ -63,6 +66,9 @@ impl Update for MetropolisSite {
         // only where it matters: the stay probability's *absolute* error is ≤ U·(|βΔE|+2), which for
         // detailed balance multiplies π_x P_xx (a diagonal entry, not part of any residual).
         exp_arg_err(self.model.as_ref()) + gamma(4)
+    }
+    fn site_rule(&self) -> Option<(SiteRule, usize, &Arc<dyn Model>)> {
+        Some((SiteRule::Metropolis, self.site, &self.model))
     }
 }
 

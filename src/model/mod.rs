@@ -41,6 +41,11 @@ pub trait Model: Send + Sync {
     fn fingerprint(&self) -> u64;
     /// A short human-readable description.
     fn describe(&self) -> String;
+    /// The pairwise form of the model, when it is one (the matrix-free backend tabulates its local
+    /// fields); `None` for any other model.
+    fn as_pairwise(&self) -> Option<&Pairwise> {
+        None
+    }
 }
 
 /// Spin `i` of state index `s`.
@@ -213,6 +218,9 @@ impl Pairwise {
 impl Model for Pairwise {
     fn n_spins(&self) -> usize {
         self.n
+    }
+    fn as_pairwise(&self) -> Option<&Pairwise> {
+        Some(self)
     }
     fn beta(&self) -> f64 {
         self.beta

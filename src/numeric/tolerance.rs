@@ -411,3 +411,14 @@ pub const EIGENSPACE_GAP: Tolerance = Tolerance::bound(64.0, Scale::NU);
 /// (γ_bulk) and (ii) the floor of the single-gap predictor's denominator, which is then reported as
 /// a lower bound.
 pub const OVERLAP_RESOLUTION: Tolerance = Tolerance::bound(1.0, Scale::NU);
+
+/// The matrix-free fast path against the updates' own laws ([`crate::exact::matfree::sites`]): a
+/// derived bound, relative on a move's probability and absolute on the stay mass. Both sides
+/// approximate the same exact probability within the kernel's own bound `p_rel_err`, and the two
+/// evaluate the local field in different orders: each sum of at most `n + 1` terms is within
+/// `γ_{n+1} · M` of the truth (`M` the model's largest `Σ|J_ij| + |b_i|`), which moves the argument
+/// `2β h` of a logistic or an exponential, and so a probability's relative value, by at most
+/// `2|β| · 2γ_{n+1} · M`.
+pub fn fast_path_bound(p_rel_err: f64, beta: f64, max_local_field: f64, n: usize) -> f64 {
+    2.0 * p_rel_err + 4.0 * beta.abs() * super::gamma(n + 1) * max_local_field
+}

@@ -733,6 +733,7 @@ pub fn audit_kernel(
     let f4 = model.fingerprint();
     verdicts.insert(0, check_fixed_parameters(f0, &[f1, f2, f3, f4], tol));
     let subject = exact_subject(&chain, model.describe(), kernel.name(), f0);
+    quantities.insert("backend".into(), dense_backend());
     let mut report = opts.report(subject, verdicts, quantities);
     if opts.figures {
         report.figures = Some(Figures {
@@ -745,7 +746,10 @@ pub fn audit_kernel(
 
 /// Every update of `kernel` that draws a block in parallel, with the interacting site pairs inside
 /// its block (the model's neighbour lists), once per distinct update.
-fn parallel_blocks(model: &dyn Model, kernel: &Kernel) -> Vec<(String, Vec<(usize, usize)>)> {
+pub(crate) fn parallel_blocks(
+    model: &dyn Model,
+    kernel: &Kernel,
+) -> Vec<(String, Vec<(usize, usize)>)> {
     let mut out: Vec<(String, Vec<(usize, usize)>)> = Vec::new();
     for u in kernel.updates() {
         let Some(block) = u.parallel_block() else {
@@ -868,6 +872,7 @@ pub fn audit_chain_with(
         "matrix".into(),
         mf.finish(),
     );
+    quantities.insert("backend".into(), dense_backend());
     let mut report = opts.report(subject, verdicts, quantities);
     if opts.figures {
         report.figures = Some(Figures {
@@ -876,6 +881,12 @@ pub fn audit_chain_with(
         });
     }
     Ok(report)
+}
+
+/// `quantities.backend` of a dense audit (the matrix-free one names itself and its solver,
+/// [`crate::pipeline::matfree`]).
+fn dense_backend() -> Value {
+    serde_json::json!({ "name": "dense" })
 }
 
 /// The subject of an exact audit; the kernel's fingerprint is that of its operator.

@@ -15,6 +15,7 @@ pub mod baseline;
 pub mod budget;
 pub mod compare;
 pub mod figures;
+pub mod matfree;
 pub mod reproduce;
 pub mod sampled;
 pub mod trace;
@@ -22,6 +23,7 @@ pub mod trace;
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::spec::audit::Backend;
 use audit::{AuditOptions, SpectralSettings, audit_chain_with, audit_kernel};
 
 use crate::error::Result;
@@ -205,6 +207,20 @@ pub fn run_with(
             let model: Arc<dyn Model> = Arc::new(built.pairwise().clone());
             spec.check_gradient(spec.observables.list(model.n_spins()).len())?;
             let kernel = kernel(model.clone(), &spec.kernel).map_err(locate)?;
+            let matrix_free = match spec.exact.backend {
+                Backend::Auto => model.n_spins() > crate::exact::MAX_DENSE_STATES.ilog2() as usize,
+                Backend::Dense => false,
+                Backend::MatrixFree => true,
+            };
+            if matrix_free {
+                let solver = crate::exact::matfree::solve::Options {
+                    k: spec.exact.eigenpairs,
+                    memory_budget: spec.exact.memory_budget,
+                    ..Default::default()
+                };
+                return matfree::audit_kernel_matrix_free(model.as_ref(), &kernel, &opts, &solver)
+                    .map_err(locate);
+            }
             budget::check_exact_kernel(&spec.file, &kernel, model.n_spins(), spec.kernel.long_run)?;
             audit_kernel(model.as_ref(), &kernel, &opts).map_err(locate)
         }

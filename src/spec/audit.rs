@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+pub use super::raw::Backend;
 use super::raw::{RawChecks, RawGradient, RawModel, RawSampling, RawSpec, parse_error};
 use crate::checks::Tolerances;
 use crate::checks::baseline::BaselineTolerances;
@@ -149,7 +150,32 @@ pub struct AuditSpec {
     pub tolerances: Tolerances,
     /// The seed of the audit's own random tests (the sampling seed, else 0).
     pub seed: u64,
+    /// `[exact]`: the backend and the matrix-free solver's settings.
+    pub exact: ExactSettings,
 }
+
+/// `[exact]` with its defaults applied.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ExactSettings {
+    pub backend: Backend,
+    /// Eigenvalues below `σ_1` the matrix-free backend computes (σ₂ …).
+    pub eigenpairs: usize,
+    /// Bytes the matrix-free backend may use.
+    pub memory_budget: usize,
+}
+
+impl Default for ExactSettings {
+    fn default() -> Self {
+        ExactSettings {
+            backend: Backend::Auto,
+            eigenpairs: 1,
+            memory_budget: crate::exact::matfree::DEFAULT_MEMORY_BUDGET,
+        }
+    }
+}
+
+/// The largest `[exact] eigenpairs` (each is a vector of 2^N entries kept by the solver).
+pub const MAX_EIGENPAIRS: usize = 64;
 
 /// A model built from a spec.
 #[derive(Clone, Debug)]
@@ -380,7 +406,30 @@ impl AuditSpec {
             }
         }
         let (only, tolerances) = checks(raw.checks.as_ref(), &file)?;
+        let mut exact = ExactSettings::default();
+        if let Some(e) = &raw.exact {
+            exact.backend = e.backend;
+            if let Some(k) = e.eigenpairs {
+                if !(1..=MAX_EIGENPAIRS).contains(&k) {
+                    return Err(err(
+                        "exact.eigenpairs",
+                        format!("{k} is not in 1..={MAX_EIGENPAIRS}"),
+                    ));
+                }
+                exact.eigenpairs = k;
+            }
+            if let Some(g) = e.memory_gib {
+                if !(g.is_finite() && g > 0.0 && g <= 1024.0) {
+                    return Err(err(
+                        "exact.memory_gib",
+                        format!("{g} is not a memory budget in (0, 1024] GiB"),
+                    ));
+                }
+                exact.memory_budget = (g * (1u64 << 30) as f64) as usize;
+            }
+        }
         Ok(AuditSpec {
+            exact,
             seed: sampling.as_ref().map_or(0, |s: &SampledRun| s.seed),
             file,
             model,

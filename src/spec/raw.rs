@@ -39,6 +39,28 @@ pub(super) struct RawSpec {
     pub baseline: Option<BaselineTolerances>,
     #[serde(default)]
     pub checks: Option<RawChecks>,
+    /// `[exact]`: which exact backend, and what the matrix-free one computes.
+    #[serde(default)]
+    pub exact: Option<RawExact>,
+}
+
+/// `[exact]`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(super) struct RawExact {
+    pub backend: Backend,
+    pub eigenpairs: Option<usize>,
+    pub memory_gib: Option<f64>,
+}
+
+/// The exact backend of an audit: by size (dense up to 2^13 states, matrix-free above), or forced.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Backend {
+    #[default]
+    Auto,
+    Dense,
+    MatrixFree,
 }
 
 /// `[model]`: every key of every family; [`super::audit`] checks which belong to the family.

@@ -26,6 +26,8 @@
 //! initialises its residual (so the guess is zeroed here and declared "maybe non-zero"), and its
 //! block CG stalls on nearly dependent right-hand sides (so each observable is solved alone).
 
+pub mod residuals;
+pub mod sites;
 pub mod solve;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -40,6 +42,7 @@ use crate::error::{Error, Limit, Result};
 use crate::kernel::{Kernel, Law, Update};
 use crate::model::enumerate::{MAX_ENUM_SPINS, enumerate};
 use crate::model::{Model, decode};
+use sites::FastSites;
 
 /// Memory the backend may use by default (10 GiB: the 12 GB N = 24 budget of issue 13 with room
 /// for the process itself).
@@ -49,14 +52,24 @@ pub const DEFAULT_MEMORY_BUDGET: usize = 10 << 30;
 /// visits `2^|B|` predecessors, each expanded over `2^|B|` outcomes).
 pub const MAX_TRANSPOSE_BLOCK: usize = 6;
 
+/// Below this, `√π` is near the subnormal range and ratios of it are taken in log space instead.
+const SQRT_PI_FLOOR: f64 = 1e-150;
+
 /// States per unit of parallel work of a product (a multiple of every cache line).
 const CHUNK: usize = 1 << 12;
+
+/// The weighted elementary updates of a flat part.
+type Parts = [(f64, Arc<dyn Update>)];
 
 /// How a kernel tree is applied.
 #[derive(Clone)]
 enum Plan {
-    /// `Σ_k w_k S_{u_k}` over elementary updates, applied row by row.
-    Flat(Vec<(f64, Arc<dyn Update>)>),
+    /// `Σ_k w_k S_{u_k}` over elementary updates, applied row by row: from the table of local
+    /// fields when `fast` is set ([`sites`]), else from the updates' laws.
+    Flat {
+        parts: Vec<(f64, Arc<dyn Update>)>,
+        fast: Option<Arc<FastSites>>,
+    },
     /// `Σ_k w_k S_k` over parts that are not all flat.
     Sum(Vec<(f64, Plan)>),
     /// `S_1 S_2 ⋯ S_m` (the last part acts first).
@@ -66,18 +79,24 @@ enum Plan {
 impl Plan {
     fn of(kernel: &Kernel) -> Plan {
         match kernel {
-            Kernel::Update(u) => Plan::Flat(vec![(1.0, u.clone())]),
+            Kernel::Update(u) => Plan::Flat {
+                parts: vec![(1.0, u.clone())],
+                fast: None,
+            },
             Kernel::Mixture { parts, .. } => {
                 let plans: Vec<(f64, Plan)> =
                     parts.iter().map(|(w, k)| (*w, Plan::of(k))).collect();
-                if plans.iter().all(|(_, p)| matches!(p, Plan::Flat(_))) {
+                if plans.iter().all(|(_, p)| p.is_flat()) {
                     let mut flat = Vec::new();
                     for (w, p) in plans {
-                        if let Plan::Flat(us) = p {
-                            flat.extend(us.into_iter().map(|(v, u)| (w * v, u)));
+                        if let Plan::Flat { parts, .. } = p {
+                            flat.extend(parts.into_iter().map(|(v, u)| (w * v, u)));
                         }
                     }
-                    Plan::Flat(flat)
+                    Plan::Flat {
+                        parts: flat,
+                        fast: None,
+                    }
                 } else {
                     Plan::Sum(plans)
                 }
@@ -89,7 +108,7 @@ impl Plan {
     /// Temporaries (vectors of the operator's size, per column) one application needs.
     fn temps(&self) -> usize {
         match self {
-            Plan::Flat(_) => 0,
+            Plan::Flat { .. } => 0,
             Plan::Sum(ps) => 1 + ps.iter().map(|(_, p)| p.temps()).max().unwrap_or(0),
             Plan::Product(ps) => 1 + ps.iter().map(Plan::temps).max().unwrap_or(0),
         }
@@ -98,7 +117,66 @@ impl Plan {
     /// Whether every part is a flat mixture of updates (the operator is then symmetric exactly when
     /// every row satisfies detailed balance) — false for sweeps, whose `S` is a product.
     fn is_flat(&self) -> bool {
-        matches!(self, Plan::Flat(_))
+        matches!(self, Plan::Flat { .. })
+    }
+
+    /// Gives every flat part whose updates are the crate's single-site rules on one pairwise model
+    /// its fast form, once that form agrees with the laws on a sample of states (within `bound`).
+    /// Returns what was decided, per flat part, in plan order.
+    fn accelerate(&mut self, bound: &dyn Fn(&Parts) -> f64) -> Vec<FastPath> {
+        match self {
+            Plan::Flat { parts, fast } => {
+                let Some(f) = FastSites::of(parts) else {
+                    return vec![FastPath::NotApplicable];
+                };
+                let b = bound(parts);
+                match f.validate(parts, b) {
+                    Ok(worst) => {
+                        *fast = Some(Arc::new(f));
+                        vec![FastPath::Used {
+                            max_difference: worst,
+                            bound: b,
+                        }]
+                    }
+                    Err(why) => vec![FastPath::Rejected(why)],
+                }
+            }
+            Plan::Sum(ps) => ps
+                .iter_mut()
+                .flat_map(|(_, p)| p.accelerate(bound))
+                .collect(),
+            Plan::Product(ps) => ps.iter_mut().flat_map(|p| p.accelerate(bound)).collect(),
+        }
+    }
+}
+
+/// How the rows of one flat part of a kernel are computed ([`MatrixFree::fast_paths`]).
+#[derive(Clone, Debug, PartialEq)]
+pub enum FastPath {
+    /// From the table of local fields, which agreed with the laws on
+    /// [`sites::VALIDATION_STATES`] states to `max_difference` (within `bound`).
+    Used { max_difference: f64, bound: f64 },
+    /// From the laws: the table disagreed with them (where and by how much).
+    Rejected(String),
+    /// From the laws: some update is not one of the crate's single-site rules on a pairwise model.
+    NotApplicable,
+}
+
+impl FastPath {
+    pub fn describe(&self) -> String {
+        match self {
+            FastPath::Used {
+                max_difference,
+                bound,
+            } => format!(
+                "local-field table (agrees with the laws on {} states to {max_difference:.1e}, bound {bound:.1e})",
+                sites::VALIDATION_STATES
+            ),
+            FastPath::Rejected(why) => {
+                format!("laws (the local-field table disagreed with them: {why})")
+            }
+            FastPath::NotApplicable => "laws".into(),
+        }
     }
 }
 
@@ -122,8 +200,13 @@ pub struct MatrixFree {
     /// Bound on the relative error of each `P_xy`.
     pub p_rel_err: f64,
     pub description: String,
+    /// How each flat part's rows are computed, in plan order.
+    pub fast_paths: Vec<FastPath>,
     plan: Plan,
     temps: Mutex<Vec<Vec<f64>>>,
+    /// The source of a product of several columns, state-major (`v[t · cols + c]`): a row's
+    /// targets are then read once for every column.
+    interleaved: Mutex<Vec<f64>>,
     products: AtomicUsize,
 }
 
@@ -145,6 +228,16 @@ impl MatrixFree {
     /// [`Error::TooLarge`] with [`Limit::EnumeratedSpins`] above 2^24 states, and [`Error::Numerical`]
     /// when `log Z` is not finite.
     pub fn new(model: &dyn Model, kernel: &Kernel) -> Result<Self> {
+        Self::with_route(model, kernel, true)
+    }
+
+    /// [`MatrixFree::new`], with the local-field fast path allowed (`fast`) or not (every row from
+    /// the updates' laws: the reference the fast path is tested against).
+    ///
+    /// # Errors
+    ///
+    /// As [`MatrixFree::new`].
+    pub fn with_route(model: &dyn Model, kernel: &Kernel, fast: bool) -> Result<Self> {
         let n_spins = model.n_spins();
         if n_spins > MAX_ENUM_SPINS {
             return Err(Error::TooLarge {
@@ -156,6 +249,24 @@ impl MatrixFree {
         }
         let law = enumerate(model)?;
         let sqrt_pi = law.log_pi.iter().map(|l| (0.5 * l).exp()).collect();
+        let mut plan = Plan::of(kernel);
+        let fast_paths = if fast {
+            let bound = |parts: &[(f64, Arc<dyn Update>)]| {
+                let p_err = parts
+                    .iter()
+                    .map(|(_, u)| u.rel_err_bound())
+                    .fold(0.0, f64::max);
+                let (beta, field) = parts.iter().fold((0.0f64, 0.0f64), |(b, f), (_, u)| {
+                    u.site_rule().map_or((b, f), |(_, _, m)| {
+                        (b.max(m.beta().abs()), f.max(m.max_local_field()))
+                    })
+                });
+                crate::numeric::tolerance::fast_path_bound(p_err, beta, field, n_spins)
+            };
+            plan.accelerate(&bound)
+        } else {
+            Vec::new()
+        };
         Ok(MatrixFree {
             n_spins,
             n_states: 1 << n_spins,
@@ -164,8 +275,10 @@ impl MatrixFree {
             pi_rel_err: law.pi_rel_err,
             p_rel_err: kernel.rel_err_bound(),
             description: format!("{} | {}", model.describe(), kernel.name()),
-            plan: Plan::of(kernel),
+            fast_paths,
+            plan,
             temps: Mutex::new(Vec::new()),
+            interleaved: Mutex::new(Vec::new()),
             products: AtomicUsize::new(0),
         })
     }
@@ -212,7 +325,11 @@ impl MatrixFree {
         );
         let cols = src.len() / n;
         let mut temps = self.workspace(n * cols);
-        apply_plan(&self.plan, self, src, dst, cols, &mut temps[..]);
+        let mut inter = self.interleaved.lock().unwrap_or_else(|p| p.into_inner());
+        if cols > 1 {
+            inter.resize(n * cols, 0.0);
+        }
+        apply_plan(&self.plan, self, src, dst, cols, &mut temps[..], &mut inter);
     }
 
     /// `‖Sᵀ q − q‖₂` with `q = √π`: π-invariance (`πP = π` ⇔ `Sᵀq = q`) in the symmetrized
@@ -256,7 +373,7 @@ impl MatrixFree {
     /// the state where it occurs (`None` when the plan is a product: a sweep is checked as a whole
     /// by its self-adjointness instead).
     pub fn local_detailed_balance(&self) -> Option<(f64, usize)> {
-        let Plan::Flat(parts) = &self.plan else {
+        let Plan::Flat { parts, .. } = &self.plan else {
             return None;
         };
         let n_spins = self.n_spins;
@@ -317,13 +434,25 @@ fn apply_plan(
     dst: &mut [f64],
     cols: usize,
     temps: &mut [Vec<f64>],
+    inter: &mut [f64],
 ) {
     match plan {
-        Plan::Flat(parts) => apply_flat(parts, op, src, dst, cols),
+        Plan::Flat { fast, parts } => {
+            let v = if cols > 1 {
+                interleave(src, cols, inter);
+                &*inter
+            } else {
+                src
+            };
+            match fast {
+                Some(f) => apply_fast(f, op, v, dst, cols),
+                None => apply_flat(parts, op, v, dst, cols),
+            }
+        }
         Plan::Sum(parts) => {
             let (t, rest) = temps.split_first_mut().expect("a temporary per level");
             for (k, (w, p)) in parts.iter().enumerate() {
-                apply_plan(p, op, src, t, cols, rest);
+                apply_plan(p, op, src, t, cols, rest, inter);
                 if k == 0 {
                     dst.par_iter_mut()
                         .zip(t.par_iter())
@@ -351,22 +480,67 @@ fn apply_plan(
                 let into_dst = k % 2 == 0;
                 if k == m - 1 {
                     if into_dst {
-                        apply_plan(&parts[k], op, src, dst, cols, rest);
+                        apply_plan(&parts[k], op, src, dst, cols, rest, inter);
                     } else {
-                        apply_plan(&parts[k], op, src, t, cols, rest);
+                        apply_plan(&parts[k], op, src, t, cols, rest, inter);
                     }
                 } else if into_dst {
-                    apply_plan(&parts[k], op, t, dst, cols, rest);
+                    apply_plan(&parts[k], op, t, dst, cols, rest, inter);
                 } else {
-                    apply_plan(&parts[k], op, dst, t, cols, rest);
+                    apply_plan(&parts[k], op, dst, t, cols, rest, inter);
                 }
             }
         }
     }
 }
 
+/// Copies `cols` columns stored one after another into state-major order (`out[t · cols + c]`).
+fn interleave(src: &[f64], cols: usize, out: &mut [f64]) {
+    let n = src.len() / cols;
+    out.par_chunks_mut(CHUNK * cols)
+        .enumerate()
+        .for_each(|(i, o)| {
+            for (r, row) in o.chunks_mut(cols).enumerate() {
+                let t = i * CHUNK + r;
+                for (c, v) in row.iter_mut().enumerate() {
+                    *v = src[c * n + t];
+                }
+            }
+        });
+}
+
+/// `out_c[r] = Σ_t w_t v[t]` for each column `c`: `v` is one column, or `cols` columns state-major
+/// ([`interleave`]).
+#[inline]
+fn accumulate(row: &[(usize, f64)], v: &[f64], cols: usize, outs: &mut [&mut [f64]], r: usize) {
+    if cols == 1 {
+        let mut acc = 0.0;
+        for &(t, w) in row {
+            acc += w * v[t];
+        }
+        outs[0][r] = acc;
+        return;
+    }
+    // Few columns are the rule (the observables of one audit); a fixed-size accumulator per
+    // group of 8 keeps them in registers.
+    for (g, group) in outs.chunks_mut(8).enumerate() {
+        let c0 = g * 8;
+        let width = group.len();
+        let mut acc = [0.0f64; 8];
+        for &(t, w) in row {
+            let base = t * cols + c0;
+            for (a, x) in acc[..width].iter_mut().zip(&v[base..base + width]) {
+                *a += w * x;
+            }
+        }
+        for (o, a) in group.iter_mut().zip(acc) {
+            o[r] = a;
+        }
+    }
+}
+
 /// `dst = Σ_k w_k S_{u_k} src`, row by row: each row's entries are computed once and applied to
-/// every column.
+/// every column (`src` as [`accumulate`] reads it).
 fn apply_flat(
     parts: &[(f64, Arc<dyn Update>)],
     op: &MatrixFree,
@@ -406,14 +580,52 @@ fn apply_flat(
                         e.1 *= (0.5 * (ls - log_pi[e.0])).exp();
                     }
                 }
-                for (c, out) in outs.iter_mut().enumerate() {
-                    let v = &src[c * n..(c + 1) * n];
-                    let mut acc = 0.0;
-                    for &(t, w) in row.iter() {
-                        acc += w * v[t];
-                    }
-                    out[r] = acc;
+                accumulate(row, src, cols, &mut outs, r);
+            }
+        },
+    );
+}
+
+/// [`apply_flat`] with the rows from a table of local fields ([`sites`]).
+fn apply_fast(f: &FastSites, op: &MatrixFree, src: &[f64], dst: &mut [f64], cols: usize) {
+    let n = op.n_states;
+    let n_spins = op.n_spins;
+    let log_pi = &op.log_pi;
+    let sqrt_pi = &op.sqrt_pi;
+    let block = 1usize << f.block_bits();
+    let mut chunks: Vec<Vec<&mut [f64]>> = (0..n.div_ceil(CHUNK))
+        .map(|_| Vec::with_capacity(cols))
+        .collect();
+    for col in dst.chunks_mut(n) {
+        for (i, ch) in col.chunks_mut(CHUNK).enumerate() {
+            chunks[i].push(ch);
+        }
+    }
+    chunks.into_par_iter().enumerate().for_each_init(
+        || (vec![0.0; n_spins], vec![0.0; n_spins], Vec::new()),
+        |(high, h, row), (i, mut outs)| {
+            let start = i * CHUNK;
+            let len = outs[0].len();
+            for r in 0..len {
+                let s = start + r;
+                if r == 0 || s.is_multiple_of(block) {
+                    f.start_block(s, high);
                 }
+                let stay = f.row(s, high, h, row);
+                // S_st = P_st · √π_s / √π_t: a division of the enumerated √π while both are far
+                // from underflow (the same rounding as exp(½(log π_s − log π_t)): the exponent's
+                // argument carries ~|log π|·u either way), else in log space as on the law path.
+                let (ls, qs) = (log_pi[s], sqrt_pi[s]);
+                for e in row.iter_mut() {
+                    let qt = sqrt_pi[e.0];
+                    e.1 *= if qs > SQRT_PI_FLOOR && qt > SQRT_PI_FLOOR {
+                        qs / qt
+                    } else {
+                        (0.5 * (ls - log_pi[e.0])).exp()
+                    };
+                }
+                row.push((s, stay));
+                accumulate(row, src, cols, &mut outs, r);
             }
         },
     );
@@ -427,7 +639,7 @@ fn transpose_plan(
     temps: &mut [Vec<f64>],
 ) -> Result<()> {
     match plan {
-        Plan::Flat(parts) => transpose_flat(parts, op, src, dst),
+        Plan::Flat { parts, .. } => transpose_flat(parts, op, src, dst),
         Plan::Sum(parts) => {
             let (t, rest) = temps.split_first_mut().expect("a temporary per level");
             dst.fill(0.0);

@@ -223,6 +223,22 @@ fn residuals(op: &MatrixFree, vecs: &Mat<f64>, sigma: &[f64]) -> Vec<f64> {
         .collect()
 }
 
+/// Refuses, before any solver work, an audit whose smallest Krylov basis ([`extremes`]) or whose CG
+/// vectors for `observables` right-hand sides ([`poisson_tau`]) would not fit in the budget.
+///
+/// # Errors
+///
+/// [`Error::TooLarge`] with [`Limit::MatrixFreeMemory`], as the solvers themselves would.
+pub fn preflight(op: &MatrixFree, opts: &Options, observables: usize) -> Result<()> {
+    let k = opts.k.max(1);
+    check_memory(op, k, 2 * (2 * k + 8) + 3 + 2 * k, opts.memory_budget)?;
+    if observables > 0 {
+        // The tabulated observables themselves, and the CG's vectors (poisson_tau).
+        check_memory(op, observables, 11 * observables, opts.memory_budget)?;
+    }
+    Ok(())
+}
+
 /// `σ_2 … σ_{k+1}` and `σ_min` of a symmetric matrix-free `S`, each with its residual bound, and
 /// the flip parity of the top eigenvectors.
 ///
@@ -309,8 +325,9 @@ pub fn poisson_tau(
                 .into(),
         ));
     }
-    // CG: x, r, p, z, Ap (5k), the operator's scratch (2k), φ and the residual check (2k).
-    check_memory(op, k, 9 * k, opts.memory_budget)?;
+    // CG: x, r, p, z, Ap (5k), the operator's scratch (2k), φ and the residual check (2k), the
+    // state-major copy of a product's source (k).
+    check_memory(op, k, 10 * k, opts.memory_budget)?;
     let q = &op.sqrt_pi;
     // φ_a = √π ⊙ (f_a − E_π f_a), scaled to unit norm (each column's stopping rule is then
     // relative to its own observable), for the non-constant observables only ("live").
