@@ -11,7 +11,7 @@
 //! ([`Law::expand`]), exactly the entries the dense engine stores. Each output entry is computed by
 //! one thread in a fixed order, so a product is bit-identical at any thread count.
 //!
-//! **Memory.** `log π` and `√π` (2 vectors of `2^N` f64), one temporary per level of the kernel
+//! **Memory.** `log π`, `√π` and `1/√π` (3 vectors of `2^N` f64), one temporary per level of the kernel
 //! tree that is not a flat mixture (a symmetrized sweep: 2), and the Krylov basis of the solver,
 //! which dominates: `2(m + 1)` vectors for a subspace of dimension `m` ([`solve`]). [`memory_bytes`]
 //! states the total before anything is allocated; above the budget the backend refuses with
@@ -180,11 +180,11 @@ impl FastPath {
     }
 }
 
-/// Bytes the matrix-free backend needs for `2^n_spins` states: `log π`, `√π`, the plan's
+/// Bytes the matrix-free backend needs for `2^n_spins` states: `log π`, `√π`, `1/√π`, the plan's
 /// temporaries for `cols` columns, and a Krylov basis of `krylov` vectors.
 pub fn memory_bytes(n_spins: usize, temps: usize, cols: usize, krylov: usize) -> usize {
     let n = 1usize << n_spins;
-    8 * n * (2 + temps * cols + krylov)
+    8 * n * (3 + temps * cols + krylov)
 }
 
 /// The symmetrized operator of a kernel on the enumerated state space, applied matrix-free.
@@ -195,6 +195,8 @@ pub struct MatrixFree {
     pub log_pi: Vec<f64>,
     /// `q = √π`, the stationary eigenvector of `S` (entries may underflow to 0; `log π` is exact).
     pub sqrt_pi: Vec<f64>,
+    /// `1/√π = exp(−½ log π)` (the fast path's factors; overflows to ∞ where `√π` underflows).
+    pub inv_sqrt_pi: Vec<f64>,
     /// Bound on the relative error of each `π_x`.
     pub pi_rel_err: f64,
     /// Bound on the relative error of each `P_xy`.
@@ -249,6 +251,7 @@ impl MatrixFree {
         }
         let law = enumerate(model)?;
         let sqrt_pi = law.log_pi.iter().map(|l| (0.5 * l).exp()).collect();
+        let inv_sqrt_pi = law.log_pi.iter().map(|l| (-0.5 * l).exp()).collect();
         let mut plan = Plan::of(kernel);
         let fast_paths = if fast {
             let bound = |parts: &[(f64, Arc<dyn Update>)]| {
@@ -272,6 +275,7 @@ impl MatrixFree {
             n_states: 1 << n_spins,
             log_pi: law.log_pi,
             sqrt_pi,
+            inv_sqrt_pi,
             pi_rel_err: law.pi_rel_err,
             p_rel_err: kernel.rel_err_bound(),
             description: format!("{} | {}", model.describe(), kernel.name()),
@@ -592,6 +596,7 @@ fn apply_fast(f: &FastSites, op: &MatrixFree, src: &[f64], dst: &mut [f64], cols
     let n_spins = op.n_spins;
     let log_pi = &op.log_pi;
     let sqrt_pi = &op.sqrt_pi;
+    let inv_sqrt_pi = &op.inv_sqrt_pi;
     let block = 1usize << f.block_bits();
     let mut chunks: Vec<Vec<&mut [f64]>> = (0..n.div_ceil(CHUNK))
         .map(|_| Vec::with_capacity(cols))
@@ -612,14 +617,14 @@ fn apply_fast(f: &FastSites, op: &MatrixFree, src: &[f64], dst: &mut [f64], cols
                     f.start_block(s, high);
                 }
                 let stay = f.row(s, high, h, row);
-                // S_st = P_st · √π_s / √π_t: a division of the enumerated √π while both are far
-                // from underflow (the same rounding as exp(½(log π_s − log π_t)): the exponent's
-                // argument carries ~|log π|·u either way), else in log space as on the law path.
+                // S_st = P_st · √π_s · (1/√π_t), both enumerated from log π, while both are far
+                // from under- and overflow (the same rounding as exp(½(log π_s − log π_t)): the
+                // exponents carry ~|log π|·u either way), else in log space as on the law path.
                 let (ls, qs) = (log_pi[s], sqrt_pi[s]);
                 for e in row.iter_mut() {
-                    let qt = sqrt_pi[e.0];
-                    e.1 *= if qs > SQRT_PI_FLOOR && qt > SQRT_PI_FLOOR {
-                        qs / qt
+                    let inv = inv_sqrt_pi[e.0];
+                    e.1 *= if qs > SQRT_PI_FLOOR && inv < 1.0 / SQRT_PI_FLOOR {
+                        qs * inv
                     } else {
                         (0.5 * (ls - log_pi[e.0])).exp()
                     };

@@ -119,7 +119,9 @@ fn probabilities(rule: SiteRule, beta: f64, h: f64, xi: f64) -> (f64, f64) {
     match rule {
         SiteRule::HeatBath => {
             let e = (-u.abs()).exp();
-            let (big, small) = (1.0 / (1.0 + e), e / (1.0 + e));
+            // One division: e/(1+e) as e · 1/(1+e) (one more rounding, within the bound).
+            let big = 1.0 / (1.0 + e);
+            let small = e * big;
             if u >= 0.0 { (small, big) } else { (big, small) }
         }
         SiteRule::Metropolis => {

@@ -27,6 +27,7 @@ use faer::matrix_free::eigen::{
 use faer::{Col, Mat};
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
+use rayon::prelude::*;
 use serde::Serialize;
 
 use super::{DEFAULT_MEMORY_BUDGET, MatrixFree, Shifted, dot, memory_bytes};
@@ -125,7 +126,7 @@ fn check_memory(op: &MatrixFree, cols: usize, krylov: usize, budget: usize) -> R
             why: format!(
                 "2^{} states x {} vectors of f64 (Krylov basis, temporaries, log pi); lower the number of eigenpairs or observables",
                 op.n_spins,
-                2 + op.temporaries() * cols + krylov
+                3 + op.temporaries() * cols + krylov
             ),
         });
     }
@@ -196,6 +197,19 @@ fn small(a: &Shifted<'_>, k: usize) -> Result<(Vec<f64>, Mat<f64>)> {
     ))
 }
 
+/// `⟨u_j, F u_j⟩ / ⟨u_j, u_j⟩` for the global flip `F` (state `s ↦ s ^ (2^N − 1)`), per column.
+fn flip_parity(vectors: &Mat<f64>) -> Vec<f64> {
+    let n = vectors.nrows();
+    let mask = n - 1;
+    (0..vectors.ncols())
+        .map(|j| {
+            let u: Vec<f64> = (0..n).map(|i| vectors[(i, j)]).collect();
+            let fu: Vec<f64> = (0..n).map(|i| vectors[(i ^ mask, j)]).collect();
+            dot(&u, &fu) / dot(&u, &u)
+        })
+        .collect()
+}
+
 /// `‖S u_j − σ_j u_j‖₂` for each column.
 fn residuals(op: &MatrixFree, vecs: &Mat<f64>, sigma: &[f64]) -> Vec<f64> {
     let n = op.n_states;
@@ -239,6 +253,116 @@ pub fn preflight(op: &MatrixFree, opts: &Options, observables: usize) -> Result<
     Ok(())
 }
 
+/// A dot product in a fixed order at any thread count: sequential within blocks of 4096 entries,
+/// the blocks' sums added in index order.
+fn par_dot(a: &[f64], b: &[f64]) -> f64 {
+    let parts: Vec<f64> = a
+        .par_chunks(BLOCK)
+        .zip(b.par_chunks(BLOCK))
+        .map(|(x, y)| x.iter().zip(y).map(|(p, q)| p * q).sum::<f64>())
+        .collect();
+    parts.iter().sum()
+}
+
+const BLOCK: usize = 1 << 12;
+
+/// `w ← w − Σ_i (v_iᵀ w) v_i` over `basis`, twice (classical Gram–Schmidt with one full
+/// re-orthogonalisation, Giraud et al. 2005: "twice is enough"); each pass reads every vector once.
+fn orthogonalize(basis: &[Vec<f64>], w: &mut [f64]) {
+    for _ in 0..2 {
+        let c: Vec<f64> = basis.iter().map(|v| par_dot(v, w)).collect();
+        w.par_chunks_mut(BLOCK).enumerate().for_each(|(b, chunk)| {
+            let (o, len) = (b * BLOCK, chunk.len());
+            for (v, &ci) in basis.iter().zip(&c) {
+                for (x, y) in chunk.iter_mut().zip(&v[o..o + len]) {
+                    *x -= ci * y;
+                }
+            }
+        });
+    }
+}
+
+/// Both ends of the spectrum of `S` on `q^⊥` from one Krylov space: Lanczos with full
+/// re-orthogonalisation (against `q` and every basis vector) from the pseudo-random start,
+/// checked every 8 steps; stops when the `k` largest and the smallest Ritz pairs have residual
+/// estimates `β_m |y_m|` ≤ [`LANCZOS_RESIDUAL`]. `None` when `max_steps` steps do not get there (the
+/// caller then runs faer's restarted Lanczos on each end).
+///
+/// Why not faer alone (measured, Curie–Weiss N = 20): its restarted Lanczos returns one end of the
+/// spectrum per run, so σ₂ and σ_min took two runs of 65 products each; one Krylov space serves
+/// both ends, which roughly halves the products.
+fn two_ended(
+    op: &MatrixFree,
+    k: usize,
+    max_steps: usize,
+    seed: u64,
+) -> Option<(Vec<f64>, Vec<Vec<f64>>, f64, Vec<f64>)> {
+    let n = op.n_states;
+    let qn = dot(&op.sqrt_pi, &op.sqrt_pi).sqrt();
+    let q: Vec<f64> = op.sqrt_pi.iter().map(|x| x / qn).collect();
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    let mut w: Vec<f64> = (0..n)
+        .map(|_| 2.0 * unit_f64(rng.next_u64()) - 1.0)
+        .collect();
+    orthogonalize(std::slice::from_ref(&q), &mut w);
+    let nrm = par_dot(&w, &w).sqrt();
+    w.iter_mut().for_each(|x| *x /= nrm);
+    let mut basis: Vec<Vec<f64>> = vec![q];
+    let (mut alpha, mut beta) = (Vec::new(), Vec::new());
+    let mut sw = vec![0.0; n];
+    for step in 0..max_steps.min(n - 1) {
+        op.apply(&w, &mut sw);
+        let a = par_dot(&w, &sw);
+        basis.push(std::mem::take(&mut w));
+        orthogonalize(&basis, &mut sw);
+        let b = par_dot(&sw, &sw).sqrt();
+        alpha.push(a);
+        beta.push(b);
+        let m = alpha.len();
+        let done = step + 1 == max_steps.min(n - 1) || b == 0.0;
+        if m > k + 1 && (m % 8 == 0 || done) {
+            let t = Mat::from_fn(m, m, |i, j| {
+                if i == j {
+                    alpha[i]
+                } else if i + 1 == j || j + 1 == i {
+                    beta[i.min(j)]
+                } else {
+                    0.0
+                }
+            });
+            let (vals, vecs) = sym_evd(t.as_ref()).ok()?;
+            let mut order: Vec<usize> = (0..m).collect();
+            order.sort_by(|&x, &y| vals[y].total_cmp(&vals[x]));
+            let est = |j: usize| b * vecs[(m - 1, j)].abs();
+            let wanted: Vec<usize> = order[..k].iter().copied().chain([order[m - 1]]).collect();
+            if wanted.iter().all(|&j| est(j) <= LANCZOS_RESIDUAL.value) {
+                let ritz = |j: usize| -> Vec<f64> {
+                    let mut u = vec![0.0; n];
+                    u.par_chunks_mut(BLOCK).enumerate().for_each(|(c, chunk)| {
+                        let (o, len) = (c * BLOCK, chunk.len());
+                        for (i, v) in basis[1..].iter().enumerate() {
+                            let y = vecs[(i, j)];
+                            for (x, e) in chunk.iter_mut().zip(&v[o..o + len]) {
+                                *x += y * e;
+                            }
+                        }
+                    });
+                    u
+                };
+                let top: Vec<f64> = order[..k].iter().map(|&j| vals[j]).collect();
+                let tv = order[..k].iter().map(|&j| ritz(j)).collect();
+                let bottom = order[m - 1];
+                return Some((top, tv, vals[bottom], ritz(bottom)));
+            }
+        }
+        if b == 0.0 {
+            return None;
+        }
+        w = sw.iter().map(|x| x / b).collect();
+    }
+    None
+}
+
 /// `σ_2 … σ_{k+1}` and `σ_min` of a symmetric matrix-free `S`, each with its residual bound, and
 /// the flip parity of the top eigenvectors.
 ///
@@ -252,12 +376,36 @@ pub fn extremes(op: &MatrixFree, opts: &Options) -> Result<Extremes> {
     // V (max_dim + 1) and faer's tmp (max_dim), the operator's scratch (2 per column), the
     // residual check (2k): the subspace shrinks to what the budget holds (fewer vectors, more
     // restarts), down to 2k + 8, below which the backend refuses.
-    let fixed = 2 + op.temporaries() * k + 3 + 2 * k;
+    let fixed = 3 + op.temporaries() * k + 3 + 2 * k;
     let fits = (opts.memory_budget / (8 * n)).saturating_sub(fixed) / 2;
     let max_dim = opts.max_dim.min(fits).max(2 * k + 8).min(n);
     check_memory(op, k.max(1), 2 * max_dim + 3 + 2 * k, opts.memory_budget)?;
     let opts = &Options { max_dim, ..*opts };
     let before = op.products();
+    // One Krylov space for both ends, with as many steps as the budget holds (up to 2 max_dim;
+    // the basis, S v, the Ritz vectors), else faer per end.
+    let room = (opts.memory_budget / (8 * n)).saturating_sub(3 + op.temporaries() + 4 + 2 * k);
+    let steps = (2 * opts.max_dim).min(room);
+    if steps >= 2 * k + 16
+        && n > steps + 2
+        && let Some((top, tv, bottom, bv)) = two_ended(op, k, steps, opts.seed)
+    {
+        let vectors = Mat::from_fn(n, k, |i, j| tv[j][i]);
+        let top_residual = residuals(op, &vectors, &top);
+        let top_matvecs = op.products() - before;
+        let bvec = Mat::from_fn(n, 1, |i, _| bv[i]);
+        let sigma_min_residual = residuals(op, &bvec, &[bottom])[0];
+        return Ok(Extremes {
+            top_flip: flip_parity(&vectors),
+            top,
+            top_residual,
+            sigma_min: bottom,
+            sigma_min_residual,
+            matvecs: op.products() - before,
+            top_matvecs,
+            vectors,
+        });
+    }
     let top_op = Shifted {
         op,
         alpha: 1.0,
@@ -270,14 +418,7 @@ pub fn extremes(op: &MatrixFree, opts: &Options) -> Result<Extremes> {
     let top: Vec<f64> = order.iter().map(|&j| vals[j] - 1.0).collect();
     let vectors = Mat::from_fn(n, k, |i, j| vecs[(i, order[j])]);
     let top_residual = residuals(op, &vectors, &top);
-    let mask = n - 1;
-    let top_flip = (0..k)
-        .map(|j| {
-            let u: Vec<f64> = (0..n).map(|i| vectors[(i, j)]).collect();
-            let fu: Vec<f64> = (0..n).map(|i| vectors[(i ^ mask, j)]).collect();
-            dot(&u, &fu) / dot(&u, &u)
-        })
-        .collect();
+    let top_flip = flip_parity(&vectors);
     let bottom_op = Shifted {
         op,
         alpha: -1.0,
