@@ -12,7 +12,7 @@ use mcmc_audit::kernel::Law;
 use mcmc_audit::kernel::build::{Blocks, Rule, Scan, build_kernel};
 use mcmc_audit::model::{Model, Pairwise, generators};
 use mcmc_audit::numeric::tolerance::test::{
-    CLOSED_FORM_EIGENVALUE, MATFREE_EIGENVALUE, MATFREE_TAU,
+    CLOSED_FORM_EIGENVALUE, MATFREE_EIGENVALUE, MATFREE_TAU, TAU_CLOSED_FORM,
 };
 use mcmc_audit::observables::{Observable, Observables};
 use mcmc_audit::prelude::{Kernel, Update};
@@ -180,6 +180,35 @@ fn closed_forms_at_n_20() {
     let s2 = random_scan_gap(m);
     assert!(CLOSED_FORM_EIGENVALUE.accepts((s2 - 0.95).abs(), 0), "{s2}");
     glauber_ring(20);
+}
+
+/// N = 24 (16,777,216 states; issue 13: "σ₂ and τ of the magnetization in under 15 minutes, under
+/// 12 GB"): at β = 0 the random-scan heat bath has `σ₂ = 1 − 1/N` and, the magnetization decaying
+/// as `(1 − 1/N)^t`, `τ(M) = (1 + σ₂)/(1 − σ₂) = 2N − 1`.
+///
+/// `cargo test --release --test matfree -- --ignored closed_forms_at_n_24`
+#[test]
+#[ignore = "heavy: N = 24, about 10 GB and several minutes"]
+fn closed_forms_at_n_24() {
+    let n = 24;
+    let m: Arc<dyn Model> = Arc::new(generators::curie_weiss(n, 0.0).unwrap());
+    let kernel = build_kernel(m.clone(), Rule::Gibbs, &Blocks::Sites, Scan::Random).unwrap();
+    let op = MatrixFree::new(m.as_ref(), &kernel).unwrap();
+    let ex = extremes(&op, &Options::default()).unwrap();
+    let exact = 1.0 - 1.0 / n as f64;
+    assert!(
+        CLOSED_FORM_EIGENVALUE.accepts((ex.top[0] - exact).abs(), 0),
+        "{} vs {exact}",
+        ex.top[0]
+    );
+    let obs = Observables::tabulate(m.as_ref(), &[Observable::Magnetization]);
+    let t = poisson_tau(&op, &obs.values, ex.gap_lower_bound(), &Options::default()).unwrap();
+    let tau = t[0].tau.unwrap();
+    let want = (2 * n - 1) as f64;
+    assert!(
+        TAU_CLOSED_FORM.accepts((tau - want).abs() / want, 0),
+        "{tau} vs {want}"
+    );
 }
 
 #[test]

@@ -519,6 +519,9 @@ fn null_reason(key: &str) -> &'static str {
         "tau" | "asymptotic_variance" | "window_bias" | "window_variance" | "window_mse" => {
             "the observable is constant under pi (Var_pi f = 0), so the ratio is 0/0"
         }
+        "tau_error_bound" => {
+            "a non-reversible kernel's Poisson equation is not symmetric: no variational bound (see tau_relative_residual)"
+        }
         "q_single_gap" | "q_single_gap_is_lower_bound" => {
             "the single-gap predictor needs a gradient with weight on a resolved slow mode"
         }

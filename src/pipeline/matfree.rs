@@ -30,7 +30,9 @@ use crate::checks::verdict::json_num;
 use crate::checks::{Status, Verdict};
 use crate::error::{Error, Result};
 use crate::exact::PiSource;
-use crate::exact::matfree::solve::{Options, extremes, poisson_tau, preflight};
+use crate::exact::matfree::solve::{
+    Options, PoissonTau, extremes, poisson_tau, poisson_tau_general, preflight,
+};
 use crate::exact::matfree::{MatrixFree, dot};
 use crate::kernel::Kernel;
 use crate::model::Model;
@@ -271,43 +273,65 @@ pub fn audit_kernel_matrix_free(
             }
         }
         verdicts.extend(["A7", "A8", "A9", "O1.a", "O1.b"].map(not_yet));
-        match (&ex, irreducible && a4_ok) {
-            (Some(e), true) => {
-                let taus = poisson_tau(&op, &obs.values, e.gap_lower_bound(), solver)?;
-                if let (Some(i), Some(est)) = (a6, &ss.estimator) {
-                    let tau: Vec<Option<f64>> = taus.iter().map(|t| t.tau).collect();
-                    verdicts[i] = check_a6(est.window, &tau, &obs.names, "poisson", tol);
+        let invariant = verdicts
+            .iter()
+            .any(|v| v.id == "K.invariance" && v.status == Status::Pass);
+        let taus = match (&ex, irreducible && a4_ok) {
+            (Some(e), true) => Some((
+                poisson_tau(&op, &obs.values, e.gap_lower_bound(), solver)?,
+                "poisson (matrix-free conjugate gradient on I - S + q q^T)",
+            )),
+            // A non-reversible kernel that keeps pi: the same equation, not symmetric.
+            (None, _) if !reversible && invariant && a4_ok => {
+                match poisson_tau_general(&op, &obs.values, solver) {
+                    Ok(t) => Some((
+                        t,
+                        "poisson (matrix-free BiCGSTAB on I - S + q q^T; non-reversible kernel)",
+                    )),
+                    Err(e @ Error::TooLarge { .. }) => return Err(e),
+                    Err(e) => {
+                        q.insert("tau_route".into(), format!("none: {e}").into());
+                        None
+                    }
                 }
-                let per = |f: &dyn Fn(&crate::exact::matfree::solve::PoissonTau) -> Value| {
-                    Value::Object(
-                        obs.names
-                            .iter()
-                            .zip(&taus)
-                            .map(|(nm, t)| (nm.clone(), f(t)))
-                            .collect(),
-                    )
-                };
-                q.insert("tau".into(), per(&|t| t.tau.map_or(Value::Null, json_num)));
-                q.insert(
-                    "asymptotic_variance".into(),
-                    per(&|t| json_num(t.asymptotic_variance)),
-                );
-                q.insert(
-                    "tau_error_bound".into(),
-                    per(&|t| json_num(t.tau_error_bound)),
-                );
-                q.insert("tau_convention".into(), "N/ESS".into());
-                q.insert(
-                    "tau_route".into(),
-                    "poisson (matrix-free conjugate gradient on I - S + q q^T)".into(),
-                );
             }
             _ => {
                 q.insert(
                     "tau_route".into(),
-                    "none: needs A2, A3.irreducible, A4 and the extreme eigenvalues".into(),
+                    "none: needs A2, A3.irreducible, A4 and the extreme eigenvalues, or for a non-reversible kernel K.invariance and A4".into(),
                 );
+                None
             }
+        };
+        if let Some((taus, route)) = taus {
+            if let (Some(i), Some(est)) = (a6, &ss.estimator) {
+                let tau: Vec<Option<f64>> = taus.iter().map(|t| t.tau).collect();
+                verdicts[i] = check_a6(est.window, &tau, &obs.names, "poisson", tol);
+            }
+            let per = |f: &dyn Fn(&PoissonTau) -> Value| {
+                Value::Object(
+                    obs.names
+                        .iter()
+                        .zip(&taus)
+                        .map(|(nm, t)| (nm.clone(), f(t)))
+                        .collect(),
+                )
+            };
+            q.insert("tau".into(), per(&|t| t.tau.map_or(Value::Null, json_num)));
+            q.insert(
+                "asymptotic_variance".into(),
+                per(&|t| json_num(t.asymptotic_variance)),
+            );
+            q.insert(
+                "tau_error_bound".into(),
+                per(&|t| json_num(t.tau_error_bound)),
+            );
+            q.insert(
+                "tau_relative_residual".into(),
+                per(&|t| json_num(t.relative_residual)),
+            );
+            q.insert("tau_convention".into(), "N/ESS".into());
+            q.insert("tau_route".into(), route.into());
         }
     }
     drop(shown);

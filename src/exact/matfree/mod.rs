@@ -17,15 +17,15 @@
 //! states the total before anything is allocated; above the budget the backend refuses with
 //! [`Limit::MatrixFreeMemory`].
 //!
-//! **Solvers** ([`solve`]): faer 0.24's restarted (Krylov–Schur) Lanczos with full
-//! reorthogonalisation (`matrix_free::eigen::partial_self_adjoint_eigen`) for the extreme
-//! eigenvalues, and its conjugate gradient for the Poisson equation. Both are used as they are
-//! (evaluated first: they accept any [`faer::matrix_free::LinOp`], take the parallelism explicitly
-//! and allocate only from the scratch they declare), with every answer checked a posteriori by an
-//! explicit residual computed here. Two measured caveats: faer's CG with a guess declared zero never
-//! initialises its residual (so the guess is zeroed here and declared "maybe non-zero"), and its
-//! block CG stalls on nearly dependent right-hand sides (so each observable is solved alone).
-
+//! **Solvers** ([`solve`]): Lanczos with full re-orthogonalisation for both ends of the spectrum
+//! at once, faer 0.24's restarted (Krylov–Schur) Lanczos
+//! (`matrix_free::eigen::partial_self_adjoint_eigen`) per end when that basis does not fit, and a
+//! conjugate gradient run on all observables in lockstep for the Poisson equation (faer's CG was
+//! evaluated first; the measured reasons for not using it are in [`solve`]). Every answer is checked
+//! a posteriori by an explicit residual computed here.
+//!
+//! **Rows** come from the updates' laws, or for the crate's own single-site rules on a pairwise
+//! model from a table of local fields ([`sites`]) once it agrees with those laws.
 pub mod residuals;
 pub mod sites;
 pub mod solve;

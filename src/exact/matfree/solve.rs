@@ -1,9 +1,13 @@
 //! Extreme eigenvalues and exact τ of a matrix-free symmetric operator ([`super::MatrixFree`]).
 //!
-//! **Eigenvalues** (A3). faer's restarted Lanczos returns the eigenvalues of largest magnitude, so
-//! each end of the spectrum is made the largest: `S + I − 2qqᵀ` (eigenvalues `1 + σ_j ∈ [0, 2]`, the
-//! stationary mode `q = √π` moved to 0) gives `σ_2, σ_3, …`, and `I − S` (eigenvalues `1 − σ_j`)
-//! gives `σ_min`. The start vector is pseudo-random (Xoshiro256++, a fixed seed) so that no symmetry
+//! **Eigenvalues** (A3). Both ends come from one Krylov space when its basis fits the memory
+//! budget: Lanczos on `q^⊥` (`q = √π`, an exact eigenvector of `S` for any stochastic P) with full
+//! re-orthogonalisation, stopped when the wanted Ritz pairs' residual estimates are below
+//! [`LANCZOS_RESIDUAL`] (measured: half the products of one faer run per end).
+//! Otherwise faer's restarted Lanczos, which returns the eigenvalues of largest magnitude, runs once
+//! per end with that end made the largest: `S + I − 2qqᵀ` (eigenvalues `1 + σ_j ∈ [0, 2]`, the
+//! stationary mode moved to 0) gives `σ_2, σ_3, …`, and `I − S` (eigenvalues `1 − σ_j`) gives
+//! `σ_min`. The start vector is pseudo-random (Xoshiro256++, a fixed seed) so that no symmetry
 //! sector is missed. Every pair returned is re-checked with an explicit residual
 //! `r_j = ‖S u_j − σ_j u_j‖₂` (unit `u_j`): for symmetric `S` some eigenvalue lies within `r_j` of
 //! `σ_j` (Parlett, *The Symmetric Eigenvalue Problem*, Thm 4.5.1), and `r_j` is reported as the
@@ -282,6 +286,14 @@ fn orthogonalize(basis: &[Vec<f64>], w: &mut [f64]) {
     }
 }
 
+/// The Ritz pairs [`two_ended`] returns: the `k` largest and the smallest.
+struct TwoEnds {
+    top: Vec<f64>,
+    top_vectors: Vec<Vec<f64>>,
+    bottom: f64,
+    bottom_vector: Vec<f64>,
+}
+
 /// Both ends of the spectrum of `S` on `q^⊥` from one Krylov space: Lanczos with full
 /// re-orthogonalisation (against `q` and every basis vector) from the pseudo-random start,
 /// checked every 8 steps; stops when the `k` largest and the smallest Ritz pairs have residual
@@ -291,12 +303,7 @@ fn orthogonalize(basis: &[Vec<f64>], w: &mut [f64]) {
 /// Why not faer alone (measured, Curie–Weiss N = 20): its restarted Lanczos returns one end of the
 /// spectrum per run, so σ₂ and σ_min took two runs of 65 products each; one Krylov space serves
 /// both ends, which roughly halves the products.
-fn two_ended(
-    op: &MatrixFree,
-    k: usize,
-    max_steps: usize,
-    seed: u64,
-) -> Option<(Vec<f64>, Vec<Vec<f64>>, f64, Vec<f64>)> {
+fn two_ended(op: &MatrixFree, k: usize, max_steps: usize, seed: u64) -> Option<TwoEnds> {
     let n = op.n_states;
     let qn = dot(&op.sqrt_pi, &op.sqrt_pi).sqrt();
     let q: Vec<f64> = op.sqrt_pi.iter().map(|x| x / qn).collect();
@@ -352,7 +359,12 @@ fn two_ended(
                 let top: Vec<f64> = order[..k].iter().map(|&j| vals[j]).collect();
                 let tv = order[..k].iter().map(|&j| ritz(j)).collect();
                 let bottom = order[m - 1];
-                return Some((top, tv, vals[bottom], ritz(bottom)));
+                return Some(TwoEnds {
+                    top,
+                    top_vectors: tv,
+                    bottom: vals[bottom],
+                    bottom_vector: ritz(bottom),
+                });
             }
         }
         if b == 0.0 {
@@ -388,7 +400,12 @@ pub fn extremes(op: &MatrixFree, opts: &Options) -> Result<Extremes> {
     let steps = (2 * opts.max_dim).min(room);
     if steps >= 2 * k + 16
         && n > steps + 2
-        && let Some((top, tv, bottom, bv)) = two_ended(op, k, steps, opts.seed)
+        && let Some(TwoEnds {
+            top,
+            top_vectors: tv,
+            bottom,
+            bottom_vector: bv,
+        }) = two_ended(op, k, steps, opts.seed)
     {
         let vectors = Mat::from_fn(n, k, |i, j| tv[j][i]);
         let top_residual = residuals(op, &vectors, &top);
@@ -595,4 +612,178 @@ fn lockstep_cg(a: &Shifted<'_>, b: &[f64], m: usize, max_iter: usize) -> (Vec<f6
         }
     }
     (x, iterations)
+}
+
+/// Exact τ of each observable for a kernel that need not be reversible (a sweep): the Poisson
+/// equation `(I − S + qqᵀ) u = φ` is then not symmetric and is solved by BiCGSTAB (van der Vorst
+/// 1992), all observables in lockstep sharing each product; `τ = 2⟨φ, û⟩ − 1` for unit `φ`, the same
+/// identity as in [`poisson_tau`] (`D^{1/2}(I − P + 1πᵀ)D^{−1/2} = I − S + qqᵀ`). There is no
+/// variational bound here: each result carries its explicit relative residual and
+/// `tau_error_bound = NaN`.
+///
+/// # Errors
+///
+/// [`Error::TooLarge`] with [`Limit::MatrixFreeMemory`] when the vectors would not fit, and
+/// [`Error::Numerical`] when an observable's iteration breaks down or does not reach
+/// [`POISSON_RESIDUAL`] (the chain may not be ergodic).
+pub fn poisson_tau_general(
+    op: &MatrixFree,
+    observables: &[Vec<f64>],
+    opts: &Options,
+) -> Result<Vec<PoissonTau>> {
+    let n = op.n_states;
+    let k = observables.len();
+    if k == 0 {
+        return Ok(Vec::new());
+    }
+    // x, r, r̂, p, v, s, t (7k), φ and the residual check (2k), the operator's scratch and the
+    // state-major copy (3k).
+    check_memory(op, k, 12 * k, opts.memory_budget)?;
+    let q = &op.sqrt_pi;
+    let mut variances = vec![0.0; k];
+    let mut live = Vec::with_capacity(k);
+    let mut b = Vec::with_capacity(n * k);
+    for (a, f) in observables.iter().enumerate() {
+        let mean = q.iter().zip(f).map(|(s, v)| s * s * v).sum::<f64>();
+        let col: Vec<f64> = q.iter().zip(f).map(|(s, v)| s * (v - mean)).collect();
+        let nrm = dot(&col, &col).sqrt();
+        variances[a] = nrm * nrm;
+        if nrm > 0.0 {
+            live.push(a);
+            b.extend(col.iter().map(|v| v / nrm));
+        }
+    }
+    let m = live.len();
+    let a_op = Shifted {
+        op,
+        alpha: -1.0,
+        beta: 1.0,
+        delta: -1.0,
+    };
+    let (x, iterations) = lockstep_bicgstab(&a_op, &b, m, opts.max_cg_iterations.min(10_000))?;
+    let mut ax = vec![0.0; n * m];
+    a_op.apply_slices(&x, &mut ax);
+    let mut out = Vec::with_capacity(k);
+    for (a, &variance) in variances.iter().enumerate() {
+        let Some(j) = live.iter().position(|&l| l == a) else {
+            out.push(PoissonTau {
+                tau: None,
+                asymptotic_variance: 0.0,
+                variance: 0.0,
+                relative_residual: 0.0,
+                tau_error_bound: 0.0,
+                iterations: 0,
+            });
+            continue;
+        };
+        let c = j * n..(j + 1) * n;
+        let rnorm = b[c.clone()]
+            .iter()
+            .zip(&ax[c.clone()])
+            .map(|(p, v)| (p - v) * (p - v))
+            .sum::<f64>()
+            .sqrt();
+        let tau = 2.0 * dot(&b[c.clone()], &x[c]) - 1.0;
+        out.push(PoissonTau {
+            tau: Some(tau),
+            asymptotic_variance: tau * variance,
+            variance,
+            relative_residual: rnorm,
+            tau_error_bound: f64::NAN,
+            iterations: iterations[j],
+        });
+    }
+    Ok(out)
+}
+
+/// BiCGSTAB on `m` unit right-hand sides at once, each column with its own scalars, sharing the two
+/// products per iteration. A column stops at [`POISSON_RESIDUAL`] on its recursive residual.
+fn lockstep_bicgstab(
+    a: &Shifted<'_>,
+    b: &[f64],
+    m: usize,
+    max_iter: usize,
+) -> Result<(Vec<f64>, Vec<usize>)> {
+    let n = a.op.n_states;
+    let mut x = vec![0.0; n * m];
+    let mut r = b.to_vec();
+    let shadow = b.to_vec();
+    let mut p = vec![0.0; n * m];
+    let mut v = vec![0.0; n * m];
+    let mut s = vec![0.0; n * m];
+    let mut t = vec![0.0; n * m];
+    let mut rho = vec![1.0; m];
+    let mut alpha = vec![1.0; m];
+    let mut omega = vec![1.0; m];
+    let mut active = vec![true; m];
+    let mut iterations = vec![0usize; m];
+    let col = |j: usize| j * n..(j + 1) * n;
+    for _ in 0..max_iter {
+        if !active.iter().any(|&a| a) {
+            return Ok((x, iterations));
+        }
+        for j in (0..m).filter(|&j| active[j]) {
+            let c = col(j);
+            let rho_new = dot(&shadow[c.clone()], &r[c.clone()]);
+            let beta = (rho_new / rho[j]) * (alpha[j] / omega[j]);
+            rho[j] = rho_new;
+            for i in c {
+                p[i] = r[i] + beta * (p[i] - omega[j] * v[i]);
+            }
+        }
+        a.apply_slices(&p, &mut v);
+        for j in (0..m).filter(|&j| active[j]) {
+            let c = col(j);
+            let d = dot(&shadow[c.clone()], &v[c.clone()]);
+            if d == 0.0 || !d.is_finite() {
+                return Err(Error::Numerical(format!(
+                    "matrix-free BiCGSTAB broke down on observable {j} after {} iterations",
+                    iterations[j]
+                )));
+            }
+            alpha[j] = rho[j] / d;
+            for i in c {
+                s[i] = r[i] - alpha[j] * v[i];
+            }
+        }
+        a.apply_slices(&s, &mut t);
+        for j in 0..m {
+            if !active[j] {
+                continue;
+            }
+            let c = col(j);
+            let tt = dot(&t[c.clone()], &t[c.clone()]);
+            let w = if tt > 0.0 {
+                dot(&t[c.clone()], &s[c.clone()]) / tt
+            } else {
+                0.0
+            };
+            omega[j] = w;
+            for i in c.clone() {
+                x[i] += alpha[j] * p[i] + w * s[i];
+                r[i] = s[i] - w * t[i];
+            }
+            iterations[j] += 1;
+            let rr = dot(&r[c.clone()], &r[c]).sqrt();
+            if rr <= POISSON_RESIDUAL.value {
+                active[j] = false;
+            } else if w == 0.0 || !rr.is_finite() {
+                return Err(Error::Numerical(format!(
+                    "matrix-free BiCGSTAB stagnated on observable {j} at a relative residual of {rr:e}"
+                )));
+            }
+        }
+        for j in (0..m).filter(|&j| !active[j]) {
+            let c = col(j);
+            p[c.clone()].fill(0.0);
+            s[c].fill(0.0);
+        }
+    }
+    if active.iter().any(|&a| a) {
+        return Err(Error::Numerical(format!(
+            "matrix-free BiCGSTAB did not reach a relative residual of {:e} in {max_iter} iterations",
+            POISSON_RESIDUAL.value
+        )));
+    }
+    Ok((x, iterations))
 }
