@@ -273,8 +273,33 @@ const BLOCK: usize = 1 << 12;
 /// `w ← w − Σ_i (v_iᵀ w) v_i` over `basis`, twice (classical Gram–Schmidt with one full
 /// re-orthogonalisation, Giraud et al. 2005: "twice is enough"); each pass reads every vector once.
 fn orthogonalize(basis: &[Vec<f64>], w: &mut [f64]) {
+    let k = basis.len();
     for _ in 0..2 {
-        let c: Vec<f64> = basis.iter().map(|v| par_dot(v, w)).collect();
+        // Every v_iᵀ w in one pass over w (a block of w stays in cache while the basis streams
+        // by), the blocks' partial sums added in index order: one answer at any thread count.
+        let partials: Vec<Vec<f64>> = w
+            .par_chunks(BLOCK)
+            .enumerate()
+            .map(|(b, chunk)| {
+                let o = b * BLOCK;
+                basis
+                    .iter()
+                    .map(|v| {
+                        chunk
+                            .iter()
+                            .zip(&v[o..o + chunk.len()])
+                            .map(|(x, y)| x * y)
+                            .sum::<f64>()
+                    })
+                    .collect()
+            })
+            .collect();
+        let mut c = vec![0.0; k];
+        for p in &partials {
+            for (ci, pi) in c.iter_mut().zip(p) {
+                *ci += pi;
+            }
+        }
         w.par_chunks_mut(BLOCK).enumerate().for_each(|(b, chunk)| {
             let (o, len) = (b * BLOCK, chunk.len());
             for (v, &ci) in basis.iter().zip(&c) {
