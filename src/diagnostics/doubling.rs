@@ -13,8 +13,8 @@
 
 use serde::Serialize;
 
-use super::Draws;
-use super::tau::{SOKAL_C, sokal_tau};
+use super::tau::{SOKAL_C, SokalTau, sokal_tau_prefix};
+use super::{Draws, Undefined};
 use crate::numeric::tolerance::Tolerance;
 
 /// Shortest prefix the default probe uses.
@@ -81,9 +81,23 @@ pub fn lengths_from(l0: usize, n: usize) -> Vec<usize> {
 
 /// Runs the probe over `lengths` (ascending) under `rule`.
 pub fn doubling_probe(d: &Draws, lengths: &[usize], rule: &DoublingRule) -> Doubling {
+    doubling_probe_with(d, lengths, rule, None)
+}
+
+/// [`doubling_probe`], given `sokal_tau(d, SOKAL_C)` when the caller has it already (it is the
+/// probe's value at every length `≥ d.draws`, so it is not computed again).
+pub fn doubling_probe_with(
+    d: &Draws,
+    lengths: &[usize],
+    rule: &DoublingRule,
+    full: Option<&Result<SokalTau, Undefined>>,
+) -> Doubling {
     let mut steps: Vec<LengthTau> = Vec::with_capacity(lengths.len());
     for &l in lengths {
-        let sokal = sokal_tau(&d.prefix(l), SOKAL_C);
+        let sokal = match full {
+            Some(f) if l >= d.draws => *f,
+            _ => sokal_tau_prefix(d, l, SOKAL_C),
+        };
         let tau = sokal.as_ref().ok().map(|t| t.tau);
         let previous = steps.last().map(|s| s.tau);
         let rel_change = match (previous.flatten(), tau) {

@@ -248,6 +248,24 @@ pub fn split(x: &[f64], m: usize, n: usize) -> (Vec<f64>, usize, usize) {
     (out, 2 * m, h)
 }
 
+/// [`split`] of `f(x)`, built directly (no unsplit copy of `f(x)`); the same values in the same order.
+pub fn split_map(
+    x: &[f64],
+    m: usize,
+    n: usize,
+    f: impl Fn(f64) -> f64,
+) -> (Vec<f64>, usize, usize) {
+    let h = n / 2;
+    let mut out = Vec::with_capacity(2 * m * h);
+    for j in 0..m {
+        out.extend(x[j * n..j * n + h].iter().map(|&v| f(v)));
+    }
+    for j in 0..m {
+        out.extend(x[(j + 1) * n - h..(j + 1) * n].iter().map(|&v| f(v)));
+    }
+    (out, 2 * m, h)
+}
+
 /// A variable's draws with the sorts and splits the statistics share, computed once.
 pub struct Prepared<'a> {
     pub d: &'a Draws,
@@ -336,8 +354,9 @@ impl<'a> Prepared<'a> {
         Ok(g.ess)
     }
 
-    fn ess_split_of(&self, y: &[f64]) -> Stat {
-        let (s, m2, h) = split(y, self.d.chains, self.d.draws);
+    /// ESS of the split `f(x)`.
+    fn ess_split_map(&self, f: impl Fn(f64) -> f64) -> Stat {
+        let (s, m2, h) = split_map(&self.d.data, self.d.chains, self.d.draws, f);
         self.ess_of(&s, m2, h)
     }
 
@@ -390,13 +409,7 @@ impl<'a> Prepared<'a> {
         self.check()?;
         self.constant_na()?;
         let q = self.quantile(p);
-        let ind: Vec<f64> = self
-            .d
-            .data
-            .iter()
-            .map(|&v| if v <= q { 1.0 } else { 0.0 })
-            .collect();
-        self.ess_split_of(&ind)
+        self.ess_split_map(|v| if v <= q { 1.0 } else { 0.0 })
     }
 
     /// Tail ESS: the smaller of the 5 % and 95 % quantile ESS (undefined if either is).
@@ -437,11 +450,10 @@ impl<'a> Prepared<'a> {
         self.check()?;
         self.constant_na()?;
         let mu = mean(&self.d.data);
-        let y: Vec<f64> = match self.conv {
-            Convention::Posterior => self.d.data.iter().map(|v| (v - mu).abs()).collect(),
-            Convention::Arviz => self.d.data.iter().map(|v| (v - mu) * (v - mu)).collect(),
-        };
-        self.ess_split_of(&y)
+        match self.conv {
+            Convention::Posterior => self.ess_split_map(|v| (v - mu).abs()),
+            Convention::Arviz => self.ess_split_map(|v| (v - mu) * (v - mu)),
+        }
     }
 
     /// Rank-normalised split R-hat: the larger of the bulk and folded values. posterior folds all
@@ -530,10 +542,12 @@ impl<'a> Prepared<'a> {
         self.check()?;
         self.constant_na()?;
         let mu = mean(&self.d.data);
-        let c2: Vec<f64> = self.d.data.iter().map(|v| (v - mu) * (v - mu)).collect();
-        let ess = self.ess_split_of(&c2)?;
-        let evar = mean(&c2);
-        let m4 = c2.iter().map(|v| v * v).sum::<f64>() / c2.len() as f64;
+        let sq = |v: f64| (v - mu) * (v - mu);
+        let ess = self.ess_split_map(sq)?;
+        // The moments of c² = (x − x̄)², summed in the draws' order (no copy of c²).
+        let len = self.d.data.len() as f64;
+        let evar = self.d.data.iter().map(|&v| sq(v)).sum::<f64>() / len;
+        let m4 = self.d.data.iter().map(|&v| sq(v) * sq(v)).sum::<f64>() / len;
         let varvar = (m4 - evar * evar) / ess;
         let v = (varvar / evar / 4.0).sqrt();
         if v.is_nan() {

@@ -17,6 +17,7 @@
 //! count < 5). Conditionally on the visited states the rows are independent multinomials (Anderson &
 //! Goodman 1957), so `G ~ χ²(Σ (cells − 1))`. Any observed transition of exact probability zero fails.
 
+use rayon::prelude::*;
 use statrs::distribution::ContinuousCDF;
 use statrs::distribution::StudentsT;
 
@@ -81,13 +82,14 @@ pub fn reversibility_test(vars: &[&Draws]) -> Option<Reversibility> {
     }
     // Each centred series is divided by a power of two near its largest magnitude: exact (no
     // rounding), so t and p are bit-identical to the unscaled computation wherever that one does not
-    // overflow, and products of series of any magnitude (1e160² overflows) stay finite.
+    // overflow, and products of series of any magnitude (1e160² overflows) stay finite. The scaled
+    // series `(x − μ)·2^−e` is recomputed where it is used (the same two roundings each time) rather
+    // than stored: no copy of the observables.
     let mut exponents = Vec::with_capacity(k);
-    let mut centred: Vec<Vec<f64>> = Vec::with_capacity(k);
+    let mut shifts: Vec<(f64, f64)> = Vec::with_capacity(k);
     for v in vars {
         let mu = mean_of(&v.data);
-        let c: Vec<f64> = v.data.iter().map(|x| x - mu).collect();
-        let top = c.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+        let top = v.data.iter().fold(0.0f64, |m, x| m.max((x - mu).abs()));
         if !mu.is_finite() || !top.is_finite() {
             return None;
         }
@@ -97,24 +99,35 @@ pub fn reversibility_test(vars: &[&Draws]) -> Option<Reversibility> {
             0
         };
         let e = e.clamp(-1000, 1000);
-        let inv = 2f64.powi(-e);
         exponents.push(2f64.powi(e));
-        centred.push(c.into_iter().map(|x| x * inv).collect());
+        shifts.push((mu, 2f64.powi(-e)));
     }
     let nb = m * BATCHES;
     let df = (nb - 1) as f64;
     let tdist = StudentsT::new(0.0, 1.0, df).ok()?;
-    let mut pairs = Vec::new();
-    for a in 0..k {
-        for b in a + 1..k {
-            let (fa, fb) = (&centred[a], &centred[b]);
+    let pair_list: Vec<(usize, usize)> = (0..k)
+        .flat_map(|a| (a + 1..k).map(move |b| (a, b)))
+        .collect();
+    // Pairs are independent: computed in parallel, collected in order (the same bits at any thread
+    // count).
+    let pairs: Vec<PairAsymmetry> = pair_list
+        .par_iter()
+        .map(|&(a, b)| {
+            let (xa, xb) = (&vars[a].data, &vars[b].data);
+            let ((ma, ia), (mb, ib)) = (shifts[a], shifts[b]);
+            let fa = |t: usize| (xa[t] - ma) * ia;
+            let fb = |t: usize| (xb[t] - mb) * ib;
             let mut bm = Vec::with_capacity(nb);
             for j in 0..m {
                 let o = j * n;
                 for q in 0..BATCHES {
                     let mut s = 0.0;
-                    for t in o + q * bs..o + (q + 1) * bs {
-                        s += fa[t] * fb[t + 1] - fb[t] * fa[t + 1];
+                    let t0 = o + q * bs;
+                    let (mut a0, mut b0) = (fa(t0), fb(t0));
+                    for t in t0..t0 + bs {
+                        let (a1, b1) = (fa(t + 1), fb(t + 1));
+                        s += a0 * b1 - b0 * a1;
+                        (a0, b0) = (a1, b1);
                     }
                     bm.push(s / bs as f64);
                 }
@@ -132,16 +145,16 @@ pub fn reversibility_test(vars: &[&Draws]) -> Option<Reversibility> {
             };
             // Back to the data's units (each factor separately, so 0 stays 0).
             let unscale = |x: f64| x * exponents[a] * exponents[b];
-            pairs.push(PairAsymmetry {
+            PairAsymmetry {
                 a,
                 b,
                 asymmetry: unscale(mean),
                 se: unscale(se),
                 t,
                 p_value: p,
-            });
-        }
-    }
+            }
+        })
+        .collect();
     let pmin = pairs.iter().map(|p| p.p_value).fold(1.0, f64::min);
     Some(Reversibility {
         p_value: (pmin * pairs.len() as f64).min(1.0),

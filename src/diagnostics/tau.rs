@@ -143,15 +143,31 @@ fn se(tau: f64, m: usize, total: usize) -> f64 {
 /// # Ok::<(), mcmc_audit::Error>(())
 /// ```
 pub fn sokal_tau(d: &Draws, c: f64) -> Result<SokalTau, Undefined> {
-    validate(d)?;
-    let mut acov = LazyAcov::new(&d.data, d.chains, d.draws);
-    let g0: Vec<f64> = (0..d.chains).map(|j| acov.chain(j, 0)).collect();
+    sokal_tau_prefix(d, d.draws, c)
+}
+
+/// [`sokal_tau`] of the first `len` draws of every chain (`d.prefix(len)`), read in place.
+///
+/// # Errors
+///
+/// As [`sokal_tau`] on `d.prefix(len)`.
+pub fn sokal_tau_prefix(d: &Draws, len: usize, c: f64) -> Result<SokalTau, Undefined> {
+    let n = len.min(d.draws);
+    let chains = d.chains;
+    if (0..chains).any(|j| d.chain(j)[..n].iter().any(|v| !v.is_finite())) {
+        return Err(Undefined::NonFinite);
+    }
+    if n < 2 || chains == 0 {
+        return Err(Undefined::TooFewDraws);
+    }
+    let mut acov = LazyAcov::prefixes(&d.data, chains, d.draws, n);
+    let g0: Vec<f64> = (0..chains).map(|j| acov.chain(j, 0)).collect();
     if g0.iter().any(|&v| v <= 0.0 || v.is_nan()) {
         return Err(Undefined::ConstantChain);
     }
-    let m = d.chains as f64;
-    let rho = |t: usize| (0..d.chains).map(|j| acov.chain(j, t) / g0[j]).sum::<f64>() / m;
-    let t = sokal_window_with(rho, d.draws, c, d.chains * d.draws);
+    let m = chains as f64;
+    let rho = |t: usize| (0..chains).map(|j| acov.chain(j, t) / g0[j]).sum::<f64>() / m;
+    let t = sokal_window_with(rho, n, c, chains * n);
     if t.tau.is_nan() {
         return Err(Undefined::NotANumber);
     }

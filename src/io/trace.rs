@@ -14,7 +14,7 @@
 use std::io::Read;
 use std::path::Path;
 
-use super::{Array, MAX_ELEMENTS, read_npy, read_npy_bytes};
+use super::{Array, MAX_ELEMENTS, MAX_NPY_BYTES, parse_header, read_npy, read_npy_bytes};
 use crate::diagnostics::Draws;
 use crate::error::{Error, Result};
 
@@ -40,7 +40,10 @@ pub fn read_trace(path: &Path) -> Result<Vec<Variable>> {
         .and_then(|e| e.to_str())
         .map(|e| e.to_ascii_lowercase());
     let vars = match ext.as_deref() {
-        Some("npy") => from_npy(read_npy(path, &[])?, &file)?,
+        Some("npy") => match npy_f8_direct(path, &file) {
+            Some(vars) => vars?,
+            None => from_npy(read_npy(path, &[])?, &file)?,
+        },
         Some("npz") => read_npz(path, &file)?,
         Some("csv") => {
             let text = super::read_regular_text(path, MAX_CSV_BYTES).map_err(|e| Error::Io {
@@ -65,6 +68,90 @@ pub fn read_trace(path: &Path) -> Result<Vec<Variable>> {
         ));
     }
     Ok(vars)
+}
+
+/// The common `.npy` that NumPy writes for a trace (little-endian float64, C order, shape `(chains,
+/// draws)` or `(chains, draws, variables)` with none zero, exactly header + data bytes, within
+/// [`MAX_NPY_BYTES`]) read straight into the variables' chain-major buffers: the file is streamed in
+/// blocks and never held whole, so the memory is that of the draws alone (not the bytes, an array
+/// and the variables at once). The values are the same bits (`f64::from_le_bytes`). `None` for any
+/// other file: [`read_npy`] then reads it, and reports its errors.
+fn npy_f8_direct(path: &Path, file: &str) -> Option<Result<Vec<Variable>>> {
+    let meta = std::fs::metadata(path).ok()?;
+    if !meta.is_file() || meta.len() > MAX_NPY_BYTES {
+        return None;
+    }
+    let mut f = std::fs::File::open(path).ok()?;
+    let mut head = Vec::with_capacity(1 << 16);
+    (&mut f).take(1 << 16).read_to_end(&mut head).ok()?;
+    let (descr, fortran, shape, offset) = parse_header(&head, file).ok()?;
+    let text = String::from_utf8_lossy(&head[..offset]);
+    if descr != "<f8"
+        || fortran
+        || !text.contains("'fortran_order': False")
+        || !text.contains("'descr': '<f8'")
+    {
+        return None;
+    }
+    let (m, n, k) = match *shape.as_slice() {
+        [m, n] => (m, n, 1),
+        [m, n, k] => (m, n, k),
+        _ => return None,
+    };
+    let count = m.checked_mul(n)?.checked_mul(k)?;
+    if m == 0 || n == 0 || k == 0 || count > MAX_ELEMENTS {
+        return None;
+    }
+    if meta.len() != (offset as u64).checked_add((count as u64).checked_mul(8)?)? {
+        return None;
+    }
+    let io = |e: std::io::Error| Error::Io {
+        path: path.to_path_buf(),
+        source: e,
+    };
+    let mut data: Vec<Vec<f64>> = (0..k).map(|_| Vec::with_capacity(m * n)).collect();
+    // The bytes after the header already read, then the rest in blocks of whole rows.
+    let mut pending: Vec<u8> = head[offset..].to_vec();
+    let row = 8 * k;
+    let block = row * ((1 << 20) / row).max(1);
+    let mut buf = vec![0u8; block];
+    let mut left = count * 8 - pending.len();
+    loop {
+        let whole = pending.len() / row * row;
+        for r in pending[..whole].chunks_exact(row) {
+            for (v, b) in data.iter_mut().zip(r.chunks_exact(8)) {
+                let bytes: [u8; 8] = b.try_into().unwrap_or([0; 8]);
+                v.push(f64::from_le_bytes(bytes));
+            }
+        }
+        pending.drain(..whole);
+        if left == 0 {
+            break;
+        }
+        let want = block.min(left);
+        if let Err(e) = f.read_exact(&mut buf[..want]) {
+            return Some(Err(io(e)));
+        }
+        left -= want;
+        pending.extend_from_slice(&buf[..want]);
+    }
+    let names: Vec<String> = if shape.len() == 2 {
+        vec!["x".into()]
+    } else {
+        (0..k).map(|v| format!("x{v}")).collect()
+    };
+    Some(Ok(names
+        .into_iter()
+        .zip(data)
+        .map(|(name, data)| Variable {
+            name,
+            draws: Draws {
+                chains: m,
+                draws: n,
+                data,
+            },
+        })
+        .collect()))
 }
 
 fn shape_err(file: &str, field: &str, found: &[usize], expected: &str) -> Error {

@@ -11,8 +11,9 @@ use crate::checks::sampled::{
     check_burn_in, check_doubling, check_mixing, check_reversibility, check_window, doubling_rule,
 };
 use crate::checks::{Status, Summary, Tolerances, Verdict, exit_code};
-use crate::diagnostics::doubling::{Doubling, default_lengths, doubling_probe, lengths_from};
+use crate::diagnostics::doubling::{Doubling, default_lengths, doubling_probe_with, lengths_from};
 use crate::diagnostics::ess::{Prepared, is_constant};
+#[cfg(doc)]
 use crate::diagnostics::mixing::mixing_rhat;
 use crate::diagnostics::reversibility::reversibility_test;
 use crate::diagnostics::tau::{SOKAL_C, batch_means, geweke, sokal_tau};
@@ -175,9 +176,20 @@ fn rescaled(d: &Draws, scale: Option<i32>) -> Option<Draws> {
 /// and scale statistics (mean, sd, MCSE) are scaled back, and are `null` with a reason only if the
 /// value itself exceeds f64 (issue 14 item 4: a scale-invariant statistic is computed scale-invariantly).
 pub fn summarise(name: &str, d: &Draws, opts: &TraceOptions) -> (VariableSummary, Doubling) {
+    let (s, dbl, _) = summarise_with_mixing(name, d, opts);
+    (s, dbl)
+}
+
+/// [`summarise`], and the R-hat `E.mixing` judges ([`mixing_rhat`] of the same in-range draws,
+/// from the same sorts: the value is the one `mixing_rhat` returns).
+fn summarise_with_mixing(
+    name: &str,
+    d: &Draws,
+    opts: &TraceOptions,
+) -> (VariableSummary, Doubling, Stat) {
     let scale = moment_scale(&d.data);
     let rescaled = rescaled(d, scale);
-    let (mut s, dbl) = summarise_in_range(name, rescaled.as_ref().unwrap_or(d), opts);
+    let (mut s, dbl, mix) = summarise_in_range(name, rescaled.as_ref().unwrap_or(d), opts);
     if let Some(e) = scale {
         let u = &mut s.undefined;
         for (field, v) in [
@@ -204,10 +216,14 @@ pub fn summarise(name: &str, d: &Draws, opts: &TraceOptions) -> (VariableSummary
             }
         }
     }
-    (s, dbl)
+    (s, dbl, mix)
 }
 
-fn summarise_in_range(name: &str, d: &Draws, opts: &TraceOptions) -> (VariableSummary, Doubling) {
+fn summarise_in_range(
+    name: &str,
+    d: &Draws,
+    opts: &TraceOptions,
+) -> (VariableSummary, Doubling, Stat) {
     let p = Prepared::new(d, opts.convention);
     let mut u = BTreeMap::new();
     let finite = p.check();
@@ -235,9 +251,13 @@ fn summarise_in_range(name: &str, d: &Draws, opts: &TraceOptions) -> (VariableSu
     let ess_mean = put(&mut u, "ess_mean", p.ess_mean());
     let ess_sd = put(&mut u, "ess_sd", p.ess_sd());
     let ess_median = put(&mut u, "ess_median", p.ess_quantile(0.5));
-    let rhat = put(&mut u, "rhat", p.rhat());
+    let rhat_stat = p.rhat();
+    let rhat_split_stat = p.rhat_split();
+    // `mixing_rhat(d, conv)`: the rank R-hat, else the split R-hat where only that is defined.
+    let mix = rhat_stat.or_else(|e| rhat_split_stat.map_err(|_| e));
+    let rhat = put(&mut u, "rhat", rhat_stat);
     let rhat_basic = put(&mut u, "rhat_basic", p.rhat_basic());
-    let rhat_split = put(&mut u, "rhat_split", p.rhat_split());
+    let rhat_split = put(&mut u, "rhat_split", rhat_split_stat);
     let mcse_mean = put(&mut u, "mcse_mean", p.mcse_mean());
     let mcse_sd = put(&mut u, "mcse_sd", p.mcse_sd());
     let mcse_median = put(&mut u, "mcse_median", p.mcse_quantile(0.5));
@@ -285,7 +305,8 @@ fn summarise_in_range(name: &str, d: &Draws, opts: &TraceOptions) -> (VariableSu
         Some(l0) => lengths_from(l0, d.draws),
         None => default_lengths(d.draws),
     };
-    let dbl = doubling_probe(d, &lengths, &doubling_rule(&opts.tolerances));
+    // The probe's full length is the τ above: not computed twice.
+    let dbl = doubling_probe_with(d, &lengths, &doubling_rule(&opts.tolerances), Some(&tau));
     if dbl.tau.is_none() {
         u.insert(
             "tau_resolved".into(),
@@ -357,7 +378,7 @@ fn summarise_in_range(name: &str, d: &Draws, opts: &TraceOptions) -> (VariableSu
         undefined: u,
         warnings,
     };
-    (s, dbl)
+    (s, dbl, mix)
 }
 
 /// The `trace` report.
@@ -421,9 +442,16 @@ impl TraceReport {
 /// # Ok::<(), mcmc_audit::Error>(())
 /// ```
 pub fn trace_report(file: &str, vars: &[Variable], opts: &TraceOptions) -> TraceReport {
+    let mut rhats: Vec<(String, Stat)> = Vec::with_capacity(vars.len());
     let results: Vec<(VariableSummary, Doubling)> = vars
         .par_iter()
-        .map(|v| summarise(&v.name, &v.draws, opts))
+        .map(|v| summarise_with_mixing(&v.name, &v.draws, opts))
+        .collect::<Vec<_>>()
+        .into_iter()
+        .map(|(s, d, mix)| {
+            rhats.push((s.name.clone(), mix));
+            (s, d)
+        })
         .collect();
     let mut verdicts = Vec::new();
     for (s, d) in &results {
@@ -448,15 +476,6 @@ pub fn trace_report(file: &str, vars: &[Variable], opts: &TraceOptions) -> Trace
     }
     let names: Vec<String> = vars.iter().map(|v| v.name.clone()).collect();
     let refs: Vec<&Draws> = vars.iter().map(|v| &v.draws).collect();
-    let rhats: Vec<(String, Stat)> = vars
-        .par_iter()
-        .map(|v| {
-            // R-hat is scale-invariant: computed in range like the summaries.
-            let r = rescaled(&v.draws, moment_scale(&v.draws.data));
-            let d = r.as_ref().unwrap_or(&v.draws);
-            (v.name.clone(), mixing_rhat(d, opts.convention))
-        })
-        .collect();
     let chains = vars.iter().map(|v| v.draws.chains).min().unwrap_or(0);
     verdicts.push(check_mixing(&rhats, chains, &opts.tolerances));
     verdicts.push(check_reversibility(
