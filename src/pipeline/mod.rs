@@ -238,7 +238,8 @@ pub fn run_with(
 /// ([`budget::check_exact_kernel`]) and of [`ExactChain::from_kernel`](crate::exact::ExactChain::from_kernel).
 pub fn exact_chain(spec: &AuditSpec) -> Result<crate::exact::ExactChain> {
     let (model, kernel) = enumerable(spec)?;
-    crate::exact::ExactChain::from_kernel(model.as_ref(), &kernel)
+    // Located at its spec key (model.n past the dense limit), as the audit's own errors are.
+    crate::exact::ExactChain::from_kernel(model.as_ref(), &kernel).map_err(|e| spec.locate(e))
 }
 
 /// The model and kernel of a spec whose exact operator can be built (no matrix, no `[sampling]`,
