@@ -441,8 +441,10 @@ def audit_thrml(
     `observables`, `estimator`, `gradient`, `checks`, `mixing`."""
     m = from_thrml(obj, blocks, clamped_blocks=clamped_blocks, clamp=clamp, model=model)
     spec = m.spec(**tables)
-    report = audit(spec, eigenvalues=eigenvalues, html=html)
+    # The per-update audits first: they are dense, so a model past the dense limit is refused
+    # before the whole-sweep audit runs.
     raw = json.loads(_on_spec(spec, _native.update_verdicts))
+    report = audit(spec, eigenvalues=eigenvalues, html=html)
     updates = []
     for sites, u in zip(m.sweep, raw):
         updates.append(

@@ -284,7 +284,8 @@ pub fn update_verdicts(spec: &AuditSpec) -> Result<Vec<(String, Vec<crate::check
         if out.iter().any(|(n, _)| *n == name) {
             continue;
         }
-        let chain = crate::exact::ExactChain::from_kernel(model.as_ref(), &Kernel::Update(u))?;
+        let chain = crate::exact::ExactChain::from_kernel(model.as_ref(), &Kernel::Update(u))
+            .map_err(|e| spec.locate(e))?;
         let mut verdicts = audit::reversibility_verdicts(&chain, &tol);
         crate::checks::explain::explain_all(
             &mut verdicts,
