@@ -265,6 +265,8 @@ pub enum ShapeError {
         n_states: usize,
         k: usize,
     },
+    #[error("initial law: {got} entries for {n_states} states")]
+    InitialLaw { got: usize, n_states: usize },
     #[error("gradient: {got} entries for {observables} observables")]
     Gradient { got: usize, observables: usize },
     #[error("{0}: the chain has no spin structure")]

@@ -355,3 +355,66 @@ fn tiny_chains_agree_and_do_not_panic() {
     // Two states, heat bath: P has identical rows, sigma_2 = 0.
     assert!(ex.top[0].abs() < 1e-15, "{:?}", ex.top);
 }
+
+/// The mode search from the observables against the dense spectrum: with room for the whole
+/// Krylov space it closes and the cluster, `γ_eff` and `T_O` are the dense ones; squeezed into a
+/// small basis it says the cluster may be truncated, and the dense `T_O` lies in the interval it
+/// reports (`[t_o, t_o_upper]`).
+#[test]
+fn mode_search_matches_the_dense_cluster_and_says_when_truncated() {
+    use mcmc_audit::exact::matfree::modes::observable_modes;
+    use mcmc_audit::trainability::analysis::{DEFAULT_EPSILON, default_sweep};
+    use mcmc_audit::trainability::krylov::KrylovCluster;
+    use mcmc_audit::trainability::predictors::cluster;
+    let sk: Arc<dyn Model> = Arc::new(generators::sk(10, 1.1, 6).unwrap());
+    let kernel = build_kernel(sk.clone(), Rule::Gibbs, &Blocks::Sites, Scan::Random).unwrap();
+    let chain = ExactChain::from_kernel(sk.as_ref(), &kernel).unwrap();
+    let spec = Spectrum::new(&chain, None).unwrap();
+    let list = observables(10);
+    let obs = Observables::tabulate(sk.as_ref(), &list);
+    let proj = Projected::new(&spec, &chain.pi, &obs);
+    let dense = cluster(&spec, &proj, DEFAULT_EPSILON);
+    let op = MatrixFree::new(sk.as_ref(), &kernel).unwrap();
+    let ex = extremes(&op, &Options::default()).unwrap();
+
+    let full = observable_modes(&op, &obs.values, &Options::default()).unwrap();
+    assert!(full.closed, "1024 states fit the basis");
+    let kc = KrylovCluster::new(
+        &full,
+        op.n_states,
+        ex.top[0],
+        DEFAULT_EPSILON,
+        &default_sweep(),
+    );
+    assert!(!kc.truncated && kc.unresolved_weight == 0.0);
+    assert_eq!(kc.cluster.cluster_size, dense.cluster_size);
+    let (a, b) = (kc.cluster.gamma_eff.unwrap(), dense.gamma_eff.unwrap());
+    assert!(
+        MATFREE_EIGENVALUE.accepts((a - b).abs(), 0),
+        "gamma_eff {a} vs {b}"
+    );
+    let rel = (kc.cluster.t_o - dense.t_o).abs() / dense.t_o;
+    assert!(
+        MATFREE_TAU.accepts(rel, 0),
+        "T_O {} vs {}",
+        kc.cluster.t_o,
+        dense.t_o
+    );
+
+    let small = Options {
+        memory_budget: 8 * op.n_states * 60,
+        ..Options::default()
+    };
+    let part = observable_modes(&op, &obs.values, &small).unwrap();
+    assert!(!part.closed && part.dim < 60, "dimension {}", part.dim);
+    let kc = KrylovCluster::new(
+        &part,
+        op.n_states,
+        ex.top[0],
+        DEFAULT_EPSILON,
+        &default_sweep(),
+    );
+    assert!(kc.truncated, "unresolved weight {:e}", kc.unresolved_weight);
+    assert!(kc.cluster.t_o <= dense.t_o * (1.0 + MATFREE_TAU.value));
+    assert!(dense.t_o <= kc.t_o_upper * (1.0 + MATFREE_TAU.value));
+}

@@ -19,6 +19,7 @@ use mcmc_audit::pipeline::audit::{AuditOptions, SpectralSettings, audit_kernel};
 use mcmc_audit::pipeline::matfree::audit_kernel_matrix_free;
 use mcmc_audit::prelude::{Kernel, Status, Update};
 use mcmc_audit::report::AuditReport;
+use mcmc_audit::trainability::{Estimator, Gradient};
 
 /// The checks both backends compute, whose statuses must agree.
 const SHARED: &[&str] = &[
@@ -38,11 +39,30 @@ const SHARED: &[&str] = &[
     "A4",
 ];
 
+/// The spectral-stage checks both backends judge on a reversible kernel (the cluster, the window
+/// estimator and its burn-in from `γ_eff`).
+const SHARED_REVERSIBLE: &[&str] = &["A5.burn-in", "A5.bias", "A5", "A6", "A7", "A8"];
+
+/// The spectral-stage quantities both backends compute on a reversible kernel, compared within
+/// [`MATFREE_TAU`] (relative), as issue 13 asks of τ and `Q_op`.
+const SHARED_QUANTITIES: &[&str] = &[
+    "t_o",
+    "exact_mse",
+    "q_op",
+    "q_struct_perp",
+    "q_single_gap",
+    "q_single_relevant_gap",
+];
+
 fn options(set: ObservableSet) -> AuditOptions {
     AuditOptions {
         spectral: Some(SpectralSettings {
             observables: set,
-            ..Default::default()
+            estimator: Some(Estimator {
+                window: 400,
+                ..Estimator::default()
+            }),
+            gradient: Some(Gradient::Teacher(0.45)),
         }),
         ..AuditOptions::default()
     }
@@ -104,13 +124,58 @@ fn agree(model: Arc<dyn Model>, rule: Rule, blocks: Blocks, scan: Scan, set: Obs
         );
         return;
     }
-    for key in ["sigma2", "gamma", "min_eigenvalue"] {
+    for key in [
+        "sigma2",
+        "gamma",
+        "min_eigenvalue",
+        "gamma_eff",
+        "gamma_bulk",
+    ] {
         let (a, b) = (num(&d, key), num(&m, key));
+        // γ_bulk is the slowest mode outside C* whose weight is resolved: the mode search drops
+        // directions below KRYLOV_DEFLATION (amplitude, relative), which on these small chains is
+        // coarser than the dense n·u floor, so a dense bulk mode of weight ~1e-27 may be unseen.
+        if key == "gamma_bulk" && b.is_nan() {
+            continue;
+        }
         assert!(
-            MATFREE_EIGENVALUE.accepts((a - b).abs(), 1),
+            MATFREE_EIGENVALUE.accepts((a - b).abs(), 1) || (a.is_nan() && b.is_nan()),
             "{what}: {key} dense {a} matrix-free {b}"
         );
     }
+    for id in SHARED_REVERSIBLE {
+        assert_eq!(status(&d, id), status(&m, id), "{what}: {id}");
+    }
+    // The dense cluster counts every eigenvector of its eigenspaces; the mode search sees one
+    // direction per eigenspace and observable (degenerate partners no observable sees are not
+    // counted), so its count is at most the dense one, and equal without degeneracy.
+    let (cd, cm) = (
+        d.quantities["cluster_size"].as_u64().unwrap(),
+        m.quantities["cluster_size"].as_u64().unwrap(),
+    );
+    assert!(
+        cm <= cd && cm > 0,
+        "{what}: cluster_size dense {cd} matrix-free {cm}"
+    );
+    assert!(
+        m.quantities["cluster_eigenspaces"].as_u64().unwrap() <= cm,
+        "{what}"
+    );
+    for key in ["burn_in", "window"] {
+        assert_eq!(d.quantities[key], m.quantities[key], "{what}: {key}");
+    }
+    assert_eq!(m.quantities["cluster_truncated"], false, "{what}");
+    for key in SHARED_QUANTITIES {
+        let (a, b) = (num(&d, key), num(&m, key));
+        assert!(
+            MATFREE_TAU.accepts(rel_diff(a, b), 1),
+            "{what}: {key} dense {a} matrix-free {b}"
+        );
+    }
+    assert_eq!(
+        d.quantities["q_single_gap_is_lower_bound"], m.quantities["q_single_gap_is_lower_bound"],
+        "{what}"
+    );
 }
 
 #[test]

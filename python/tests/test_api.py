@@ -231,3 +231,24 @@ def test_array_trace_bad_input():
     nan[0, 3] = np.nan
     t = ma.trace(nan)  # non-finite draws are reported, never a panic
     assert t.variables[0]["ess_bulk"] is None
+
+
+def test_an_exact_audit_past_the_dense_limit_runs_matrix_free():
+    # 15 spins (32768 states): past the dense limit of 13 the backend is chosen by size, named in
+    # the report, and judges the cluster from the modes the observables see.
+    spec = {
+        "model": {"family": "curie-weiss", "n": 15, "beta": 0.5},
+        "kernel": {"update": "gibbs", "scan": "random", "blocks": "sites"},
+        "observables": {"set": "magnetization"},
+        "estimator": {"window": 200},
+    }
+    r = ma.audit(spec)
+    q = r.quantities
+    assert q["backend"]["name"] == "matrix-free"
+    assert r.status("A2") == "pass" and r.status("A3") == "pass"
+    assert q["cluster_truncated"] is False and q["cluster_size"] >= 1
+    assert r.status("A5.bias") in ("pass", "fail") and q["window"] == 200
+    # Forcing the dense backend past its limit is refused at the spec key.
+    spec["exact"] = {"backend": "dense"}
+    with pytest.raises(ma.InputError, match="model.n"):
+        ma.audit(spec)

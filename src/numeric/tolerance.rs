@@ -331,6 +331,10 @@ pub mod test {
     /// Matrix-free τ (Poisson equation by CG) against the dense spectral τ (issue 13: "τ and Q_op
     /// ≤ 1e-9 relative").
     pub const MATFREE_TAU: Tolerance = Tolerance::rel(1e-9);
+    /// Matrix-free window bias, variance and MSE (function-side recursion on S) against the dense
+    /// measure-side recursion on P: relative (bias relative to √MSE, since a bias may be ~0). Both
+    /// are exact in exact arithmetic; each carries K + B steps of rounding of sums of O(τ) terms.
+    pub const MATFREE_WINDOW: Tolerance = Tolerance::rel(1e-9);
 }
 
 /// Matrix-free Lanczos: a Ritz pair is locked once its residual estimate `|β_m e_mᵀ y|` is at most
@@ -338,6 +342,11 @@ pub mod test {
 /// residual `‖S u − σ u‖₂`, which bounds the eigenvalue's error (Weyl/Bauer–Fike for symmetric S) and
 /// is reported.
 pub const LANCZOS_RESIDUAL: Tolerance = Tolerance::abs(1e-13);
+
+/// Block Lanczos from the observables ([`crate::exact::matfree::modes`]): a new Krylov vector whose
+/// norm after two Gram–Schmidt passes is at most this fraction of its norm before (relative) lies in
+/// the span already built and is dropped; what is dropped enters every Ritz pair's residual bound.
+pub const KRYLOV_DEFLATION: Tolerance = Tolerance::rel(1e-13);
 
 /// Matrix-free Poisson solve: CG stops at a relative residual `‖b − A u‖ / ‖b‖` of this (relative).
 /// With `λ_min(A) = 1 − σ₂` it bounds τ's relative error by `2 · rel · 1/(1 − σ₂)`, reported per

@@ -14,10 +14,19 @@
 //!   upper bound on the error.
 //!
 //! - A6 (`K ≥ 50 τ_max`) from those τ when `[estimator]` gives a window.
+//! - On a reversible kernel, the modes the observables see by block Lanczos from them
+//!   ([`crate::exact::matfree::modes`]), and on them `C*(O)`, `γ_eff`, `T_O` (with an upper bound
+//!   for the weight left unresolved), the A8 sweep and the predictors
+//!   ([`crate::trainability::krylov`]): A7 and A8 are judged there, inconclusive when the cluster
+//!   may be truncated.
+//! - The exact window estimator (A5.bias, `Q_op`) by the backward recursion of
+//!   [`crate::exact::matfree::window`] (any kernel), with `burn_in = "auto"` = `⌈5/γ_eff⌉` on a
+//!   reversible kernel; A5.burn-in from `γ_eff`.
 //!
 //! Not computed by this backend yet, and said so in the report: the step-consistency G-test, the
-//! window estimator (A5), the cluster C*(O) and Q (A7, A8, O1) and the flip-sector checks (A9);
-//! their verdicts are inconclusive with that reason when the spectral stage is asked for.
+//! flip-sector checks (A9) and the projection identities (O1); their verdicts are inconclusive with
+//! that reason when the spectral stage is asked for. A non-reversible kernel's `burn_in = "auto"`
+//! (the dense route's pseudo-spectral gap) is not available either.
 
 use serde_json::{Map, Value};
 
@@ -25,25 +34,35 @@ use crate::checks::exact::{
     SpectrumOutcome, check_detailed_balance, check_fixed_parameters, check_invariance,
     check_parallel_blocks, check_self_adjoint, check_spectrum, check_stochastic, check_structure,
 };
-use crate::checks::spectral::{check_a4, check_a6};
+use crate::checks::spectral::{check_a4, check_a5, check_a6, check_a7, check_a8};
 use crate::checks::verdict::json_num;
 use crate::checks::{Status, Verdict};
+use crate::error::ShapeError;
 use crate::error::{Error, Result};
 use crate::exact::PiSource;
+use crate::exact::matfree::modes::observable_modes;
 use crate::exact::matfree::solve::{
     Options, PoissonTau, extremes, poisson_tau, poisson_tau_general, preflight,
 };
+use crate::exact::matfree::window::{window_memory_bytes, window_stats};
 use crate::exact::matfree::{MatrixFree, dot};
 use crate::kernel::Kernel;
 use crate::model::Model;
 use crate::numeric::{U, gamma};
 use crate::observables::{L2Defects, Observables};
 use crate::report::{AuditReport, Subject, hex};
+use crate::trainability::analysis::{AnalysisConfig, Gradient, teacher_gradient};
+use crate::trainability::estimator::{BurnIn, Init, auto_burn_in, q_op};
+use crate::trainability::krylov::KrylovCluster;
+use crate::trainability::predictors::{norm2, q_struct_perp, three_factor};
 
 use super::audit::{AuditOptions, parallel_blocks};
 
 /// Why the checks this backend does not run yet are inconclusive.
-const NOT_YET: &str = "not computed by the matrix-free backend yet (it computes K.*, A1-A4, exact tau and A6; the window estimator, C*(O), Q and the flip sectors need the dense backend, N <= 13)";
+const NOT_YET: &str = "not computed by the matrix-free backend yet (it computes K.*, A1-A8, exact tau, the cluster and Q_op; the flip sectors and the projection identities need the dense backend, N <= 13)";
+
+/// How the matrix-free window statistics are computed (`quantities.window_route`).
+const WINDOW_ROUTE: &str = "backward recursion of E_x[S_t] and E_x[S_t^2] with S (matrix-free), then B more products for the burn-in, weighted by the initial law";
 
 /// Audits a model and kernel exactly without storing P: every check of the dense audit that this
 /// backend computes (module docs), judged by the same checkers and tolerances.
@@ -258,21 +277,10 @@ pub fn audit_kernel_matrix_free(
                 .with_status(Status::Inconclusive)
                 .reason(NOT_YET)
         };
-        let mut a6 = None;
-        match &ss.estimator {
-            Some(_) => {
-                verdicts.extend(["A5.burn-in", "A5.bias", "A5"].map(not_yet));
-                a6 = Some(verdicts.len());
-                verdicts.push(not_yet("A6"));
-            }
-            None => {
-                let why = "no [estimator] section: burn-in and window are not configured";
-                for id in ["A5.burn-in", "A5.bias", "A5", "A6"] {
-                    verdicts.push(Verdict::not_applicable(id, tol, why));
-                }
-            }
-        }
-        verdicts.extend(["A7", "A8", "A9", "O1.a", "O1.b"].map(not_yet));
+        // The A5–A8 slots, filled once τ, the modes and the window statistics are known.
+        let slot = verdicts.len();
+        verdicts.extend(["A5.burn-in", "A5.bias", "A5", "A6", "A7", "A8"].map(not_yet));
+        verdicts.extend(["A9", "O1.a", "O1.b"].map(not_yet));
         let invariant = verdicts
             .iter()
             .any(|v| v.id == "K.invariance" && v.status == Status::Pass);
@@ -303,10 +311,30 @@ pub fn audit_kernel_matrix_free(
                 None
             }
         };
+        let cfg = AnalysisConfig::default();
+        let gradient = match &ss.gradient {
+            None => None,
+            Some(Gradient::Explicit(g)) if g.len() != obs.len() => {
+                return Err(ShapeError::Gradient {
+                    got: g.len(),
+                    observables: obs.len(),
+                }
+                .into());
+            }
+            Some(Gradient::Explicit(g)) => Some(g.clone()),
+            Some(Gradient::Teacher(b)) => Some(teacher_gradient(model, &obs, &pi, *b)?),
+        };
+        let mut tau_max = None;
+        if ss.estimator.is_some() {
+            verdicts[slot + 3] = Verdict::new("A6", tol)
+                .with_status(Status::Inconclusive)
+                .reason("tau was not computed (quantities.tau_route says why)");
+        }
         if let Some((taus, route)) = taus {
-            if let (Some(i), Some(est)) = (a6, &ss.estimator) {
-                let tau: Vec<Option<f64>> = taus.iter().map(|t| t.tau).collect();
-                verdicts[i] = check_a6(est.window, &tau, &obs.names, "poisson", tol);
+            let tau: Vec<Option<f64>> = taus.iter().map(|t| t.tau).collect();
+            tau_max = Some(tau.clone());
+            if let Some(est) = &ss.estimator {
+                verdicts[slot + 3] = check_a6(est.window, &tau, &obs.names, "poisson", tol);
             }
             let per = |f: &dyn Fn(&PoissonTau) -> Value| {
                 Value::Object(
@@ -332,6 +360,208 @@ pub fn audit_kernel_matrix_free(
             );
             q.insert("tau_convention".into(), "N/ESS".into());
             q.insert("tau_route".into(), route.into());
+        }
+        // The modes the observables see, C*(O) and its sweep (reversible kernels).
+        let mut kc = None;
+        if let (Some(e), true, true) = (&ex, irreducible, a4_ok) {
+            shown.message(|| "modes the observables see (block Lanczos)".into());
+            match observable_modes(&op, &obs.values, solver) {
+                Ok(m) => {
+                    let c = KrylovCluster::new(&m, n, e.top[0], cfg.epsilon, &cfg.sweep);
+                    q.insert(
+                        "mode_search".into(),
+                        serde_json::json!({
+                            "dimension": m.dim,
+                            "closed": m.closed,
+                            "ritz_pairs": m.sigma.len(),
+                            "converged": m.converged.iter().filter(|&&c| c).count(),
+                            "deflated": m.deflated,
+                            "products": m.matvecs,
+                            "unresolved_weight": json_num(c.unresolved_weight),
+                            "max_residual_converged": json_num(m.residual.iter().zip(&m.converged).filter(|(_, c)| **c).map(|(r, _)| *r).fold(0.0, f64::max)),
+                        }),
+                    );
+                    kc = Some(c);
+                }
+                Err(e @ Error::TooLarge { .. }) => return Err(e),
+                Err(e) => q
+                    .insert("mode_search".into(), format!("failed: {e}").into())
+                    .map_or((), |_| ()),
+            }
+        }
+        let opt = |x: Option<f64>| x.map_or(Value::Null, json_num);
+        if let Some(c) = &kc {
+            let cl = &c.cluster;
+            q.insert("gamma_eff".into(), opt(cl.gamma_eff));
+            q.insert("gamma_bulk".into(), opt(cl.gamma_bulk));
+            q.insert("cluster_size".into(), cl.cluster_size.into());
+            q.insert("cluster_eigenspaces".into(), c.eigenspaces.into());
+            q.insert("ordering_gap".into(), opt(cl.ordering_gap));
+            q.insert("t_o".into(), json_num(cl.t_o));
+            q.insert("t_o_upper".into(), json_num(c.t_o_upper));
+            q.insert("cluster_truncated".into(), c.truncated.into());
+            q.insert("epsilon".into(), json_num(cl.epsilon));
+            let truncated = |v: Verdict, eps: &[f64]| {
+                if eps.is_empty() {
+                    v.detail("unresolved_weight", json_num(c.unresolved_weight))
+                } else {
+                    v.with_status(Status::Inconclusive)
+                        .detail("unresolved_weight", json_num(c.unresolved_weight))
+                        .reason(format!(
+                            "the mode search left a weight of {:e} unresolved (relative), not below epsilon = {:e}: the cluster may be truncated (a larger [exact] memory_gib lets the Krylov space grow)",
+                            c.unresolved_weight,
+                            eps.iter().copied().fold(0.0, f64::max)
+                        ))
+                }
+            };
+            verdicts[slot + 4] = truncated(
+                check_a7(cl, tol),
+                if c.truncated {
+                    std::slice::from_ref(&cl.epsilon)
+                } else {
+                    &[]
+                },
+            );
+            verdicts[slot + 5] = truncated(check_a8(&c.sweep, cl, tol), &c.truncated_sweep);
+        } else {
+            let why = if reversible {
+                "the modes the observables see were not computed (A3.irreducible, A4 or the extreme eigenvalues failed)"
+            } else {
+                "A2 fails: the cluster needs a real spectrum (self-adjoint kernel)"
+            };
+            verdicts[slot + 4] = Verdict::not_applicable("A7", tol, why);
+            verdicts[slot + 5] = Verdict::not_applicable("A8", tol, why);
+        }
+        // The exact window estimator (A5, Q_op): burn-in given, or ceil(5/gamma_eff).
+        let est = ss.estimator.clone();
+        let burn_in = est.as_ref().map_or(Some(0), |e| match e.burn_in {
+            BurnIn::Steps(b) => Some(b),
+            BurnIn::Auto => kc
+                .as_ref()
+                .and_then(|c| c.cluster.gamma_eff)
+                .map(auto_burn_in),
+        });
+        let want_stats = est.is_some() || gradient.is_some();
+        let stats = match (burn_in, want_stats, tau_max.is_some()) {
+            (Some(b), true, true) => {
+                shown.message(|| "exact window statistics".into());
+                let e = est.clone().unwrap_or_default();
+                let need = window_memory_bytes(&op, obs.len()) + 8 * n * (3 + obs.len());
+                if need > solver.memory_budget {
+                    return Err(Error::TooLarge {
+                        limit: crate::error::Limit::MatrixFreeMemory,
+                        size: need >> 20,
+                        max: solver.memory_budget >> 20,
+                        why: format!(
+                            "the exact window recursion holds 6 vectors of 2^{} f64 per observable ({} observables)",
+                            op.n_spins,
+                            obs.len()
+                        ),
+                    });
+                }
+                Some(window_stats(
+                    &op,
+                    &obs.values,
+                    &e.init,
+                    b,
+                    e.window,
+                    e.long_run,
+                )?)
+            }
+            _ => None,
+        };
+        if let Some(e) = &est {
+            let gamma_eff = kc.as_ref().and_then(|c| c.cluster.gamma_eff);
+            let a5 = match (burn_in, &kc) {
+                (Some(b), Some(_)) => check_a5(b, gamma_eff, stats.as_ref(), &obs.names, tol),
+                _ => {
+                    let burn = Verdict::not_applicable(
+                        "A5.burn-in",
+                        tol,
+                        "gamma_eff needs the modes of a self-adjoint kernel",
+                    );
+                    let bias = match (&stats, burn_in) {
+                        (Some(_), Some(b)) => {
+                            check_a5(b, None, stats.as_ref(), &obs.names, tol).remove(1)
+                        }
+                        _ => Verdict::not_applicable(
+                            "A5.bias",
+                            tol,
+                            "burn_in = \"auto\" needs gamma_eff (the modes of a self-adjoint kernel; the matrix-free backend has no pseudo-spectral gap)",
+                        ),
+                    };
+                    let p = Verdict::parent("A5", &[&burn, &bias], tol);
+                    vec![burn, bias, p]
+                }
+            };
+            for (i, v) in a5.into_iter().enumerate() {
+                verdicts[slot + i] = v;
+            }
+            if stats.is_some() && e.burn_in == BurnIn::Auto {
+                q.insert("burn_in_rule".into(), "ceil(5 / gamma_eff)".into());
+            }
+        } else {
+            let why = "no [estimator] section: burn-in and window are not configured";
+            for (i, id) in ["A5.burn-in", "A5.bias", "A5", "A6"]
+                .into_iter()
+                .enumerate()
+            {
+                verdicts[slot + i] = Verdict::not_applicable(id, tol, why);
+            }
+        }
+        let window = est
+            .as_ref()
+            .map_or(crate::trainability::estimator::DEFAULT_WINDOW, |e| e.window);
+        let init = est.as_ref().map_or(Init::Uniform, |e| e.init.clone());
+        let per_observable = |v: &[f64]| -> Value {
+            Value::Object(
+                obs.names
+                    .iter()
+                    .zip(v)
+                    .map(|(nm, &x)| (nm.clone(), json_num(x)))
+                    .collect(),
+            )
+        };
+        if let Some(st) = &stats {
+            q.insert("burn_in".into(), st.burn_in.into());
+            q.insert("window".into(), st.window.into());
+            q.insert("init".into(), init.label().into());
+            q.insert("exact_mse".into(), json_num(st.total_mse()));
+            q.insert("window_bias".into(), per_observable(&st.bias));
+            q.insert("window_variance".into(), per_observable(&st.variance));
+            q.insert("window_mse".into(), per_observable(&st.mse));
+            q.insert("window_route".into(), WINDOW_ROUTE.into());
+        }
+        if let Some(g) = &gradient {
+            let g2 = norm2(g);
+            let q_op_v = stats.as_ref().map(|s| q_op(g, s));
+            q.insert("q_op".into(), opt(q_op_v));
+            let (qs, sg, srg, tf) = match (&kc, &ex) {
+                (Some(c), Some(e)) => (
+                    Some(q_struct_perp(g2, window, c.cluster.t_o)),
+                    Some(c.single_gap(e.top[0], g2, window)),
+                    c.single_relevant_gap(g2, window),
+                    three_factor(&c.cluster, g2, window, burn_in.unwrap_or(0), q_op_v),
+                ),
+                _ => (None, None, None, None),
+            };
+            q.insert("q_struct_perp".into(), opt(qs));
+            q.insert(
+                "q_struct_perp_lower".into(),
+                opt(kc.as_ref().map(|c| q_struct_perp(g2, window, c.t_o_upper))),
+            );
+            q.insert("q_single_gap".into(), opt(sg.as_ref().map(|s| s.q)));
+            q.insert(
+                "q_single_gap_is_lower_bound".into(),
+                sg.as_ref().map_or(Value::Null, |s| s.lower_bound.into()),
+            );
+            q.insert("q_single_relevant_gap".into(), opt(srg));
+            if let Some(tf) = &tf {
+                q.insert(
+                    "three_factor".into(),
+                    serde_json::to_value(tf).unwrap_or(Value::Null),
+                );
+            }
         }
     }
     drop(shown);

@@ -1,12 +1,14 @@
 //! Observable-projected trainability (docs/science.md §1–§6), as data: the projection of observables
 //! on the spectrum ([`projection`]), the Poisson route for any ergodic kernel ([`poisson`]), the exact
 //! window estimator ([`estimator`]), the predictors of `Q_op` ([`predictors`]), the analysis that ties
-//! them together for one chain ([`analysis`]), and the parallel-tempering ladder math ([`ladder`]).
+//! them together for one chain ([`analysis`]), the same cluster and predictors over the matrix-free
+//! mode search ([`krylov`]), and the parallel-tempering ladder math ([`ladder`]).
 //! The checks that judge these numbers are [`crate::checks::spectral`] and
 //! [`crate::checks::tempering`].
 
 pub mod analysis;
 pub mod estimator;
+pub mod krylov;
 pub mod ladder;
 pub mod mixing;
 pub mod poisson;

@@ -23,14 +23,40 @@ use super::projection::Projected;
 use crate::exact::spectrum::Spectrum;
 use crate::numeric::tolerance::{Direction, OVERLAP_RESOLUTION, Tolerance};
 
+/// The modes a cluster is built from: eigenvalues in descending order with the stationary mode at
+/// index 0, their eigenspace ids, each mode's `Σ_a c_aj²`, `Σ_a Var_π f_a`, and the number of states
+/// (the scale of the resolution floor). The dense spectrum gives every mode
+/// ([`ModeTable::of`]); the matrix-free mode search the converged Ritz pairs the observables see.
+#[derive(Clone, Debug)]
+pub struct ModeTable<'a> {
+    pub sigma: &'a [f64],
+    pub group: &'a [usize],
+    pub weight: Vec<f64>,
+    pub total: f64,
+    pub n_states: usize,
+}
+
+impl<'a> ModeTable<'a> {
+    /// Every mode of a dense spectrum.
+    pub fn of(spec: &'a Spectrum, proj: &Projected) -> Self {
+        ModeTable {
+            sigma: &spec.sigma,
+            group: &spec.group,
+            weight: proj.mode_weight(),
+            total: proj.var.iter().sum(),
+            n_states: spec.n,
+        }
+    }
+}
+
 /// Eigenspace weights relative to `Σ_a Var_π f_a`, indexed by group id (stationary mode excluded).
-fn group_weights(spec: &Spectrum, proj: &Projected) -> Vec<f64> {
-    let total: f64 = proj.var.iter().sum();
-    let w = proj.mode_weight();
-    let ng = spec.group.iter().copied().max().map_or(0, |m| m + 1);
+fn group_weights(t: &ModeTable) -> Vec<f64> {
+    let total = t.total;
+    let w = &t.weight;
+    let ng = t.group.iter().copied().max().map_or(0, |m| m + 1);
     let mut gw = vec![0.0; ng];
-    for j in 1..spec.n {
-        gw[spec.group[j]] += w[j];
+    for j in 1..t.sigma.len() {
+        gw[t.group[j]] += w[j];
     }
     if total > 0.0 {
         gw.iter_mut().for_each(|x| *x /= total);
@@ -61,37 +87,43 @@ pub struct Cluster {
 
 /// Builds `C*(O)` at threshold `epsilon`.
 pub fn cluster(spec: &Spectrum, proj: &Projected, epsilon: f64) -> Cluster {
-    let n = spec.n;
-    let gw = group_weights(spec, proj);
-    let mw = proj.mode_weight();
-    let total: f64 = proj.var.iter().sum();
+    cluster_of(&ModeTable::of(spec, proj), epsilon)
+}
+
+/// `C*(O)` at threshold `epsilon` over a table of modes.
+pub fn cluster_of(t: &ModeTable, epsilon: f64) -> Cluster {
+    let n = t.n_states;
+    let m = t.sigma.len();
+    let gw = group_weights(t);
+    let mw = &t.weight;
+    let total = t.total;
     let floor = OVERLAP_RESOLUTION.threshold(n).powi(2) * total;
     let threshold = Tolerance::floor(epsilon);
-    let members: Vec<usize> = (1..n)
-        .filter(|&j| threshold.accepts(gw[spec.group[j]], n))
+    let members: Vec<usize> = (1..m)
+        .filter(|&j| threshold.accepts(gw[t.group[j]], n))
         .collect();
     let in_c = {
-        let mut v = vec![false; n];
+        let mut v = vec![false; m];
         members.iter().for_each(|&j| v[j] = true);
         v
     };
     let t_o = 0.5
         * members
             .iter()
-            .map(|&j| mw[j] * (1.0 + spec.sigma[j]) / (1.0 - spec.sigma[j]))
+            .map(|&j| mw[j] * (1.0 + t.sigma[j]) / (1.0 - t.sigma[j]))
             .sum::<f64>();
-    let captured_weight = members.iter().map(|&j| gw_mode(&mw, j, total)).sum();
-    let top_c = members.first().map(|&j| spec.sigma[j]);
-    let min_c = members.last().map(|&j| spec.sigma[j]);
+    let captured_weight = members.iter().map(|&j| gw_mode(mw, j, total)).sum();
+    let top_c = members.first().map(|&j| t.sigma[j]);
+    let min_c = members.last().map(|&j| t.sigma[j]);
     let resolved = Tolerance::derived(floor).with_direction(Direction::Above);
-    let bulk: Vec<usize> = (1..n)
+    let bulk: Vec<usize> = (1..m)
         .filter(|&j| !in_c[j] && resolved.accepts(mw[j], n))
         .collect();
-    let top_b = bulk.first().map(|&j| spec.sigma[j]);
+    let top_b = bulk.first().map(|&j| t.sigma[j]);
     Cluster {
         epsilon,
         cluster_size: members.len(),
-        slowest_group: members.first().map(|&j| spec.group[j]),
+        slowest_group: members.first().map(|&j| t.group[j]),
         members,
         captured_weight,
         t_o,
@@ -147,13 +179,26 @@ pub fn single_gap(spec: &Spectrum, proj: &Projected, g2: f64, window: u64) -> Si
     } else {
         Vec::new()
     };
-    let res = OVERLAP_RESOLUTION.threshold(n);
     let c2: Vec<f64> = proj
         .overlap
         .iter()
         .map(|c| modes.iter().map(|&j| c[j] * c[j]).sum())
         .collect();
-    let floor2: Vec<f64> = proj.var.iter().map(|v| res * res * v).collect();
+    single_gap_from(gamma, &c2, &proj.var, n, g2, window)
+}
+
+/// The single-gap predictor from `γ`, each observable's squared overlap `c2[a]` with the eigenspace
+/// of `σ_2` and its variance (`n` states scale the overlap resolution).
+pub fn single_gap_from(
+    gamma: f64,
+    c2: &[f64],
+    var: &[f64],
+    n: usize,
+    g2: f64,
+    window: u64,
+) -> SingleGap {
+    let res = OVERLAP_RESOLUTION.threshold(n);
+    let floor2: Vec<f64> = var.iter().map(|v| res * res * v).collect();
     let denom: f64 = c2.iter().sum();
     let floor_total: f64 = floor2.iter().sum();
     let lower_bound = Tolerance::derived(floor_total)
@@ -165,7 +210,7 @@ pub fn single_gap(spec: &Spectrum, proj: &Projected, g2: f64, window: u64) -> Si
         gamma,
         w: c2
             .iter()
-            .zip(&proj.var)
+            .zip(var)
             .map(|(c, v)| if *v > 0.0 { c / v } else { 0.0 })
             .collect(),
         max_overlap: c2.iter().map(|c| c.sqrt()).fold(0.0, f64::max),
@@ -173,7 +218,7 @@ pub fn single_gap(spec: &Spectrum, proj: &Projected, g2: f64, window: u64) -> Si
         ess: c2
             .iter()
             .zip(&floor2)
-            .zip(&proj.var)
+            .zip(var)
             .map(|((c, f), v)| (*v > 0.0).then(|| gamma * kf / (2.0 * c.max(*f) / v)))
             .collect(),
         q: 0.5 * gamma * kf * g2 / d,
@@ -245,9 +290,14 @@ pub struct SweepPoint {
 
 /// `C*` and `T_O` at each ε (Q_struct⊥ ∝ 1/T_O at fixed g and K).
 pub fn threshold_sweep(spec: &Spectrum, proj: &Projected, eps: &[f64]) -> Vec<SweepPoint> {
+    threshold_sweep_of(&ModeTable::of(spec, proj), eps)
+}
+
+/// [`threshold_sweep`] over a table of modes.
+pub fn threshold_sweep_of(t: &ModeTable, eps: &[f64]) -> Vec<SweepPoint> {
     eps.iter()
         .map(|&e| {
-            let c = cluster(spec, proj, e);
+            let c = cluster_of(t, e);
             SweepPoint {
                 epsilon: e,
                 cluster_size: c.cluster_size,

@@ -26,9 +26,11 @@
 //!
 //! **Rows** come from the updates' laws, or for the crate's own single-site rules on a pairwise
 //! model from a table of local fields ([`sites`]) once it agrees with those laws.
+pub mod modes;
 pub mod residuals;
 pub mod sites;
 pub mod solve;
+pub mod window;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};

@@ -120,7 +120,12 @@ pub struct PoissonTau {
     pub iterations: usize,
 }
 
-fn check_memory(op: &MatrixFree, cols: usize, krylov: usize, budget: usize) -> Result<()> {
+pub(crate) fn check_memory(
+    op: &MatrixFree,
+    cols: usize,
+    krylov: usize,
+    budget: usize,
+) -> Result<()> {
     let need = memory_bytes(op.n_spins, op.temporaries(), cols, krylov);
     if need > budget {
         return Err(Error::TooLarge {
@@ -259,7 +264,7 @@ pub fn preflight(op: &MatrixFree, opts: &Options, observables: usize) -> Result<
 
 /// A dot product in a fixed order at any thread count: sequential within blocks of 4096 entries,
 /// the blocks' sums added in index order.
-fn par_dot(a: &[f64], b: &[f64]) -> f64 {
+pub(crate) fn par_dot(a: &[f64], b: &[f64]) -> f64 {
     let parts: Vec<f64> = a
         .par_chunks(BLOCK)
         .zip(b.par_chunks(BLOCK))
@@ -273,7 +278,14 @@ const BLOCK: usize = 1 << 12;
 /// `w ← w − Σ_i (v_iᵀ w) v_i` over `basis`, twice (classical Gram–Schmidt with one full
 /// re-orthogonalisation, Giraud et al. 2005: "twice is enough"); each pass reads every vector once.
 fn orthogonalize(basis: &[Vec<f64>], w: &mut [f64]) {
+    orthogonalize_coefficients(basis, w);
+}
+
+/// [`orthogonalize`], returning `Σ_passes v_iᵀ w` per basis vector: the coefficients of the
+/// original `w` on the basis (what a Rayleigh–Ritz step needs).
+pub(crate) fn orthogonalize_coefficients(basis: &[Vec<f64>], w: &mut [f64]) -> Vec<f64> {
     let k = basis.len();
+    let mut total = vec![0.0; k];
     for _ in 0..2 {
         // Every v_iᵀ w in one pass over w (a block of w stays in cache while the basis streams
         // by), the blocks' partial sums added in index order: one answer at any thread count.
@@ -308,7 +320,11 @@ fn orthogonalize(basis: &[Vec<f64>], w: &mut [f64]) {
                 }
             }
         });
+        for (t, ci) in total.iter_mut().zip(&c) {
+            *t += ci;
+        }
     }
+    total
 }
 
 /// The Ritz pairs [`two_ended`] returns: the `k` largest and the smallest.
