@@ -37,6 +37,10 @@ const SHARED: &[&str] = &[
     "A3",
     "K.parallel-blocks",
     "A4",
+    "A9.pi",
+    "A9.kernel",
+    "A9.observables",
+    "A9",
 ];
 
 /// The spectral-stage checks both backends judge on a reversible kernel (the cluster, the window
@@ -407,4 +411,37 @@ fn the_fast_path_is_refused_when_it_disagrees_with_the_laws() {
         .map(|(x, y)| (x - y).abs())
         .fold(0.0, f64::max);
     assert!(MATFREE_EIGENVALUE.accepts(worst, 1), "{worst:e}");
+}
+
+/// A9 at scale has teeth: fields break the flip symmetry of π and of the heat bath (matrix-free,
+/// every pair compared), and of a sweep (fixed columns); a field-free model passes.
+#[test]
+fn a9_at_scale_has_teeth() {
+    let n = 10;
+    let couplings: Vec<(usize, usize, f64)> = (0..n).map(|i| (i, (i + 1) % n, 0.7)).collect();
+    let fields: Vec<f64> = (0..n).map(|i| 0.1 + 0.01 * i as f64).collect();
+    let with: Arc<dyn Model> =
+        Arc::new(Pairwise::new("ring+fields", n, 1.0, &couplings, Some(fields)).unwrap());
+    let without: Arc<dyn Model> =
+        Arc::new(Pairwise::new("ring", n, 1.0, &couplings, None).unwrap());
+    // The flip checks only: no estimator or signal (the window recursion is not what is tested).
+    let opts = AuditOptions {
+        spectral: Some(SpectralSettings {
+            observables: ObservableSet::Energy,
+            ..Default::default()
+        }),
+        ..AuditOptions::default()
+    };
+    for scan in [Scan::Random, Scan::Systematic] {
+        let k = build_kernel(with.clone(), Rule::Gibbs, &Blocks::Sites, scan).unwrap();
+        let r = audit_kernel_matrix_free(with.as_ref(), &k, &opts, &Options::default()).unwrap();
+        for id in ["A9.pi", "A9.kernel", "A9"] {
+            assert_eq!(status(&r, id), Status::Fail, "{scan:?} {id}");
+        }
+        let k = build_kernel(without.clone(), Rule::Gibbs, &Blocks::Sites, scan).unwrap();
+        let r = audit_kernel_matrix_free(without.as_ref(), &k, &opts, &Options::default()).unwrap();
+        for id in ["A9.pi", "A9.kernel", "A9.observables", "A9"] {
+            assert_eq!(status(&r, id), Status::Pass, "{scan:?} {id}");
+        }
+    }
 }

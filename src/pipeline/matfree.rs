@@ -23,9 +23,13 @@
 //!   [`crate::exact::matfree::window`] (any kernel), with `burn_in = "auto"` = `⌈5/γ_eff⌉` on a
 //!   reversible kernel; A5.burn-in from `γ_eff`.
 //!
-//! Not computed by this backend yet, and said so in the report: the step-consistency G-test, the
-//! flip-sector checks (A9) and the projection identities (O1); their verdicts are inconclusive with
-//! that reason when the spectral stage is asked for. A non-reversible kernel's `burn_in = "auto"`
+//! - A9 from the flip residuals at scale ([`MatrixFree::flip_residuals`]: `π` on every state, the
+//!   kernel on every pair of a flat kernel or on fixed columns of a sweep) and the observables'
+//!   evenness; the parity of each mode is not resolved (`parities: null`).
+//!
+//! Not computed by this backend yet, and said so in the report: the step-consistency G-test and
+//! the projection identities (O1); their verdicts are inconclusive with that reason when the
+//! spectral stage is asked for. A non-reversible kernel's `burn_in = "auto"`
 //! (the dense route's pseudo-spectral gap) is not available either.
 
 use serde_json::{Map, Value};
@@ -34,7 +38,9 @@ use crate::checks::exact::{
     SpectrumOutcome, check_detailed_balance, check_fixed_parameters, check_invariance,
     check_parallel_blocks, check_self_adjoint, check_spectrum, check_stochastic, check_structure,
 };
-use crate::checks::spectral::{check_a4, check_a5, check_a6, check_a7, check_a8};
+use crate::checks::spectral::{
+    FlipEvidence, check_a4, check_a5, check_a6, check_a7, check_a8, check_a9,
+};
 use crate::checks::verdict::json_num;
 use crate::checks::{Status, Verdict};
 use crate::error::ShapeError;
@@ -59,7 +65,7 @@ use crate::trainability::predictors::{norm2, q_struct_perp, three_factor};
 use super::audit::{AuditOptions, parallel_blocks};
 
 /// Why the checks this backend does not run yet are inconclusive.
-const NOT_YET: &str = "not computed by the matrix-free backend yet (it computes K.*, A1-A8, exact tau, the cluster and Q_op; the flip sectors and the projection identities need the dense backend, N <= 13)";
+const NOT_YET: &str = "not computed by the matrix-free backend yet (it computes K.*, A1-A9, exact tau, the cluster and Q_op; the projection identities need the dense backend, N <= 13)";
 
 /// How the matrix-free window statistics are computed (`quantities.window_route`).
 const WINDOW_ROUTE: &str = "backward recursion of E_x[S_t] and E_x[S_t^2] with S (matrix-free), then B more products for the burn-in, weighted by the initial law";
@@ -532,6 +538,25 @@ pub fn audit_kernel_matrix_free(
             q.insert("window_mse".into(), per_observable(&st.mse));
             q.insert("window_route".into(), WINDOW_ROUTE.into());
         }
+        // A9 at scale: π and the kernel's flip residuals, the observables' evenness; the parity of
+        // each mode is not resolved here (parities: null).
+        let (flip, every_pair) = op.flip_residuals();
+        let mut a9 = check_a9(
+            FlipEvidence {
+                residuals: &flip,
+                observables_abs: flip.observables_abs(&obs),
+            },
+            n,
+            None,
+            tol,
+        );
+        let route = if every_pair {
+            "every pair of the flat kernel (merged rows of x and Fx)"
+        } else {
+            "columns of 8 fixed states and their flips (exact entries of S e_y)"
+        };
+        a9[1] = a9[1].clone().detail("route", route);
+        verdicts.splice(slot + 6..slot + 7, a9);
         if let Some(g) = &gradient {
             let g2 = norm2(g);
             let q_op_v = stats.as_ref().map(|s| q_op(g, s));

@@ -22,8 +22,8 @@
 //! converged pair's weight differs from its eigenspace's by `O(r²/δ²)` (δ the distance to the rest
 //! of the spectrum, Davis–Kahan).
 //!
-//! **Memory and work.** The basis holds at most [`MAX_MODES_DIM`] vectors and what the memory
-//! budget leaves ([`Options::memory_budget`]); products are taken [`BLOCK_COLUMNS`] columns at a
+//! **Memory and work.** The basis holds at most [`MAX_MODES_DIM`] vectors, what the memory
+//! budget leaves ([`Options::memory_budget`]) and what [`MODES_WORK`] allows; products are taken [`BLOCK_COLUMNS`] columns at a
 //! time (the law of each row is evaluated once for the whole block).
 
 use faer::Mat;
@@ -38,6 +38,12 @@ use crate::numeric::tolerance::{KRYLOV_DEFLATION, LANCZOS_RESIDUAL, OVERLAP_RESO
 
 /// Largest Krylov basis of the mode search (vectors of `2^N` entries), whatever the budget.
 pub const MAX_MODES_DIM: usize = 1024;
+
+/// Work bound of the mode search's re-orthogonalisation (multiply-adds, `4 p² n` for a basis of
+/// `p` vectors of `n` entries): a few minutes on two cores at an estimated Gram–Schmidt rate of
+/// ~10⁹/s (not benchmarked separately); it caps the basis at ~240 vectors for 2^20 states and ~60 for 2^24, where a
+/// cluster that needs more is reported truncated rather than computed for hours.
+pub const MODES_WORK: f64 = 2.5e11;
 
 /// Columns per product of the mode search.
 pub const BLOCK_COLUMNS: usize = 16;
@@ -114,7 +120,9 @@ pub fn observable_modes(
     let bs = BLOCK_COLUMNS.min(k.max(1));
     let reserve = 3 + k + (2 + op.temporaries()) * bs + 1;
     let room = (opts.memory_budget / (8 * n)).saturating_sub(reserve);
-    let cap = room.min(MAX_MODES_DIM).min(n);
+    // Full re-orthogonalisation costs ~4 p² n multiply-adds for a basis of p vectors.
+    let by_work = (MODES_WORK / (4.0 * n as f64)).sqrt() as usize;
+    let cap = room.min(MAX_MODES_DIM).min(by_work.max(k + 1 + bs)).min(n);
     check_memory(op, bs, k + 2 * bs + 1 + (k + 1).min(n), opts.memory_budget)?;
     if cap < k + 1 {
         return Err(Error::TooLarge {

@@ -22,6 +22,7 @@ use rayon::prelude::*;
 
 use super::{CHUNK, MatrixFree, Plan};
 use crate::exact::residuals::{DetailedBalance, Stochasticity};
+use crate::exact::spectrum::flip::FlipResiduals;
 use crate::exact::structure::Structure;
 use crate::kernel::{Law, Update};
 use crate::model::decode;
@@ -296,5 +297,99 @@ impl MatrixFree {
             }
         }
         Some((worst, states))
+    }
+
+    /// A9's residuals at scale: `max_x |π(Fx)/π(x) − 1|` over every state (from `log π`), and
+    /// `max |P(Fx, Fy) − P(x, y)|` over every pair of a flat kernel (each merged row against its
+    /// flipped state's), or for a product over the columns of [`ASYMMETRY_COLUMNS`] fixed states
+    /// and their flips (`P_xy = S_xy √π_y / √π_x` from exact entries of `S e_y`). The `bool` says
+    /// whether every pair was compared.
+    pub fn flip_residuals(&self) -> (FlipResiduals, bool) {
+        let n = self.n_states;
+        let ns = self.n_spins;
+        let mask = n - 1;
+        let pi_rel = self
+            .log_pi
+            .par_iter()
+            .enumerate()
+            .map(|(x, l)| (self.log_pi[x ^ mask] - l).exp_m1().abs())
+            .reduce(|| 0.0, nan_max);
+        let (kernel_abs, every_pair) = match &self.plan {
+            Plan::Flat { parts, .. } => {
+                let worst = (0..n)
+                    .into_par_iter()
+                    .with_min_len(CHUNK)
+                    .map_init(
+                        || (vec![0i8; ns], Law::default(), Vec::new(), Vec::new()),
+                        |(x, law, row, frow), s| {
+                            merged_row(parts, s, x, law, row);
+                            merged_row(parts, s ^ mask, x, law, frow);
+                            // P(Fs, Ft) against P(s, t): map the flipped row's targets back.
+                            frow.iter_mut().for_each(|e| e.0 ^= mask);
+                            frow.sort_unstable_by_key(|e| e.0);
+                            let (mut i, mut j, mut w) = (0, 0, 0.0f64);
+                            while i < row.len() || j < frow.len() {
+                                let (a, b) = (row.get(i), frow.get(j));
+                                let d = match (a, b) {
+                                    (Some(a), Some(b)) if a.0 == b.0 => {
+                                        i += 1;
+                                        j += 1;
+                                        a.1 - b.1
+                                    }
+                                    (Some(a), Some(b)) if a.0 < b.0 => {
+                                        i += 1;
+                                        a.1
+                                    }
+                                    (Some(a), None) => {
+                                        i += 1;
+                                        a.1
+                                    }
+                                    (_, Some(b)) => {
+                                        j += 1;
+                                        b.1
+                                    }
+                                    (None, None) => 0.0,
+                                };
+                                w = nan_max(w, d.abs());
+                            }
+                            w
+                        },
+                    )
+                    .reduce(|| 0.0, nan_max);
+                (worst, true)
+            }
+            _ => {
+                let k = ASYMMETRY_COLUMNS.min(n);
+                let states: Vec<usize> = (0..k).map(|j| (j * (n / k) + j * 7) % n).collect();
+                let mut src = vec![0.0; n * 2 * k];
+                for (j, &y) in states.iter().enumerate() {
+                    src[(2 * j) * n + y] = 1.0;
+                    src[(2 * j + 1) * n + (y ^ mask)] = 1.0;
+                }
+                let mut cols = vec![0.0; n * 2 * k];
+                self.apply(&src, &mut cols);
+                let mut worst = 0.0f64;
+                for (j, &y) in states.iter().enumerate() {
+                    let (c, fc) = (
+                        &cols[2 * j * n..(2 * j + 1) * n],
+                        &cols[(2 * j + 1) * n..(2 * j + 2) * n],
+                    );
+                    for x in 0..n {
+                        let p = c[x] * self.sqrt_pi[y] * self.inv_sqrt_pi[x];
+                        let fp = fc[x ^ mask] * self.sqrt_pi[y ^ mask] * self.inv_sqrt_pi[x ^ mask];
+                        worst = nan_max(worst, (p - fp).abs());
+                    }
+                }
+                (worst, false)
+            }
+        };
+        (
+            FlipResiduals {
+                n_spins: ns,
+                pi_rel,
+                kernel_abs,
+            },
+            every_pair,
+        )
     }
 }
