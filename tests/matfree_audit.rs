@@ -445,3 +445,29 @@ fn a9_at_scale_has_teeth() {
         }
     }
 }
+
+/// With `[gradient]` and no `[estimator]` both backends take the estimator's defaults (auto
+/// burn-in, window 1000): the same burn-in and `Q_op`.
+#[test]
+fn the_estimator_defaults_are_the_dense_ones() {
+    let model: Arc<dyn Model> = Arc::new(generators::sk(8, 0.9, 5).unwrap());
+    let kernel = build_kernel(model.clone(), Rule::Gibbs, &Blocks::Sites, Scan::Random).unwrap();
+    let opts = AuditOptions {
+        spectral: Some(SpectralSettings {
+            observables: ObservableSet::Energy,
+            estimator: None,
+            gradient: Some(Gradient::Teacher(0.7)),
+        }),
+        ..AuditOptions::default()
+    };
+    let d = audit_kernel(model.as_ref(), &kernel, &opts).unwrap();
+    let m = audit_kernel_matrix_free(model.as_ref(), &kernel, &opts, &Options::default()).unwrap();
+    for key in ["burn_in", "window", "burn_in_rule"] {
+        assert_eq!(d.quantities[key], m.quantities[key], "{key}");
+    }
+    let (a, b) = (num(&d, "q_op"), num(&m, "q_op"));
+    assert!(
+        MATFREE_TAU.accepts(rel_diff(a, b), 1),
+        "q_op dense {a} matrix-free {b}"
+    );
+}

@@ -440,13 +440,14 @@ pub fn audit_kernel_matrix_free(
         }
         // The exact window estimator (A5, Q_op): burn-in given, or ceil(5/gamma_eff).
         let est = ss.estimator.clone();
-        let burn_in = est.as_ref().map_or(Some(0), |e| match e.burn_in {
+        // Without [estimator] the defaults hold (as on the dense route): burn_in = "auto".
+        let burn_in = match est.clone().unwrap_or_default().burn_in {
             BurnIn::Steps(b) => Some(b),
             BurnIn::Auto => kc
                 .as_ref()
                 .and_then(|c| c.cluster.gamma_eff)
                 .map(auto_burn_in),
-        });
+        };
         let want_stats = est.is_some() || gradient.is_some();
         let stats = match (burn_in, want_stats, tau_max.is_some()) {
             (Some(b), true, true) => {
@@ -476,7 +477,7 @@ pub fn audit_kernel_matrix_free(
             }
             _ => None,
         };
-        if let Some(e) = &est {
+        if est.is_some() {
             let gamma_eff = kc.as_ref().and_then(|c| c.cluster.gamma_eff);
             let a5 = match (burn_in, &kc) {
                 (Some(b), Some(_)) => check_a5(b, gamma_eff, stats.as_ref(), &obs.names, tol),
@@ -503,9 +504,6 @@ pub fn audit_kernel_matrix_free(
             for (i, v) in a5.into_iter().enumerate() {
                 verdicts[slot + i] = v;
             }
-            if stats.is_some() && e.burn_in == BurnIn::Auto {
-                q.insert("burn_in_rule".into(), "ceil(5 / gamma_eff)".into());
-            }
         } else {
             let why = "no [estimator] section: burn-in and window are not configured";
             for (i, id) in ["A5.burn-in", "A5.bias", "A5", "A6"]
@@ -529,6 +527,9 @@ pub fn audit_kernel_matrix_free(
             )
         };
         if let Some(st) = &stats {
+            if est.as_ref().is_none_or(|e| e.burn_in == BurnIn::Auto) {
+                q.insert("burn_in_rule".into(), "ceil(5 / gamma_eff)".into());
+            }
             q.insert("burn_in".into(), st.burn_in.into());
             q.insert("window".into(), st.window.into());
             q.insert("init".into(), init.label().into());
