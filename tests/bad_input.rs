@@ -462,6 +462,8 @@ fn bad_cli_usage_exits_2_with_one_line() {
         vec!["reproduce", "exp1", "--format", "junit"],
         // a2a6 has no HTML page: refused before its 5-minute grid.
         vec!["reproduce", "a2a6", "--format", "html"],
+        // Nor has scaling: refused before its hour-long grid.
+        vec!["reproduce", "scaling", "--format", "html"],
     ] {
         let t = std::time::Instant::now();
         let out = Command::new(bin)

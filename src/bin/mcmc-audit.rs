@@ -124,7 +124,7 @@ enum Command {
     },
     /// Re-run one of the programme's experiments on this project's own frozen grid (specs/reproduce.toml).
     Reproduce {
-        /// The experiment (available: exp1, the Ising exact-diagonalization grid; rbm1, the planted-RBM grid; a2a6, systematic vs reversible kernels).
+        /// The experiment (available: exp1, the Ising exact-diagonalization grid; rbm1, the planted-RBM grid; a2a6, systematic vs reversible kernels; scaling, N = 8..20 matrix-free).
         experiment: String,
         /// Output format.
         #[arg(long, value_enum, default_value = "text")]
@@ -374,10 +374,12 @@ fn main() -> ExitCode {
         }
         Command::Reproduce { experiment, format } => {
             // A format the command cannot write is refused before any work (a grid runs for minutes).
-            if matches!(format, ReproduceFormat::Html) && experiment == "a2a6" {
-                return fail(
-                    "reproduce a2a6: --format html is available for exp1 and rbm1 (use text | json)",
-                );
+            if matches!(format, ReproduceFormat::Html)
+                && (experiment == "a2a6" || experiment == "scaling")
+            {
+                return fail(format!(
+                    "reproduce {experiment}: --format html is available for exp1 and rbm1 (use text | json)"
+                ));
             }
             let r = match reproduce::run(&experiment) {
                 Ok(r) => r,
@@ -389,7 +391,7 @@ fn main() -> ExitCode {
                 (ReproduceFormat::Html, reproduce::Reproduction::Tracking(t)) => {
                     report::html::reproduce(t, &report::reproduce::reproduction_text(&r))
                 }
-                // (a2a6 was refused above)
+                // (a2a6 and scaling were refused above)
                 (ReproduceFormat::Html, _) => report::reproduce::reproduction_text(&r),
             };
             emit(&text, None).unwrap_or(ExitCode::SUCCESS)

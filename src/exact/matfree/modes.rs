@@ -22,7 +22,8 @@
 //! converged pair's weight differs from its eigenspace's by `O(r²/δ²)` (δ the distance to the rest
 //! of the spectrum, Davis–Kahan).
 //!
-//! **Memory and work.** The basis holds at most [`MAX_MODES_DIM`] vectors, what the memory
+//! **Memory and work.** The basis holds at most [`MAX_MODES_DIM`] vectors ([`Options::modes_dim`]
+//! lowers it), what the memory
 //! budget leaves ([`Options::memory_budget`]) and what [`MODES_WORK`] allows; products are taken [`BLOCK_COLUMNS`] columns at a
 //! time (the law of each row is evaluated once for the whole block).
 
@@ -122,7 +123,11 @@ pub fn observable_modes(
     let room = (opts.memory_budget / (8 * n)).saturating_sub(reserve);
     // Full re-orthogonalisation costs ~4 p² n multiply-adds for a basis of p vectors.
     let by_work = (MODES_WORK / (4.0 * n as f64)).sqrt() as usize;
-    let cap = room.min(MAX_MODES_DIM).min(by_work.max(k + 1 + bs)).min(n);
+    let cap = room
+        .min(MAX_MODES_DIM)
+        .min(opts.modes_dim)
+        .min(by_work.max(k + 1 + bs))
+        .min(n);
     check_memory(op, bs, k + 2 * bs + 1 + (k + 1).min(n), opts.memory_budget)?;
     if cap < k + 1 {
         return Err(Error::TooLarge {

@@ -55,6 +55,9 @@ pub struct Options {
     pub memory_budget: usize,
     /// Seed of the start vector.
     pub seed: u64,
+    /// Largest basis of the mode search ([`observable_modes`](super::modes::observable_modes)),
+    /// at most [`MAX_MODES_DIM`](super::modes::MAX_MODES_DIM).
+    pub modes_dim: usize,
 }
 
 impl Default for Options {
@@ -66,6 +69,7 @@ impl Default for Options {
             max_cg_iterations: 100_000,
             memory_budget: DEFAULT_MEMORY_BUDGET,
             seed: 0x5eed_1a2c,
+            modes_dim: super::modes::MAX_MODES_DIM,
         }
     }
 }

@@ -215,3 +215,112 @@ pub fn window_stats(
     }
     Ok(stats)
 }
+
+/// Exact variance (= MSE; the bias is 0) of the window mean from a **stationary** start for a
+/// **reversible** kernel, from `⌊K/2⌋` products of `k` columns instead of the `2K` columns per step
+/// of [`window_stats`].
+///
+/// From π the window sum has `Var S_K = K c_0 + 2 Σ_{l=1}^{K−1} (K − l) c_l` with the
+/// autocovariances `c_l = ⟨f̄, P^l f̄⟩_π = φᵀ S^l φ` (`φ = √π ⊙ f̄`). When `S` is symmetric (detailed
+/// balance, A2), `c_{2l} = ‖v_l‖²` and `c_{2l+1} = v_lᵀ v_{l+1}` with `v_l = S^l φ`, so the lags up to
+/// `K − 1` need the vectors up to `v_{⌊K/2⌋}` only (the even/odd split of Lanczos-type moment
+/// computations). The caller must have established A2; on a non-symmetric `S` the identity fails and
+/// so does the agreement test with [`window_stats`] (tests/matfree_window.rs).
+///
+/// # Errors
+///
+/// As [`window_stats`] for shapes, a zero window and the work limit (counted as `⌊K/2⌋` steps of `k`
+/// columns).
+pub fn stationary_window_stats_reversible(
+    op: &MatrixFree,
+    observables: &[Vec<f64>],
+    window: u64,
+    long_run: bool,
+) -> Result<WindowStats> {
+    let n = op.n_states;
+    let k = observables.len();
+    if observables.iter().any(|f| f.len() != n) {
+        return Err(ShapeError::ObservableMatrix {
+            values: observables.iter().map(Vec::len).sum(),
+            n_states: n,
+            k,
+        }
+        .into());
+    }
+    if window == 0 {
+        return Err(ShapeError::Empty("window = 0").into());
+    }
+    let half = window / 2;
+    // `work` counts 2k columns per step; these steps carry k.
+    let w = work(op, k, half) / 2.0;
+    if !long_run && w > MAX_MATFREE_WINDOW_WORK {
+        let per_step = work(op, k, 1) / 2.0;
+        return Err(Error::TooLarge {
+            limit: Limit::WindowWork,
+            size: usize::try_from(half).unwrap_or(usize::MAX),
+            max: (MAX_MATFREE_WINDOW_WORK / per_step) as usize,
+            why: format!(
+                "the stationary window moments take K/2 = {half} products with S of {k} columns \
+                 over {n} states ({per_step:.2e} units of work per step, limit \
+                 {MAX_MATFREE_WINDOW_WORK:.1e}, about ten minutes); set long_run to lift it"
+            ),
+        });
+    }
+    let mut stats = WindowStats {
+        burn_in: 0,
+        window,
+        bias: vec![0.0; k],
+        variance: Vec::with_capacity(k),
+        mse: Vec::with_capacity(k),
+    };
+    if k == 0 {
+        return Ok(stats);
+    }
+    let pi: Vec<f64> = op.sqrt_pi.iter().map(|q| q * q).collect();
+    let means: Vec<f64> = observables.iter().map(|f| mean(&pi, f)).collect();
+    drop(pi);
+    let mut cur = vec![0.0; k * n];
+    for (a, col) in cur.chunks_mut(n).enumerate() {
+        let (f, m) = (&observables[a], means[a]);
+        col.par_iter_mut()
+            .zip(f.par_iter().zip(&op.sqrt_pi))
+            .for_each(|(c, (&f, &q))| *c = q * (f - m));
+    }
+    let mut next = vec![0.0; k * n];
+    let kw = usize::try_from(window).unwrap_or(usize::MAX);
+    // c[a][l] for l < K.
+    let mut c = vec![Vec::with_capacity(kw); k];
+    loop {
+        for (a, ca) in c.iter_mut().enumerate() {
+            let v = &cur[a * n..(a + 1) * n];
+            ca.push(par_dot(v, v));
+        }
+        if c[0].len() >= kw {
+            break;
+        }
+        op.apply(&cur, &mut next);
+        for (a, ca) in c.iter_mut().enumerate() {
+            let r = a * n..(a + 1) * n;
+            ca.push(par_dot(&cur[r.clone()], &next[r]));
+        }
+        if c[0].len() >= kw {
+            break;
+        }
+        std::mem::swap(&mut cur, &mut next);
+    }
+    let kf = window as f64;
+    for ca in &c {
+        // Σ_{l ≥ 1} (K − l) c_l, summed from the smallest terms (long lags) up.
+        let tail: f64 = ca
+            .iter()
+            .enumerate()
+            .skip(1)
+            .rev()
+            .map(|(l, &cl)| (kf - l as f64) * cl)
+            .sum();
+        let var = (kf * ca[0] + 2.0 * tail) / (kf * kf);
+        stats.variance.push(var);
+        stats.mse.push(var);
+    }
+    Ok(stats)
+}

@@ -7,6 +7,7 @@
 //! prediction and whether each predictor tracks `Q_op`.
 
 pub mod a2a6;
+pub mod scaling;
 
 use std::sync::Arc;
 
@@ -144,6 +145,7 @@ struct File {
     exp1: Exp1Spec,
     rbm1: Rbm1Spec,
     a2a6: a2a6::A2a6Spec,
+    scaling: scaling::ScalingSpec,
 }
 
 fn spec_file() -> Result<File> {
@@ -479,23 +481,25 @@ pub fn run_exp1() -> Result<ReproduceReport> {
 pub enum Reproduction {
     Tracking(ReproduceReport),
     A2a6(a2a6::A2a6Report),
+    Scaling(scaling::ScalingReport),
 }
 
-/// Runs a named experiment (`exp1`, `rbm1`, `a2a6`); any other name is an error (CLI exit 2).
+/// Runs a named experiment (`exp1`, `rbm1`, `a2a6`, `scaling`); any other name is an error (CLI exit 2).
 ///
 /// # Errors
 ///
 /// [`Error::Field`] for an unknown experiment, and the errors of [`run_exp1`], [`run_rbm1`] or
-/// [`a2a6::run_a2a6`].
+/// [`a2a6::run_a2a6`] or [`scaling::run_scaling`].
 pub fn run(experiment: &str) -> Result<Reproduction> {
     match experiment {
         "exp1" => run_exp1().map(Reproduction::Tracking),
         "rbm1" => run_rbm1().map(Reproduction::Tracking),
         "a2a6" => a2a6::run_a2a6().map(Reproduction::A2a6),
+        "scaling" => scaling::run_scaling().map(Reproduction::Scaling),
         other => Err(Error::field(
             "command line",
             "EXPERIMENT",
-            format!("unknown experiment `{other}` (available: exp1, rbm1, a2a6)"),
+            format!("unknown experiment `{other}` (available: exp1, rbm1, a2a6, scaling)"),
         )),
     }
 }
