@@ -471,3 +471,54 @@ fn the_estimator_defaults_are_the_dense_ones() {
         "q_op dense {a} matrix-free {b}"
     );
 }
+
+/// From a stationary start on a reversible kernel the matrix-free audit takes the even/odd route
+/// (`quantities.window_route` says so) and its window statistics and `Q_op` are the dense ones; a
+/// systematic sweep from the same start keeps the function-side recursion.
+#[test]
+fn a_stationary_start_takes_the_even_odd_route_and_agrees() {
+    use mcmc_audit::numeric::tolerance::test::MATFREE_WINDOW;
+    use mcmc_audit::trainability::estimator::{BurnIn, Init};
+    let model: Arc<dyn Model> = Arc::new(generators::hopfield(8, 2, 1.1, 3).unwrap());
+    let est = Estimator {
+        burn_in: BurnIn::Steps(7),
+        window: 301,
+        init: Init::Stationary,
+        ..Estimator::default()
+    };
+    let opts = AuditOptions {
+        spectral: Some(SpectralSettings {
+            observables: ObservableSet::Pairs,
+            estimator: Some(est),
+            gradient: Some(Gradient::Teacher(1.4)),
+        }),
+        ..AuditOptions::default()
+    };
+    for (scan, even_odd) in [
+        (Scan::Random, true),
+        (Scan::Symmetrized, true),
+        (Scan::Systematic, false),
+    ] {
+        let kernel = build_kernel(model.clone(), Rule::Gibbs, &Blocks::Sites, scan).unwrap();
+        let d = audit_kernel(model.as_ref(), &kernel, &opts).unwrap();
+        let m =
+            audit_kernel_matrix_free(model.as_ref(), &kernel, &opts, &Options::default()).unwrap();
+        let route = m.quantities["window_route"].as_str().unwrap();
+        assert_eq!(
+            route.starts_with("stationary start"),
+            even_odd,
+            "{scan:?}: {route}"
+        );
+        assert_eq!(d.quantities["burn_in"], m.quantities["burn_in"]);
+        let (a, b) = (num(&d, "exact_mse"), num(&m, "exact_mse"));
+        assert!(
+            MATFREE_WINDOW.accepts(rel_diff(a, b), 1),
+            "{scan:?}: mse {a} vs {b}"
+        );
+        let (a, b) = (num(&d, "q_op"), num(&m, "q_op"));
+        assert!(
+            MATFREE_WINDOW.accepts(rel_diff(a, b), 1),
+            "{scan:?}: q_op {a} vs {b}"
+        );
+    }
+}

@@ -50,7 +50,9 @@ use crate::exact::matfree::modes::observable_modes;
 use crate::exact::matfree::solve::{
     Options, PoissonTau, extremes, poisson_tau, poisson_tau_general, preflight,
 };
-use crate::exact::matfree::window::{window_memory_bytes, window_stats};
+use crate::exact::matfree::window::{
+    stationary_window_stats_reversible, window_memory_bytes, window_stats,
+};
 use crate::exact::matfree::{MatrixFree, dot};
 use crate::kernel::Kernel;
 use crate::model::Model;
@@ -69,6 +71,9 @@ const NOT_YET: &str = "not computed by the matrix-free backend yet (it computes 
 
 /// How the matrix-free window statistics are computed (`quantities.window_route`).
 const WINDOW_ROUTE: &str = "backward recursion of E_x[S_t] and E_x[S_t^2] with S (matrix-free), then B more products for the burn-in, weighted by the initial law";
+
+/// The route from a stationary start on a reversible kernel.
+const WINDOW_ROUTE_STATIONARY: &str = "stationary start, symmetric S: autocovariances c_2l = |S^l phi|^2, c_2l+1 = <S^l phi, S^l+1 phi> from floor(K/2) products (matrix-free)";
 
 /// Audits a model and kernel exactly without storing P: every check of the dense audit that this
 /// backend computes (module docs), judged by the same checkers and tolerances.
@@ -330,7 +335,8 @@ pub fn audit_kernel_matrix_free(
             Some(Gradient::Explicit(g)) => Some(g.clone()),
             Some(Gradient::Teacher(b)) => Some(teacher_gradient(model, &obs, &pi, *b)?),
         };
-        let mut tau_max = None;
+        // T_all = ½ Σ_a τ_a Var_π f_a: T_O with every mode in the cluster (docs/science.md §4).
+        let mut t_all = None;
         if ss.estimator.is_some() {
             verdicts[slot + 3] = Verdict::new("A6", tol)
                 .with_status(Status::Inconclusive)
@@ -338,7 +344,7 @@ pub fn audit_kernel_matrix_free(
         }
         if let Some((taus, route)) = taus {
             let tau: Vec<Option<f64>> = taus.iter().map(|t| t.tau).collect();
-            tau_max = Some(tau.clone());
+            t_all = Some(0.5 * taus.iter().map(|t| t.asymptotic_variance).sum::<f64>());
             if let Some(est) = &ss.estimator {
                 verdicts[slot + 3] = check_a6(est.window, &tau, &obs.names, "poisson", tol);
             }
@@ -390,9 +396,9 @@ pub fn audit_kernel_matrix_free(
                     kc = Some(c);
                 }
                 Err(e @ Error::TooLarge { .. }) => return Err(e),
-                Err(e) => q
-                    .insert("mode_search".into(), format!("failed: {e}").into())
-                    .map_or((), |_| ()),
+                Err(e) => {
+                    q.insert("mode_search".into(), format!("failed: {e}").into());
+                }
             }
         }
         let opt = |x: Option<f64>| x.map_or(Value::Null, json_num);
@@ -449,7 +455,8 @@ pub fn audit_kernel_matrix_free(
                 .map(auto_burn_in),
         };
         let want_stats = est.is_some() || gradient.is_some();
-        let stats = match (burn_in, want_stats, tau_max.is_some()) {
+        let mut window_route = WINDOW_ROUTE;
+        let stats = match (burn_in, want_stats, t_all.is_some()) {
             (Some(b), true, true) => {
                 shown.message(|| "exact window statistics".into());
                 let e = est.clone().unwrap_or_default();
@@ -466,14 +473,23 @@ pub fn audit_kernel_matrix_free(
                         ),
                     });
                 }
-                Some(window_stats(
-                    &op,
-                    &obs.values,
-                    &e.init,
-                    b,
-                    e.window,
-                    e.long_run,
-                )?)
+                if e.init == Init::Stationary && reversible {
+                    // S symmetric: the even/odd moments, ⌊K/2⌋ products of k columns.
+                    window_route = WINDOW_ROUTE_STATIONARY;
+                    let mut st =
+                        stationary_window_stats_reversible(&op, &obs.values, e.window, e.long_run)?;
+                    st.burn_in = b;
+                    Some(st)
+                } else {
+                    Some(window_stats(
+                        &op,
+                        &obs.values,
+                        &e.init,
+                        b,
+                        e.window,
+                        e.long_run,
+                    )?)
+                }
             }
             _ => None,
         };
@@ -537,7 +553,7 @@ pub fn audit_kernel_matrix_free(
             q.insert("window_bias".into(), per_observable(&st.bias));
             q.insert("window_variance".into(), per_observable(&st.variance));
             q.insert("window_mse".into(), per_observable(&st.mse));
-            q.insert("window_route".into(), WINDOW_ROUTE.into());
+            q.insert("window_route".into(), window_route.into());
         }
         // A9 at scale: π and the kernel's flip residuals, the observables' evenness; the parity of
         // each mode is not resolved here (parities: null).
@@ -572,9 +588,17 @@ pub fn audit_kernel_matrix_free(
                 _ => (None, None, None, None),
             };
             q.insert("q_struct_perp".into(), opt(qs));
+            // T_O ≤ min(T_O⁺, T_all) (the max guards the two solvers' rounding).
             q.insert(
                 "q_struct_perp_lower".into(),
-                opt(kc.as_ref().map(|c| q_struct_perp(g2, window, c.t_o_upper))),
+                opt(kc.as_ref().map(|c| {
+                    let t = t_all.map_or(c.t_o_upper, |t| c.t_o_upper.min(t.max(c.cluster.t_o)));
+                    q_struct_perp(g2, window, t)
+                })),
+            );
+            q.insert(
+                "q_struct_perp_all_modes".into(),
+                opt(t_all.map(|t| q_struct_perp(g2, window, t))),
             );
             q.insert("q_single_gap".into(), opt(sg.as_ref().map(|s| s.q)));
             q.insert(

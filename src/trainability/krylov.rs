@@ -99,7 +99,7 @@ impl KrylovCluster {
                 .copied()
                 .filter(|&e| unresolved_weight >= e)
                 .collect(),
-            sigma: sigma.clone(),
+            sigma,
             group,
             overlap,
             var: m.var.clone(),
