@@ -522,3 +522,57 @@ fn a_stationary_start_takes_the_even_odd_route_and_agrees() {
         );
     }
 }
+
+/// A non-reversible sweep with `burn_in = "auto"`: the matrix-free audit takes ⌈5/γ_ps⌉ from the
+/// pseudo-spectral gap of `(S^k)ᵀ S^k` (Lanczos, never formed) as the dense audit does from dense
+/// powers: the same γ_k (≤ 1e-12 absolute), the same burn-in, rule and A5 statuses, and `Q_op`
+/// within the window tolerance.
+#[test]
+fn a_non_reversible_auto_burn_in_uses_the_pseudo_spectral_gap_as_dense() {
+    use mcmc_audit::numeric::tolerance::test::MATFREE_WINDOW;
+    for (model, scan) in [
+        (
+            Arc::new(generators::sk(8, 1.2, 4).unwrap()) as Arc<dyn Model>,
+            Scan::Systematic,
+        ),
+        (
+            Arc::new(generators::hopfield(9, 2, 0.8, 1).unwrap()) as Arc<dyn Model>,
+            Scan::Systematic,
+        ),
+    ] {
+        let kernel = build_kernel(model.clone(), Rule::Gibbs, &Blocks::Sites, scan).unwrap();
+        let opts = AuditOptions {
+            spectral: Some(SpectralSettings {
+                observables: ObservableSet::Pairs,
+                estimator: Some(Estimator::default()),
+                gradient: Some(Gradient::Teacher(1.0)),
+            }),
+            ..AuditOptions::default()
+        };
+        let d = audit_kernel(model.as_ref(), &kernel, &opts).unwrap();
+        let m =
+            audit_kernel_matrix_free(model.as_ref(), &kernel, &opts, &Options::default()).unwrap();
+        let (dg, mg) = (
+            &d.quantities["pseudo_gap_by_k"],
+            &m.quantities["pseudo_gap_by_k"],
+        );
+        let (dg, mg) = (dg.as_array().unwrap(), mg.as_array().unwrap());
+        assert_eq!(dg.len(), mg.len());
+        for (a, b) in dg.iter().zip(mg) {
+            let (a, b) = (a.as_f64().unwrap(), b.as_f64().unwrap());
+            assert!(
+                MATFREE_EIGENVALUE.accepts((a - b).abs(), 1),
+                "gamma_k {a} vs {b}"
+            );
+        }
+        assert_eq!(d.quantities["pseudo_gap_k"], m.quantities["pseudo_gap_k"]);
+        for key in ["burn_in", "burn_in_rule", "window"] {
+            assert_eq!(d.quantities[key], m.quantities[key], "{key}");
+        }
+        for id in ["A5.bias", "A5", "A6"] {
+            assert_eq!(status(&d, id), status(&m, id), "{id}");
+        }
+        let (a, b) = (num(&d, "q_op"), num(&m, "q_op"));
+        assert!(MATFREE_WINDOW.accepts(rel_diff(a, b), 1), "q_op {a} vs {b}");
+    }
+}

@@ -29,8 +29,10 @@
 //!
 //! Not computed by this backend yet, and said so in the report: the step-consistency G-test and
 //! the projection identities (O1); their verdicts are inconclusive with that reason when the
-//! spectral stage is asked for. A non-reversible kernel's `burn_in = "auto"`
-//! (the dense route's pseudo-spectral gap) is not available either.
+//! spectral stage is asked for.
+//! - A non-reversible kernel's `burn_in = "auto"` is `⌈5/γ_ps⌉` with the dense route's
+//!   pseudo-spectral gap, `γ_k = 1 − λ₂((S^k)ᵀ S^k)` by Lanczos on the never-formed product
+//!   ([`pseudo_gap`]), computed only when that burn-in is needed.
 
 use serde_json::{Map, Value};
 
@@ -48,7 +50,7 @@ use crate::error::{Error, Result};
 use crate::exact::PiSource;
 use crate::exact::matfree::modes::observable_modes;
 use crate::exact::matfree::solve::{
-    Options, PoissonTau, extremes, poisson_tau, poisson_tau_general, preflight,
+    Options, PoissonTau, extremes, poisson_tau, poisson_tau_general, preflight, pseudo_gap,
 };
 use crate::exact::matfree::window::{
     stationary_window_stats_reversible, window_memory_bytes, window_stats,
@@ -62,6 +64,7 @@ use crate::report::{AuditReport, Subject, hex};
 use crate::trainability::analysis::{AnalysisConfig, Gradient, teacher_gradient};
 use crate::trainability::estimator::{BurnIn, Init, auto_burn_in, q_op};
 use crate::trainability::krylov::KrylovCluster;
+use crate::trainability::mixing::DEFAULT_MAX_K;
 use crate::trainability::predictors::{norm2, q_struct_perp, three_factor};
 
 use super::audit::{AuditOptions, parallel_blocks};
@@ -446,15 +449,54 @@ pub fn audit_kernel_matrix_free(
         }
         // The exact window estimator (A5, Q_op): burn-in given, or ceil(5/gamma_eff).
         let est = ss.estimator.clone();
+        let want_stats = est.is_some() || gradient.is_some();
+        let auto = est.clone().unwrap_or_default().burn_in == BurnIn::Auto;
+        // A non-reversible kernel's burn_in = "auto" is ⌈5/γ_ps⌉ with the pseudo-spectral gap, as
+        // on the dense route (γ_eff needs a self-adjoint kernel).
+        let mut nr_gap = None;
+        if !reversible && invariant && a4_ok && auto && want_stats && t_all.is_some() {
+            shown.message(|| "pseudo-spectral gap ((S^k)^T S^k, Lanczos)".into());
+            let max_k = opts
+                .mixing
+                .as_ref()
+                .map_or(DEFAULT_MAX_K, |m| m.pseudo_gap_max_k);
+            match pseudo_gap(&op, max_k, solver) {
+                Ok(p) => {
+                    q.insert("pseudo_gap".into(), json_num(p.pseudo_gap));
+                    q.insert("pseudo_gap_k".into(), p.k.into());
+                    q.insert(
+                        "pseudo_gap_by_k".into(),
+                        p.gap_by_k
+                            .iter()
+                            .map(|&g| json_num(g))
+                            .collect::<Vec<_>>()
+                            .into(),
+                    );
+                    q.insert(
+                        "pseudo_gap_residual_by_k".into(),
+                        p.residual_by_k
+                            .iter()
+                            .map(|&r| json_num(r))
+                            .collect::<Vec<_>>()
+                            .into(),
+                    );
+                    nr_gap = Some(p.pseudo_gap);
+                }
+                Err(e @ Error::TooLarge { .. }) => return Err(e),
+                Err(e) => {
+                    q.insert("pseudo_gap".into(), format!("failed: {e}").into());
+                }
+            }
+        }
         // Without [estimator] the defaults hold (as on the dense route): burn_in = "auto".
         let burn_in = match est.clone().unwrap_or_default().burn_in {
             BurnIn::Steps(b) => Some(b),
             BurnIn::Auto => kc
                 .as_ref()
                 .and_then(|c| c.cluster.gamma_eff)
+                .or(nr_gap)
                 .map(auto_burn_in),
         };
-        let want_stats = est.is_some() || gradient.is_some();
         let mut window_route = WINDOW_ROUTE;
         let stats = match (burn_in, want_stats, t_all.is_some()) {
             (Some(b), true, true) => {
@@ -510,7 +552,7 @@ pub fn audit_kernel_matrix_free(
                         _ => Verdict::not_applicable(
                             "A5.bias",
                             tol,
-                            "burn_in = \"auto\" needs gamma_eff (the modes of a self-adjoint kernel; the matrix-free backend has no pseudo-spectral gap)",
+                            "burn_in = \"auto\" needs gamma_eff (the modes of a self-adjoint kernel) or, for a non-reversible kernel, the pseudo-spectral gap (quantities.pseudo_gap says why it is missing)",
                         ),
                     };
                     let p = Verdict::parent("A5", &[&burn, &bias], tol);
@@ -544,7 +586,12 @@ pub fn audit_kernel_matrix_free(
         };
         if let Some(st) = &stats {
             if est.as_ref().is_none_or(|e| e.burn_in == BurnIn::Auto) {
-                q.insert("burn_in_rule".into(), "ceil(5 / gamma_eff)".into());
+                let rule = if nr_gap.is_some() {
+                    "ceil(5 / pseudo_gap) (non-reversible: gamma_eff is undefined)"
+                } else {
+                    "ceil(5 / gamma_eff)"
+                };
+                q.insert("burn_in_rule".into(), rule.into());
             }
             q.insert("burn_in".into(), st.burn_in.into());
             q.insert("window".into(), st.window.into());

@@ -349,9 +349,29 @@ struct TwoEnds {
 /// spectrum per run, so σ₂ and σ_min took two runs of 65 products each; one Krylov space serves
 /// both ends, which roughly halves the products.
 fn two_ended(op: &MatrixFree, k: usize, max_steps: usize, seed: u64) -> Option<TwoEnds> {
-    let n = op.n_states;
-    let qn = dot(&op.sqrt_pi, &op.sqrt_pi).sqrt();
-    let q: Vec<f64> = op.sqrt_pi.iter().map(|x| x / qn).collect();
+    two_ended_with(
+        &|src, dst| op.apply(src, dst),
+        &op.sqrt_pi,
+        k,
+        max_steps,
+        seed,
+        true,
+    )
+}
+
+/// [`two_ended`] for any symmetric operator `apply` with `A q = q` (`q ∝ sqrt_pi`), on `q^⊥`;
+/// `bottom = false` waits for the top `k` only (and returns no bottom vector).
+fn two_ended_with(
+    apply: &dyn Fn(&[f64], &mut [f64]),
+    sqrt_pi: &[f64],
+    k: usize,
+    max_steps: usize,
+    seed: u64,
+    bottom_wanted: bool,
+) -> Option<TwoEnds> {
+    let n = sqrt_pi.len();
+    let qn = dot(sqrt_pi, sqrt_pi).sqrt();
+    let q: Vec<f64> = sqrt_pi.iter().map(|x| x / qn).collect();
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
     let mut w: Vec<f64> = (0..n)
         .map(|_| 2.0 * unit_f64(rng.next_u64()) - 1.0)
@@ -363,7 +383,7 @@ fn two_ended(op: &MatrixFree, k: usize, max_steps: usize, seed: u64) -> Option<T
     let (mut alpha, mut beta) = (Vec::new(), Vec::new());
     let mut sw = vec![0.0; n];
     for step in 0..max_steps.min(n - 1) {
-        op.apply(&w, &mut sw);
+        apply(&w, &mut sw);
         let a = par_dot(&w, &sw);
         basis.push(std::mem::take(&mut w));
         orthogonalize(&basis, &mut sw);
@@ -386,7 +406,11 @@ fn two_ended(op: &MatrixFree, k: usize, max_steps: usize, seed: u64) -> Option<T
             let mut order: Vec<usize> = (0..m).collect();
             order.sort_by(|&x, &y| vals[y].total_cmp(&vals[x]));
             let est = |j: usize| b * vecs[(m - 1, j)].abs();
-            let wanted: Vec<usize> = order[..k].iter().copied().chain([order[m - 1]]).collect();
+            let wanted: Vec<usize> = order[..k]
+                .iter()
+                .copied()
+                .chain(bottom_wanted.then_some(order[m - 1]))
+                .collect();
             if wanted.iter().all(|&j| est(j) <= LANCZOS_RESIDUAL.value) {
                 let ritz = |j: usize| -> Vec<f64> {
                     let mut u = vec![0.0; n];
@@ -408,7 +432,11 @@ fn two_ended(op: &MatrixFree, k: usize, max_steps: usize, seed: u64) -> Option<T
                     top,
                     top_vectors: tv,
                     bottom: vals[bottom],
-                    bottom_vector: ritz(bottom),
+                    bottom_vector: if bottom_wanted {
+                        ritz(bottom)
+                    } else {
+                        Vec::new()
+                    },
                 });
             }
         }
@@ -831,4 +859,95 @@ fn lockstep_bicgstab(
         )));
     }
     Ok((x, iterations))
+}
+
+/// The pseudo-spectral gap of a (possibly non-reversible) kernel at scale, as the dense
+/// [`reversibilization_gaps`](crate::trainability::mixing::reversibilization_gaps) defines it:
+/// `γ_k = 1 − λ₂(G_k)` with `G_k = (S^k)ᵀ S^k` (the multiplicative reversibilization of `P^k`,
+/// Paulin 2015, in the symmetrized coordinates), and `γ_ps = max_{k ≤ max_k} γ_k / k`. Each `λ₂`
+/// by Lanczos on `q^⊥` with `G_k` applied as `k` products with `S` then `k` with `Sᵀ` (never
+/// formed); `residual_by_k` is the explicit `‖G_k u − λ u‖` of each unit Ritz vector, a bound on
+/// that `λ₂`'s error.
+#[derive(Clone, Debug, Serialize)]
+pub struct MatrixFreePseudoGap {
+    pub gap_by_k: Vec<f64>,
+    pub residual_by_k: Vec<f64>,
+    pub pseudo_gap: f64,
+    pub k: usize,
+    pub matvecs: usize,
+}
+
+/// [`MatrixFreePseudoGap`] for `k = 1 … max_k`.
+///
+/// # Errors
+///
+/// [`Error::Numerical`] when the transpose is not available (an update of more than
+/// [`MAX_TRANSPOSE_BLOCK`](super::MAX_TRANSPOSE_BLOCK) sites) or Lanczos does not converge;
+/// [`Error::TooLarge`] with [`Limit::MatrixFreeMemory`] when the basis would not fit.
+pub fn pseudo_gap(op: &MatrixFree, max_k: usize, opts: &Options) -> Result<MatrixFreePseudoGap> {
+    let n = op.n_states;
+    let before = op.products();
+    // The transpose either exists for this plan or not (a property of the updates, not the data).
+    let mut probe = vec![0.0; n];
+    op.apply_transpose(&op.sqrt_pi, &mut probe)?;
+    drop(probe);
+    let fixed = 3 + op.temporaries() + 6;
+    let room = (opts.memory_budget / (8 * n)).saturating_sub(fixed);
+    let steps = (2 * opts.max_dim).min(room).min(n.saturating_sub(2));
+    check_memory(op, 1, steps + fixed, opts.memory_budget)?;
+    let (mut gap_by_k, mut residual_by_k) = (Vec::new(), Vec::new());
+    for k in 1..=max_k.max(1) {
+        // Two scratch vectors, allocated once for all products of this k.
+        let bufs = std::cell::RefCell::new((vec![0.0; n], vec![0.0; n]));
+        let gram = |src: &[f64], dst: &mut [f64]| {
+            let mut guard = bufs.borrow_mut();
+            let (a, b) = &mut *guard;
+            a.copy_from_slice(src);
+            for _ in 0..k {
+                op.apply(a, b);
+                std::mem::swap(a, b);
+            }
+            for _ in 0..k {
+                if op.apply_transpose(a, b).is_err() {
+                    b.fill(f64::NAN);
+                }
+                std::mem::swap(a, b);
+            }
+            dst.copy_from_slice(a);
+        };
+        let ends = two_ended_with(&gram, &op.sqrt_pi, 1, steps, opts.seed, false).ok_or_else(|| {
+            Error::Numerical(format!(
+                "the pseudo-spectral gap: Lanczos on (S^{k})^T S^{k} did not reach the residual {:e} in {steps} steps",
+                LANCZOS_RESIDUAL.value
+            ))
+        })?;
+        let (lambda, u) = (ends.top[0], &ends.top_vectors[0]);
+        let nrm = par_dot(u, u).sqrt();
+        let u: Vec<f64> = u.iter().map(|x| x / nrm).collect();
+        let mut gu = vec![0.0; n];
+        gram(&u, &mut gu);
+        let r = gu
+            .iter()
+            .zip(&u)
+            .map(|(g, x)| (g - lambda * x) * (g - lambda * x))
+            .sum::<f64>()
+            .sqrt();
+        gap_by_k.push(1.0 - lambda);
+        residual_by_k.push(r);
+    }
+    let (k, pseudo_gap) = gap_by_k
+        .iter()
+        .enumerate()
+        .map(|(i, g)| (i + 1, g / (i + 1) as f64))
+        .fold(
+            (0, f64::NEG_INFINITY),
+            |best, c| if c.1 > best.1 { c } else { best },
+        );
+    Ok(MatrixFreePseudoGap {
+        gap_by_k,
+        residual_by_k,
+        pseudo_gap,
+        k,
+        matvecs: op.products() - before,
+    })
 }
