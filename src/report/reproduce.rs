@@ -104,7 +104,12 @@ pub fn text(r: &ReproduceReport) -> String {
                 fmt(c.single_gap_overprediction)
             ),
             fmt(c.q_op),
-            fmt(c.q_struct_perp),
+            // No resolved mode: T_O = 0 and Q_struct⊥ is undefined (null in the JSON).
+            if c.q_struct_perp.is_finite() {
+                fmt(c.q_struct_perp)
+            } else {
+                "-".into()
+            },
             c.q_single_relevant_gap.map_or("null".into(), fmt),
             if c.tracks_struct_perp { "yes" } else { "no" },
             if c.tracks_single_relevant_gap {
@@ -255,7 +260,12 @@ pub fn scaling_text(r: &ScalingReport) -> String {
             fmt(c.unresolved_weight),
             fmt(c.tau_max),
             fmt(c.q_op),
-            fmt(c.q_struct_perp),
+            // No resolved mode: T_O = 0 and Q_struct⊥ is undefined (null in the JSON).
+            if c.q_struct_perp.is_finite() {
+                fmt(c.q_struct_perp)
+            } else {
+                "-".into()
+            },
             fmt(c.q_struct_perp_all_modes),
             format!(
                 "{}{}",

@@ -96,7 +96,8 @@ impl Modes {
             .zip(&self.converged)
             .filter(|(_, c)| !**c)
             .map(|(w, _)| w)
-            .sum::<f64>()
+            // from +0.0: an empty f64 `sum` is -0.0, which a report prints as "-0.000".
+            .fold(0.0, |a, w| a + w)
             / t
     }
 }
