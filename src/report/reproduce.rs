@@ -38,6 +38,12 @@ fn fmt(x: f64) -> String {
     num(x, REPRODUCE)
 }
 
+/// `x`, or "-" when it is not finite: `Q_struct⊥` over no resolved mode (T_O = 0) is undefined,
+/// as the JSON's `null` says.
+fn fmt_defined(x: f64) -> String {
+    if x.is_finite() { fmt(x) } else { "-".into() }
+}
+
 /// The FAMILY column: the family, with the pattern count and the scan for rbm1 cells.
 pub fn label(c: &Cell) -> String {
     {
@@ -104,12 +110,7 @@ pub fn text(r: &ReproduceReport) -> String {
                 fmt(c.single_gap_overprediction)
             ),
             fmt(c.q_op),
-            // No resolved mode: T_O = 0 and Q_struct⊥ is undefined (null in the JSON).
-            if c.q_struct_perp.is_finite() {
-                fmt(c.q_struct_perp)
-            } else {
-                "-".into()
-            },
+            fmt_defined(c.q_struct_perp),
             c.q_single_relevant_gap.map_or("null".into(), fmt),
             if c.tracks_struct_perp { "yes" } else { "no" },
             if c.tracks_single_relevant_gap {
@@ -260,12 +261,7 @@ pub fn scaling_text(r: &ScalingReport) -> String {
             fmt(c.unresolved_weight),
             fmt(c.tau_max),
             fmt(c.q_op),
-            // No resolved mode: T_O = 0 and Q_struct⊥ is undefined (null in the JSON).
-            if c.q_struct_perp.is_finite() {
-                fmt(c.q_struct_perp)
-            } else {
-                "-".into()
-            },
+            fmt_defined(c.q_struct_perp),
             fmt(c.q_struct_perp_all_modes),
             format!(
                 "{}{}",
