@@ -414,6 +414,14 @@ pub const INPUT_ROUNDINGS: f64 = 64.0;
 /// the same `64 · n · u` as the A3 spectral checks.
 pub const EIGENSPACE_GAP: Tolerance = Tolerance::bound(64.0, Scale::NU);
 
+/// A matrix-free Ritz vector is given a flip parity (A9, [`crate::exact::matfree::modes`]) when the
+/// norm of its component in the other flip sector is provably at most this (absolute, on a unit
+/// vector; its squared weight there is then ≤ 1e-12). Parity is a ±1 label that any leak below
+/// `1/√2` already decides; the margin keeps the label for vectors that lie in one sector up to
+/// rounding (≈ `n · u`, 2e-10 at 2^20 states) and refuses it to a genuine mixture (two
+/// eigenvalues of opposite parity within the Ritz residual, or an observable of no parity).
+pub const FLIP_SECTOR_LEAK: Tolerance = Tolerance::abs(1e-6);
+
 /// Resolution of an overlap `c_aj = ⟨f̄_a, φ_j⟩_π` computed by a dense EVD: relative to `‖f̄_a‖_π`,
 /// an overlap below `n · u` cannot be told from zero (backward error of the eigenvectors times the
 /// norm of the observable). Used as (i) the floor under which a mode "carries no observable weight"

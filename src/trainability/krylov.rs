@@ -17,6 +17,7 @@ use super::predictors::{
     Cluster, ModeTable, SingleGap, SweepPoint, cluster_of, single_gap_from, threshold_sweep_of,
 };
 use crate::exact::matfree::modes::Modes;
+use crate::exact::spectrum::Parity;
 use crate::numeric::tolerance::EIGENSPACE_GAP;
 
 /// The converged modes the observables see, grouped into eigenspaces, and the clusters on them.
@@ -26,6 +27,9 @@ pub struct KrylovCluster {
     pub sigma: Vec<f64>,
     /// Eigenspace id of each (consecutive values within [`EIGENSPACE_GAP`] share one).
     pub group: Vec<usize>,
+    /// Flip parity of each mode, `None` where the mode search could not resolve it (A9).
+    #[serde(skip)]
+    pub parity: Vec<Option<Parity>>,
     /// `overlap[a][j]` for the modes of `sigma` (0 for the stationary mode).
     #[serde(skip)]
     pub overlap: Vec<Vec<f64>>,
@@ -90,7 +94,11 @@ impl KrylovCluster {
         let tail = 0.5 * unresolved_weight * total * (1.0 + sigma2) / (1.0 - sigma2);
         let mut ids: Vec<usize> = cluster.members.iter().map(|&j| group[j]).collect();
         ids.dedup();
+        let parity = std::iter::once(m.stationary_parity)
+            .chain(keep.iter().map(|&j| m.parity[j]))
+            .collect();
         KrylovCluster {
+            parity,
             eigenspaces: ids.len(),
             t_o_upper: cluster.t_o + tail,
             truncated: unresolved_weight >= epsilon,
@@ -108,6 +116,24 @@ impl KrylovCluster {
             sweep: sweep_points,
             unresolved_weight,
         }
+    }
+
+    /// The modes' parities as a string in `sigma` order (`e`, `o`, `?` unresolved), with the
+    /// same for the cluster's members.
+    pub fn parity_strings(&self) -> (String, String) {
+        let c = |p: &Option<Parity>| match p {
+            Some(Parity::Even) => 'e',
+            Some(Parity::Odd) => 'o',
+            None => '?',
+        };
+        (
+            self.parity.iter().map(c).collect(),
+            self.cluster
+                .members
+                .iter()
+                .map(|&j| c(&self.parity[j]))
+                .collect(),
+        )
     }
 
     /// The single-gap predictor with `γ = 1 − σ₂`: the observables' weight on the converged modes

@@ -22,6 +22,17 @@
 //! converged pair's weight differs from its eigenspace's by `O(r²/δ²)` (δ the distance to the rest
 //! of the spectrum, Davis–Kahan).
 //!
+//! **Parity** (A9). The global flip `F` (state `s ↦ s ⊕ (2^N − 1)`) is an involution; when it
+//! commutes with `S`, a Krylov vector started in one flip sector stays there up to rounding. Each
+//! processed basis vector gets a label `ε_k = ±1` (the sector nearer to it) and its exact impurity
+//! `e_k = ‖F v_k − ε_k v_k‖₂ = 2‖w_k‖` (`w_k` its component in the other sector), both in one
+//! reversed pass over the vector (`O(pn)` in all, against the `O(p²n)` of the Gram–Schmidt). A Ritz
+//! vector `u = Σ_k y_k v_k` has majority sector `s = sign Σ_k ε_k y_k²`, and its component in the
+//! other sector is at most `ℓ = (Σ_{ε_k ≠ s} y_k²)^{1/2} + ½ Σ_k |y_k| e_k` (triangle inequality on
+//! the orthonormal basis). The mode is reported even or odd when `ℓ ≤` [`FLIP_SECTOR_LEAK`] and
+//! unresolved otherwise: an observable that is neither even nor odd, a kernel that does not commute
+//! with `F`, or two eigenvalues of opposite parity closer than the Ritz residuals.
+//!
 //! **Memory and work.** The basis holds at most [`MAX_MODES_DIM`] vectors ([`Options::modes_dim`]
 //! lowers it), what the memory
 //! budget leaves ([`Options::memory_budget`]) and what [`MODES_WORK`] allows; products are taken [`BLOCK_COLUMNS`] columns at a
@@ -35,7 +46,10 @@ use super::solve::{Options, check_memory, orthogonalize_coefficients, par_dot};
 use super::{MatrixFree, dot};
 use crate::error::{Error, Limit, Result};
 use crate::exact::dense::sym_evd;
-use crate::numeric::tolerance::{KRYLOV_DEFLATION, LANCZOS_RESIDUAL, OVERLAP_RESOLUTION};
+use crate::exact::spectrum::Parity;
+use crate::numeric::tolerance::{
+    FLIP_SECTOR_LEAK, KRYLOV_DEFLATION, LANCZOS_RESIDUAL, OVERLAP_RESOLUTION,
+};
 
 /// Largest Krylov basis of the mode search (vectors of `2^N` entries), whatever the budget.
 pub const MAX_MODES_DIM: usize = 1024;
@@ -71,6 +85,14 @@ pub struct Modes {
     pub deflated: usize,
     /// Products with `S` (a product of several columns counting once).
     pub matvecs: usize,
+    /// Flip parity of each Ritz vector (A9), `None` when its component in the other flip sector may
+    /// exceed [`FLIP_SECTOR_LEAK`] (module docs, "Parity").
+    pub parity: Vec<Option<Parity>>,
+    /// A bound on the norm of each unit Ritz vector's component in the flip sector opposite to its
+    /// majority one.
+    pub flip_leak: Vec<f64>,
+    /// Flip parity of the stationary vector `√π` (even when `π` is flip-invariant).
+    pub stationary_parity: Option<Parity>,
 }
 
 impl Modes {
@@ -257,7 +279,34 @@ pub fn observable_modes(
         Some(r) => r,
         None => rayleigh_ritz(&h, next, basis.len(), leftover2, &coef, n)?,
     };
+    let labels: Vec<(f64, f64)> = basis[1..next].iter().map(|v| flip_label(v)).collect();
+    let (mut parity, mut flip_leak) = ritz_parity(&r.vectors, &labels);
+    // Converged pairs the bound cannot place (they lean on vectors that rounding built outside the
+    // observables' sectors): the leak of the Ritz vector itself.
+    let need: Vec<usize> = (0..parity.len())
+        .filter(|&j| r.converged[j] && parity[j].is_none())
+        .collect();
+    if !need.is_empty() {
+        for (j, (sign, leak)) in need
+            .iter()
+            .zip(explicit_flip(&basis[1..next], &r.vectors, &need))
+        {
+            flip_leak[*j] = leak;
+            parity[*j] = FLIP_SECTOR_LEAK.accepts(leak, 0).then_some(if sign > 0.0 {
+                Parity::Even
+            } else {
+                Parity::Odd
+            });
+        }
+    }
+    let q = flip_label(&basis[0]);
+    let stationary_parity = FLIP_SECTOR_LEAK
+        .accepts(0.5 * q.1, 0)
+        .then_some(if q.0 > 0.0 { Parity::Even } else { Parity::Odd });
     Ok(Modes {
+        stationary_parity,
+        parity,
+        flip_leak,
         sigma: r.sigma,
         converged: r.converged,
         residual: r.residual,
@@ -270,12 +319,158 @@ pub fn observable_modes(
     })
 }
 
+/// `(ε, e)` of a unit vector under the global flip (module docs, "Parity"): `ε = ±1` the nearer
+/// sector and `e = ‖F v − ε v‖₂`, from fixed blocks added in index order (one answer at any thread
+/// count).
+fn flip_label(v: &[f64]) -> (f64, f64) {
+    const CHUNK: usize = 1 << 12;
+    let n = v.len();
+    let parts: Vec<(f64, f64)> = (0..n.div_ceil(CHUNK))
+        .into_par_iter()
+        .map(|c| {
+            let (mut minus, mut plus) = (0.0f64, 0.0f64);
+            for x in c * CHUNK..((c + 1) * CHUNK).min(n) {
+                let (a, b) = (v[n - 1 - x], v[x]);
+                minus += (a - b) * (a - b);
+                plus += (a + b) * (a + b);
+            }
+            (minus, plus)
+        })
+        .collect();
+    let (minus, plus) = parts
+        .iter()
+        .fold((0.0, 0.0), |(m, p), &(a, b)| (m + a, p + b));
+    if minus <= plus {
+        (1.0, minus.sqrt())
+    } else {
+        (-1.0, plus.sqrt())
+    }
+}
+
+/// Parity and leak bound of each Ritz vector `Σ_k y_kj v_k` from the basis labels `(ε_k, e_k)`
+/// (module docs, "Parity").
+fn ritz_parity(y: &Mat<f64>, labels: &[(f64, f64)]) -> (Vec<Option<Parity>>, Vec<f64>) {
+    (0..y.ncols())
+        .map(|j| {
+            let col = |k: usize| y[(k, j)];
+            let f: f64 = labels
+                .iter()
+                .enumerate()
+                .map(|(k, l)| l.0 * col(k).powi(2))
+                .sum();
+            let s = if f >= 0.0 { 1.0 } else { -1.0 };
+            let other: f64 = labels
+                .iter()
+                .enumerate()
+                .filter(|(_, l)| l.0 != s)
+                .map(|(k, _)| col(k).powi(2))
+                .sum();
+            let impure: f64 = labels
+                .iter()
+                .enumerate()
+                .map(|(k, l)| col(k).abs() * l.1)
+                .sum();
+            let leak = other.sqrt() + 0.5 * impure;
+            let parity = FLIP_SECTOR_LEAK.accepts(leak, 0).then_some(if s > 0.0 {
+                Parity::Even
+            } else {
+                Parity::Odd
+            });
+            (parity, leak)
+        })
+        .unzip()
+}
+
+/// `(ε, leak)` of the Ritz vectors `u_j = Σ_k y_kj v_k` for the columns `cols` of `y`, formed
+/// explicitly a block of rows at a time against the mirror block (`F` reverses the state index):
+/// `leak = ‖F u − ε u‖ / (2‖u‖)`. Sequential products per block, the blocks' sums added in index
+/// order (one answer at any thread count); `2 · n · p · |cols|` flops.
+fn explicit_flip(basis: &[Vec<f64>], y: &Mat<f64>, cols: &[usize]) -> Vec<(f64, f64)> {
+    let n = basis[0].len();
+    let p = basis.len();
+    let b = (n / 2).clamp(1, 1 << 10);
+    let ysel = Mat::from_fn(p, cols.len(), |k, c| y[(k, cols[c])]);
+    let rows = |c: usize| {
+        let v = Mat::from_fn(b, p, |i, k| basis[k][c * b + i]);
+        let mut u = Mat::<f64>::zeros(b, cols.len());
+        faer::linalg::matmul::matmul(
+            u.as_mut(),
+            faer::Accum::Replace,
+            v.as_ref(),
+            ysel.as_ref(),
+            1.0,
+            faer::Par::Seq,
+        );
+        u
+    };
+    let m = cols.len();
+    // Per pair of mirror blocks: Σ (a − b)², Σ (a + b)² and Σ a² + b² per column.
+    let blocks = (n / b).div_ceil(2);
+    let parts: Vec<Vec<[f64; 3]>> = (0..blocks)
+        .into_par_iter()
+        .map(|c| {
+            let mirror = n / b - 1 - c;
+            let (lo, hi) = (
+                rows(c),
+                if mirror == c {
+                    None
+                } else {
+                    Some(rows(mirror))
+                },
+            );
+            (0..m)
+                .map(|j| {
+                    let mut acc = [0.0f64; 3];
+                    for i in 0..b {
+                        let a = lo[(i, j)];
+                        let fa = match &hi {
+                            Some(h) => h[(b - 1 - i, j)],
+                            None => lo[(b - 1 - i, j)],
+                        };
+                        acc[0] += (fa - a) * (fa - a);
+                        acc[1] += (fa + a) * (fa + a);
+                        acc[2] += a * a + if hi.is_some() { fa * fa } else { 0.0 };
+                    }
+                    // The mirror block's terms equal this block's under x ↔ Fx.
+                    if hi.is_some() {
+                        acc[0] *= 2.0;
+                        acc[1] *= 2.0;
+                    }
+                    acc
+                })
+                .collect()
+        })
+        .collect();
+    (0..m)
+        .map(|j| {
+            let mut t = [0.0f64; 3];
+            for part in &parts {
+                for (t, x) in t.iter_mut().zip(part[j]) {
+                    *t += x;
+                }
+            }
+            let norm = t[2].sqrt();
+            if norm == 0.0 {
+                return (1.0, f64::INFINITY);
+            }
+            if t[0] <= t[1] {
+                (1.0, 0.5 * t[0].sqrt() / norm)
+            } else {
+                (-1.0, 0.5 * t[1].sqrt() / norm)
+            }
+        })
+        .collect()
+}
+
 /// Ritz pairs of the processed part of a block Lanczos run (module docs).
 struct Ritz {
     sigma: Vec<f64>,
     residual: Vec<f64>,
     converged: Vec<bool>,
     overlap: Vec<Vec<f64>>,
+    /// `y_j` (coefficients on the processed basis vectors `v_1 … v_p`), one column per Ritz pair in
+    /// the order of `sigma`.
+    vectors: Mat<f64>,
 }
 
 impl Ritz {
@@ -344,6 +539,7 @@ fn rayleigh_ritz(
         })
         .collect();
     Ok(Ritz {
+        vectors: Mat::from_fn(p, p, |i, j| vecs[(i, order[j])]),
         sigma: order.iter().map(|&j| vals[j]).collect(),
         converged: residual
             .iter()
