@@ -5,7 +5,8 @@ use mcmc_audit::diagnostics::acf::{autocov_direct, autocov_each, fast_len};
 use mcmc_audit::diagnostics::calibration::ar1;
 use mcmc_audit::diagnostics::ess::{Prepared, geyer, rhat_matrix, split};
 use mcmc_audit::diagnostics::rank::{
-    argsort, median_sorted, qnorm, z_fold_with, z_scale, z_scale_with,
+    argsort, argsort_with_values, median_sorted, qnorm, z_fold_sorted, z_fold_with, z_scale,
+    z_scale_sorted, z_scale_with,
 };
 use mcmc_audit::diagnostics::tau::{SOKAL_C, batch_means, geweke, sokal_tau};
 use mcmc_audit::diagnostics::{Convention, Draws, Undefined};
@@ -71,6 +72,22 @@ fn ties_get_average_ranks() {
     let merged = z_fold_with(&y, &o, c);
     let f: Vec<f64> = y.iter().map(|v| (v - c).abs()).collect();
     assert_eq!(merged, z_scale_with(&f, &argsort(&f)));
+    // One sort giving the order and the values: the same order, the values gathered by it, and the
+    // same ranks from either, ties (the repeated values of `y`, every value twice) included.
+    let t: Vec<f64> = y.iter().chain(&y).copied().collect();
+    let (order, sorted) = argsort_with_values(&t);
+    assert_eq!(order, argsort(&t));
+    assert!(
+        order
+            .iter()
+            .zip(&sorted)
+            .all(|(&i, &v)| t[i].to_bits() == v.to_bits())
+    );
+    assert_eq!(z_scale_sorted(&sorted, &order), z_scale_with(&t, &order));
+    assert_eq!(
+        z_fold_sorted(&sorted, &order, c),
+        z_fold_with(&t, &order, c)
+    );
 }
 
 #[test]

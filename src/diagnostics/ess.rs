@@ -30,7 +30,8 @@ use statrs::distribution::{Beta, ContinuousCDF};
 
 use super::acf::LazyAcov;
 use super::rank::{
-    argsort, median_sorted, quantile_mquantiles, quantile_r7, z_fold_with, z_scale_with,
+    argsort_with_values, median_sorted, quantile_mquantiles, quantile_r7, z_fold_sorted,
+    z_scale_sorted,
 };
 use super::{Convention, Draws, Stat, Undefined};
 
@@ -271,7 +272,8 @@ pub struct Prepared<'a> {
     pub d: &'a Draws,
     pub conv: Convention,
     split: OnceCell<(Vec<f64>, usize, usize)>,
-    split_order: OnceCell<Vec<usize>>,
+    /// The split draws' ascending order and their sorted values (one sort).
+    split_order: OnceCell<(Vec<usize>, Vec<f64>)>,
     sorted_all: OnceCell<Vec<f64>>,
     z_split: OnceCell<Vec<f64>>,
     ess_mean: OnceCell<Stat>,
@@ -322,25 +324,28 @@ impl<'a> Prepared<'a> {
         self.split
             .get_or_init(|| split(&self.d.data, self.d.chains, self.d.draws))
     }
-    fn split_order(&self) -> &[usize] {
-        self.split_order.get_or_init(|| argsort(&self.split().0))
+    fn split_sorting(&self) -> &(Vec<usize>, Vec<f64>) {
+        self.split_order
+            .get_or_init(|| argsort_with_values(&self.split().0))
     }
     /// All draws, sorted ascending.
     pub fn sorted_all(&self) -> &[f64] {
+        // An even number of draws per chain: the split halves hold every draw, so their sorted
+        // values are these (no copy once the split has been sorted).
+        if self.d.draws.is_multiple_of(2) && self.split.get().is_some() {
+            return &self.split_sorting().1;
+        }
         self.sorted_all.get_or_init(|| {
-            if self.d.draws.is_multiple_of(2) && self.split.get().is_some() {
-                let s = &self.split().0;
-                self.split_order().iter().map(|&i| s[i]).collect()
-            } else {
-                let mut v = self.d.data.clone();
-                v.sort_unstable_by(f64::total_cmp);
-                v
-            }
+            let mut v = self.d.data.clone();
+            v.sort_unstable_by(f64::total_cmp);
+            v
         })
     }
     fn z_split(&self) -> &[f64] {
-        self.z_split
-            .get_or_init(|| z_scale_with(&self.split().0, self.split_order()))
+        self.z_split.get_or_init(|| {
+            let (order, sorted) = self.split_sorting();
+            z_scale_sorted(sorted, order)
+        })
     }
 
     fn ess_of(&self, y: &[f64], m: usize, n: usize) -> Stat {
@@ -471,17 +476,14 @@ impl<'a> Prepared<'a> {
             return Err(Undefined::SingleChain);
         }
         self.constant_na()?;
-        let (s, m2, h) = self.split();
+        let (_, m2, h) = self.split();
+        let (order, sorted) = self.split_sorting();
         let centre = match self.conv {
             Convention::Posterior => median_sorted(self.sorted_all()),
-            Convention::Arviz => {
-                let o = self.split_order();
-                let sorted: Vec<f64> = o.iter().map(|&i| s[i]).collect();
-                median_sorted(&sorted)
-            }
+            Convention::Arviz => median_sorted(sorted),
         };
         let bulk = rhat_matrix(self.z_split(), *m2, *h, self.conv)?;
-        let zf = z_fold_with(s, self.split_order(), centre);
+        let zf = z_fold_sorted(sorted, order, centre);
         let tail = rhat_matrix(&zf, *m2, *h, self.conv)?;
         Ok(bulk.max(tail))
     }

@@ -17,9 +17,15 @@ use statrs::distribution::{ContinuousCDF, Normal};
 
 /// Indices of `x` in ascending order (`total_cmp`, ties by index, so the order is deterministic).
 pub fn argsort(x: &[f64]) -> Vec<usize> {
+    argsort_with_values(x).0
+}
+
+/// [`argsort`] and the sorted values themselves (`sorted[i] == x[order[i]]`), from the one sort: the
+/// callers that need both skip a gather of `x` in random order.
+pub fn argsort_with_values(x: &[f64]) -> (Vec<usize>, Vec<f64>) {
     let mut idx: Vec<(f64, usize)> = x.iter().copied().zip(0..).collect();
     idx.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-    idx.into_iter().map(|(_, i)| i).collect()
+    idx.into_iter().map(|(v, i)| (i, v)).unzip()
 }
 
 /// Standard normal quantile.
@@ -89,8 +95,18 @@ fn z_from_sorted_keys(keys: impl Iterator<Item = (f64, usize)>, s: usize, out: &
 
 /// Rank normalisation of `x` given its ascending `order`.
 pub fn z_scale_with(x: &[f64], order: &[usize]) -> Vec<f64> {
-    let mut out = vec![0.0; x.len()];
-    z_from_sorted_keys(order.iter().map(|&i| (x[i], i)), x.len(), &mut out);
+    let sorted: Vec<f64> = order.iter().map(|&i| x[i]).collect();
+    z_scale_sorted(&sorted, order)
+}
+
+/// [`z_scale_with`] from the sorted values (`sorted[i] == x[order[i]]`, [`argsort_with_values`]).
+pub fn z_scale_sorted(sorted: &[f64], order: &[usize]) -> Vec<f64> {
+    let mut out = vec![0.0; sorted.len()];
+    z_from_sorted_keys(
+        sorted.iter().copied().zip(order.iter().copied()),
+        sorted.len(),
+        &mut out,
+    );
     out
 }
 
@@ -102,9 +118,14 @@ pub fn z_scale(x: &[f64]) -> Vec<f64> {
 /// Rank normalisation of `|x − centre|`, given the ascending `order` of `x`.
 pub fn z_fold_with(x: &[f64], order: &[usize], centre: f64) -> Vec<f64> {
     let sorted: Vec<f64> = order.iter().map(|&i| x[i]).collect();
+    z_fold_sorted(&sorted, order, centre)
+}
+
+/// [`z_fold_with`] from the sorted values (`sorted[i] == x[order[i]]`, [`argsort_with_values`]).
+pub fn z_fold_sorted(sorted: &[f64], order: &[usize], centre: f64) -> Vec<f64> {
     let k = sorted.partition_point(|&v| v < centre);
     let (mut a, mut b) = (k, k); // left side walks down from k−1, right side up from k
-    let n = x.len();
+    let n = sorted.len();
     let merged = std::iter::from_fn(move || {
         let fa = (a > 0).then(|| (sorted[a - 1] - centre).abs());
         let fb = (b < n).then(|| (sorted[b] - centre).abs());
