@@ -444,6 +444,43 @@ fn a9_at_scale_has_teeth() {
             assert_eq!(status(&r, id), Status::Pass, "{scan:?} {id}");
         }
     }
+    // The parities of the computed modes (a reversible kernel: the mode search runs): the energy
+    // is flip-even, so on the field-free ring every converged mode it sees is even; with fields no
+    // mode has a parity and φ₂'s is unresolved.
+    let a9 = |m: &Arc<dyn Model>| {
+        let k = build_kernel(m.clone(), Rule::Gibbs, &Blocks::Sites, Scan::Random).unwrap();
+        let r = audit_kernel_matrix_free(m.as_ref(), &k, &opts, &Options::default()).unwrap();
+        r.verdicts
+            .iter()
+            .find(|v| v.id == "A9")
+            .unwrap()
+            .detail
+            .clone()
+    };
+    let d = a9(&without);
+    let modes = d["mode_parities"].as_str().unwrap();
+    assert!(
+        modes.len() > 1 && modes.chars().all(|c| c == 'e'),
+        "{modes}"
+    );
+    assert_eq!(
+        d["cluster_parities"]
+            .as_str()
+            .unwrap()
+            .chars()
+            .filter(|&c| c != 'e')
+            .count(),
+        0
+    );
+    assert!(d["parities"].is_null());
+    let d = a9(&with);
+    let modes = d["mode_parities"].as_str().unwrap();
+    assert!(
+        modes.len() > 1 && modes.chars().all(|c| c == '?'),
+        "{modes}"
+    );
+    assert_eq!(d["phi2_parity"], "unresolved");
+    assert_eq!(d["even_modes"], 0);
 }
 
 /// With `[gradient]` and no `[estimator]` both backends take the estimator's defaults (auto
