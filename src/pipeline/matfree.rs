@@ -52,7 +52,7 @@ use crate::checks::{Status, Verdict};
 use crate::error::ShapeError;
 use crate::error::{Error, Result};
 use crate::exact::PiSource;
-use crate::exact::matfree::modes::observable_modes;
+use crate::exact::matfree::modes::{observable_modes, sector_parity};
 use crate::exact::matfree::solve::{
     Options, PoissonTau, extremes, poisson_tau, poisson_tau_general, preflight, pseudo_gap,
 };
@@ -62,7 +62,6 @@ use crate::exact::matfree::window::{
 use crate::exact::matfree::{MatrixFree, dot};
 use crate::kernel::Kernel;
 use crate::model::Model;
-use crate::numeric::tolerance::FLIP_SECTOR_LEAK;
 use crate::numeric::{U, gamma};
 use crate::observables::{L2Defects, Observables};
 use crate::report::{AuditReport, Subject, hex};
@@ -718,11 +717,7 @@ fn mode_parity_details(
     if let Some(e) = ex {
         let f = e.top_flip[0];
         let leak = (0.5 * (1.0 - f.abs())).max(0.0).sqrt();
-        let label = match (FLIP_SECTOR_LEAK.accepts(leak, 0), f >= 0.0) {
-            (false, _) => "unresolved",
-            (true, true) => "even",
-            (true, false) => "odd",
-        };
+        let label = sector_parity(f, leak).map_or("unresolved", |p| p.as_str());
         a9 = a9
             .detail("phi2_parity", label)
             .detail("phi2_flip_leak", json_num(leak));

@@ -292,17 +292,11 @@ pub fn observable_modes(
             .zip(explicit_flip(&basis[1..next], &r.vectors, &need))
         {
             flip_leak[*j] = leak;
-            parity[*j] = FLIP_SECTOR_LEAK.accepts(leak, 0).then_some(if sign > 0.0 {
-                Parity::Even
-            } else {
-                Parity::Odd
-            });
+            parity[*j] = sector_parity(sign, leak);
         }
     }
     let q = flip_label(&basis[0]);
-    let stationary_parity = FLIP_SECTOR_LEAK
-        .accepts(0.5 * q.1, 0)
-        .then_some(if q.0 > 0.0 { Parity::Even } else { Parity::Odd });
+    let stationary_parity = sector_parity(q.0, 0.5 * q.1);
     Ok(Modes {
         stationary_parity,
         parity,
@@ -347,6 +341,16 @@ fn flip_label(v: &[f64]) -> (f64, f64) {
     }
 }
 
+/// The parity of a unit vector whose majority sector has sign `sign` and whose component in the
+/// other sector is at most `leak`: `None` above [`FLIP_SECTOR_LEAK`].
+pub fn sector_parity(sign: f64, leak: f64) -> Option<Parity> {
+    FLIP_SECTOR_LEAK.accepts(leak, 0).then_some(if sign > 0.0 {
+        Parity::Even
+    } else {
+        Parity::Odd
+    })
+}
+
 /// Parity and leak bound of each Ritz vector `Σ_k y_kj v_k` from the basis labels `(ε_k, e_k)`
 /// (module docs, "Parity").
 fn ritz_parity(y: &Mat<f64>, labels: &[(f64, f64)]) -> (Vec<Option<Parity>>, Vec<f64>) {
@@ -371,12 +375,7 @@ fn ritz_parity(y: &Mat<f64>, labels: &[(f64, f64)]) -> (Vec<Option<Parity>>, Vec
                 .map(|(k, l)| col(k).abs() * l.1)
                 .sum();
             let leak = other.sqrt() + 0.5 * impure;
-            let parity = FLIP_SECTOR_LEAK.accepts(leak, 0).then_some(if s > 0.0 {
-                Parity::Even
-            } else {
-                Parity::Odd
-            });
-            (parity, leak)
+            (sector_parity(s, leak), leak)
         })
         .unzip()
 }
@@ -404,38 +403,24 @@ fn explicit_flip(basis: &[Vec<f64>], y: &Mat<f64>, cols: &[usize]) -> Vec<(f64, 
         u
     };
     let m = cols.len();
-    // Per pair of mirror blocks: Σ (a − b)², Σ (a + b)² and Σ a² + b² per column.
-    let blocks = (n / b).div_ceil(2);
-    let parts: Vec<Vec<[f64; 3]>> = (0..blocks)
+    // Per pair of mirror blocks (`n / b` is an even power of two, so block `c < n/2b` never is its
+    // own mirror): Σ (a − b)², Σ (a + b)² and Σ a² + b² per column.
+    let parts: Vec<Vec<[f64; 3]>> = (0..n / b / 2)
         .into_par_iter()
         .map(|c| {
-            let mirror = n / b - 1 - c;
-            let (lo, hi) = (
-                rows(c),
-                if mirror == c {
-                    None
-                } else {
-                    Some(rows(mirror))
-                },
-            );
+            let (lo, hi) = (rows(c), rows(n / b - 1 - c));
             (0..m)
                 .map(|j| {
                     let mut acc = [0.0f64; 3];
                     for i in 0..b {
-                        let a = lo[(i, j)];
-                        let fa = match &hi {
-                            Some(h) => h[(b - 1 - i, j)],
-                            None => lo[(b - 1 - i, j)],
-                        };
+                        let (a, fa) = (lo[(i, j)], hi[(b - 1 - i, j)]);
                         acc[0] += (fa - a) * (fa - a);
                         acc[1] += (fa + a) * (fa + a);
-                        acc[2] += a * a + if hi.is_some() { fa * fa } else { 0.0 };
+                        acc[2] += a * a + fa * fa;
                     }
                     // The mirror block's terms equal this block's under x ↔ Fx.
-                    if hi.is_some() {
-                        acc[0] *= 2.0;
-                        acc[1] *= 2.0;
-                    }
+                    acc[0] *= 2.0;
+                    acc[1] *= 2.0;
                     acc
                 })
                 .collect()
