@@ -7,6 +7,7 @@ use rand::Rng;
 use rayon::prelude::*;
 
 use super::FastGibbs;
+use super::lanes::{LANES, LaneObservables, deinterleave, interleave, laned};
 use crate::error::{KernelError, Result, RunError};
 use crate::kernel::{ChainRng, streams};
 use crate::observables::Observable;
@@ -78,6 +79,23 @@ impl Chains {
     /// [`Chains::run`], counting sweeps on `shown` (every [`SHOWN_EVERY`] sweeps of a chain).
     pub fn run_shown(&mut self, engine: &FastGibbs, sweeps: u64, alpha: f64, shown: Option<&Task>) {
         let n = self.n;
+        if laned(engine.scan()) {
+            let g = self.group_size();
+            self.states
+                .par_chunks_mut(g * n)
+                .zip(self.rngs.par_chunks_mut(g))
+                .for_each(|(xs, rs)| {
+                    let mut x = interleave(xs, n);
+                    let mut rs: Vec<&mut ChainRng> = rs.iter_mut().collect();
+                    engine.sweep_lanes(&mut x, &mut rs, sweeps, alpha, |_, fin, t| {
+                        count_shown(shown, fin, t);
+                    });
+                    for (l, s) in xs.chunks_mut(n).enumerate() {
+                        deinterleave(&x, l, s);
+                    }
+                });
+            return;
+        }
         self.states
             .par_chunks_mut(n)
             .zip(self.rngs.par_iter_mut())
@@ -95,6 +113,13 @@ impl Chains {
                     *v = if f > 0.0 { 1 } else { -1 };
                 }
             });
+    }
+
+    /// Chains per lane group: enough groups to keep every thread busy, at most [`LANES`] chains in
+    /// one (the results do not depend on it: lanes never read each other).
+    fn group_size(&self) -> usize {
+        let threads = rayon::current_num_threads().max(1);
+        self.rngs.len().div_ceil(threads).clamp(1, LANES)
     }
 
     /// `draws` sweeps of every chain, recording the observables after each sweep into a row-major
@@ -116,6 +141,27 @@ impl Chains {
         let mut out = vec![0.0; self.rngs.len() * draws * k];
         if draws == 0 || k == 0 {
             self.run_shown(engine, draws as u64, 1.0, shown);
+            return out;
+        }
+        if laned(engine.scan()) {
+            let g = self.group_size();
+            let lane_obs = LaneObservables::new(obs);
+            self.states
+                .par_chunks_mut(g * n)
+                .zip(self.rngs.par_chunks_mut(g))
+                .zip(out.par_chunks_mut(g * draws * k))
+                .for_each(|((xs, rs), o)| {
+                    let mut x = interleave(xs, n);
+                    let mut rs: Vec<&mut ChainRng> = rs.iter_mut().collect();
+                    let mut rows: Vec<&mut [f64]> = o.chunks_mut(draws * k).collect();
+                    engine.sweep_lanes(&mut x, &mut rs, draws as u64, 1.0, |x, fin, t| {
+                        count_shown(shown, fin, t);
+                        lane_obs.eval(engine, x, fin, &mut rows, t.map(|v| v as usize * k));
+                    });
+                    for (l, s) in xs.chunks_mut(n).enumerate() {
+                        deinterleave(&x, l, s);
+                    }
+                });
             return out;
         }
         self.states
@@ -140,6 +186,17 @@ impl Chains {
                 }
             });
         out
+    }
+}
+
+/// Counts the lanes of `fin` whose sweep number `t[l]` (0-based) closes a run of [`SHOWN_EVERY`].
+fn count_shown(shown: Option<&Task>, fin: [bool; LANES], t: &[u64; LANES]) {
+    if let Some(p) = shown {
+        for (l, &f) in fin.iter().enumerate() {
+            if f && (t[l] + 1).is_multiple_of(SHOWN_EVERY) {
+                p.inc(SHOWN_EVERY);
+            }
+        }
     }
 }
 

@@ -22,6 +22,7 @@
 //! and write disjoint output rows, so results are bit-identical at any thread count ([`chains`]).
 
 pub mod chains;
+pub mod lanes;
 
 pub use chains::{Chains, Init, SampledRun, Trajectories, sample_trajectories};
 
@@ -134,6 +135,11 @@ struct BlockLanes {
     /// `coup[k·len + s]`: its coupling (padding: 0.0, which leaves the sum unchanged).
     coup: Vec<f64>,
     field: Vec<f64>,
+    /// The same lists by quads of sites for the lockstep lanes ([`lanes`]): quad `q` (sites
+    /// `4q..4q+4`, whole quads only) holds `nbr[k·len + 4q + r]` at `quad_nbr[(q·degree + k)·4 + r]`,
+    /// so a quad reads one contiguous stream instead of one per neighbour slot.
+    quad_nbr: Vec<u32>,
+    quad_coup: Vec<f64>,
 }
 
 /// Sparse heat-bath engine: CSR neighbour lists, couplings, fields and the blocks of one scan.
@@ -281,6 +287,8 @@ impl FastGibbs {
                     nbr: vec![0; deg * len],
                     coup: vec![0.0; deg * len],
                     field: block.iter().map(|&i| self.field[i as usize]).collect(),
+                    quad_nbr: Vec::new(),
+                    quad_coup: Vec::new(),
                 };
                 for (s, &i) in block.iter().enumerate() {
                     let (a, e) = (
@@ -290,6 +298,17 @@ impl FastGibbs {
                     for (k, idx) in (a..e).enumerate() {
                         l.nbr[k * len + s] = self.nbr[idx];
                         l.coup[k * len + s] = self.coup[idx];
+                    }
+                }
+                let quads = len / 4;
+                l.quad_nbr = Vec::with_capacity(quads * deg * 4);
+                l.quad_coup = Vec::with_capacity(quads * deg * 4);
+                for q in 0..quads {
+                    for k in 0..deg {
+                        for r in 0..4 {
+                            l.quad_nbr.push(l.nbr[k * len + 4 * q + r]);
+                            l.quad_coup.push(l.coup[k * len + 4 * q + r]);
+                        }
                     }
                 }
                 l

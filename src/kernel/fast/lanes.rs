@@ -1,0 +1,486 @@
+//! Lockstep lanes: up to [`LANES`] chains of one [`FastGibbs`] engine swept together, the state
+//! interleaved site-major (`x[i][l]` is site `i` of lane `l`), so a neighbour term is one contiguous
+//! load of every lane's spin instead of one scattered load per chain.
+//!
+//! **Bit for bit the per-chain sweep.** Every lane does exactly the arithmetic of
+//! [`FastGibbs::update_block`] on its own chain (the field from the block's transposed lists in the
+//! model's adjacency order, [`heat_bath_p`], `u < p ⇒ +1`) and draws from its own stream in the same
+//! order (one uniform per site in block order; the symmetrized sweep's direction first). Lanes never
+//! read each other, so a chain's trajectory does not depend on which chains share its group, on the
+//! group size or on the thread count (`tests/large_engine.rs` holds the lanes to the per-chain sweep).
+//!
+//! **Scheduling.** Systematic scan: every lane updates the same block at the same time. Symmetrized
+//! scan: a lane's direction is drawn when its sweep begins, and the group runs whole passes, each
+//! forward or backward; a pass updates the lanes waiting for its direction (the others are masked:
+//! no draw, no write) and is chosen as the direction more waiting lanes need (ties: the opposite of
+//! the last pass). Random scan is not laned (each chain picks its own blocks): the caller sweeps it
+//! chain by chain.
+
+use rand::SeedableRng;
+
+use super::{CHUNK, FastGibbs, heat_bath_p};
+use crate::kernel::ChainRng;
+use crate::kernel::build::Scan;
+use crate::numeric::unit_f64;
+use crate::observables::Observable;
+
+/// Chains per group: four `f64` lanes (one AVX register, two SSE registers).
+pub const LANES: usize = 4;
+
+/// One site's spins in every lane (`±1.0`; padding lanes hold `1.0` and are never updated).
+pub type Lane = [f64; LANES];
+
+/// A mask of lanes.
+type Mask = [bool; LANES];
+
+/// The interleaved state of `chains` (row-major `i8` states of `n` spins each; at most [`LANES`]).
+pub fn interleave(states: &[i8], n: usize) -> Vec<Lane> {
+    let g = states.len() / n.max(1);
+    let mut x = vec![[1.0; LANES]; n];
+    for l in 0..g.min(LANES) {
+        for (xi, &v) in x.iter_mut().zip(&states[l * n..(l + 1) * n]) {
+            xi[l] = f64::from(v);
+        }
+    }
+    x
+}
+
+/// Writes lane `l`'s spins back into `state`.
+pub fn deinterleave(x: &[Lane], l: usize, state: &mut [i8]) {
+    for (v, xi) in state.iter_mut().zip(x) {
+        *v = if xi[l] > 0.0 { 1 } else { -1 };
+    }
+}
+
+impl FastGibbs {
+    /// [`FastGibbs::update_block`] on every lane of `active` at once (lane `l` draws from `rngs[l]`).
+    #[inline(always)]
+    pub(super) fn update_block_lanes(
+        &self,
+        x: &mut [Lane],
+        b: usize,
+        rng: &mut LaneRng,
+        active: Mask,
+        alpha: f64,
+    ) {
+        let nb = -2.0 * self.block_beta[b] * alpha;
+        let lanes = &self.lanes[b];
+        let block = &self.blocks[b];
+        let len = lanes.len;
+        let mut t = [[0.0f64; LANES]; CHUNK];
+        let keep = keep_mask(active);
+        let mut s0 = 0;
+        while s0 < len {
+            let m = CHUNK.min(len - s0);
+            let t = &mut t[..m];
+            // Per site, its lanes' fields in registers, neighbour slot by neighbour slot (the
+            // model's adjacency order); four sites at a time, so four addition chains overlap.
+            // (CHUNK is a multiple of 4, so a chunk's whole quads are whole quads of the block.)
+            let mut quads = t.chunks_exact_mut(4);
+            let mut s = s0;
+            let deg = lanes.degree;
+            for tq in &mut quads {
+                let mut acc = [[0.0; LANES]; 4];
+                for (q, a) in acc.iter_mut().enumerate() {
+                    *a = [lanes.field[s + q]; LANES];
+                }
+                let base = (s / 4) * deg * 4;
+                let js = &lanes.quad_nbr[base..base + deg * 4];
+                let ws = &lanes.quad_coup[base..base + deg * 4];
+                for (jk, wk) in js.chunks_exact(4).zip(ws.chunks_exact(4)) {
+                    for q in 0..4 {
+                        let xj = &x[jk[q] as usize];
+                        for l in 0..LANES {
+                            acc[q][l] += wk[q] * xj[l];
+                        }
+                    }
+                }
+                tq.copy_from_slice(&acc);
+                s += 4;
+            }
+            for tv in quads.into_remainder() {
+                let mut acc = [lanes.field[s]; LANES];
+                let mut at = s;
+                for _ in 0..lanes.degree {
+                    let (j, w) = (lanes.nbr[at] as usize, lanes.coup[at]);
+                    let xj = &x[j];
+                    for l in 0..LANES {
+                        acc[l] += w * xj[l];
+                    }
+                    at += len;
+                }
+                *tv = acc;
+                s += 1;
+            }
+            for tv in t.iter_mut() {
+                for v in tv.iter_mut() {
+                    *v = heat_bath_p(nb * *v);
+                }
+            }
+            for (tv, &i) in t.iter().zip(&block[s0..s0 + m]) {
+                let bits = rng.next_kept(keep);
+                let xi = &mut x[i as usize];
+                // Branch-free, so the four lanes stay in one register: +1.0 when u < p, else −1.0
+                // (the sign bit set); a kept lane keeps its spin.
+                for l in 0..LANES {
+                    let down = u64::from(!(unit_f64_exact(bits[l]) < tv[l])) << 63;
+                    let new = ONE_BITS | down;
+                    xi[l] = f64::from_bits((new & !keep[l]) | (xi[l].to_bits() & keep[l]));
+                }
+            }
+            s0 += m;
+        }
+    }
+
+    /// One pass over the blocks (forward or backward) on the lanes of `active`.
+    #[inline(always)]
+    fn pass_lanes(
+        &self,
+        x: &mut [Lane],
+        rng: &mut LaneRng,
+        active: Mask,
+        forward: bool,
+        alpha: f64,
+    ) {
+        let nb = self.blocks.len();
+        for s in 0..nb {
+            let b = if forward { s } else { nb - 1 - s };
+            self.update_block_lanes(x, b, rng, active, alpha);
+        }
+    }
+
+    /// `sweeps` sweeps of every lane (one per entry of `rngs`), calling `done(x, finished, t)` after
+    /// each pass with the lanes that just completed their sweep number `t[l]` (0-based).
+    ///
+    /// Only systematic and symmetrized scans are laned (see the module docs); a random-scan engine
+    /// is a caller error and sweeps nothing.
+    pub(super) fn sweep_lanes(
+        &self,
+        x: &mut [Lane],
+        rngs: &mut [&mut ChainRng],
+        sweeps: u64,
+        alpha: f64,
+        done: impl FnMut(&[Lane], Mask, &[u64; LANES]),
+    ) {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2 (detected just above), the one feature the callee enables.
+            unsafe { self.sweep_lanes_avx2(x, rngs, sweeps, alpha, done) };
+            return;
+        }
+        self.sweep_lanes_any(x, rngs, sweeps, alpha, done);
+    }
+
+    /// [`FastGibbs::sweep_lanes`] compiled for AVX2: the same operations on 256-bit registers (no
+    /// FMA: Rust never contracts `a * b + c`, so every lane's result is the same bit for bit).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn sweep_lanes_avx2(
+        &self,
+        x: &mut [Lane],
+        rngs: &mut [&mut ChainRng],
+        sweeps: u64,
+        alpha: f64,
+        done: impl FnMut(&[Lane], Mask, &[u64; LANES]),
+    ) {
+        self.sweep_lanes_any(x, rngs, sweeps, alpha, done);
+    }
+
+    /// The body of [`FastGibbs::sweep_lanes`] for any target.
+    #[inline(always)]
+    fn sweep_lanes_any(
+        &self,
+        x: &mut [Lane],
+        rngs: &mut [&mut ChainRng],
+        sweeps: u64,
+        alpha: f64,
+        mut done: impl FnMut(&[Lane], Mask, &[u64; LANES]),
+    ) {
+        let g = rngs.len().min(LANES);
+        let mut count = [0u64; LANES];
+        if sweeps == 0 || g == 0 {
+            return;
+        }
+        let mut rng = LaneRng::load(rngs);
+        match self.scan {
+            Scan::Systematic => {
+                let mut all = [false; LANES];
+                all[..g].fill(true);
+                for t in 0..sweeps {
+                    self.pass_lanes(x, &mut rng, all, true, alpha);
+                    done(x, all, &[t; LANES]);
+                }
+            }
+            Scan::Symmetrized => {
+                // wants[l]: the direction lane l's next sweep runs (drawn as the sweep begins).
+                let mut wants = [false; LANES];
+                for (l, w) in wants.iter_mut().enumerate().take(g) {
+                    *w = unit_f64(rng.next_one(l)) < 0.5;
+                }
+                let mut last = false;
+                loop {
+                    let pending = |l: usize| l < g && count[l] < sweeps;
+                    let fwd = (0..LANES).filter(|&l| pending(l) && wants[l]).count();
+                    let bwd = (0..LANES).filter(|&l| pending(l) && !wants[l]).count();
+                    if fwd + bwd == 0 {
+                        break;
+                    }
+                    let forward = if fwd == bwd { !last } else { fwd > bwd };
+                    last = forward;
+                    let mut active = [false; LANES];
+                    for (l, a) in active.iter_mut().enumerate() {
+                        *a = pending(l) && wants[l] == forward;
+                    }
+                    self.pass_lanes(x, &mut rng, active, forward, alpha);
+                    done(x, active, &count);
+                    for l in 0..g {
+                        if active[l] {
+                            count[l] += 1;
+                            if count[l] < sweeps {
+                                wants[l] = unit_f64(rng.next_one(l)) < 0.5;
+                            }
+                        }
+                    }
+                }
+            }
+            Scan::Random => {}
+        }
+        rng.store(rngs);
+    }
+
+    /// [`FastGibbs::energy`] of every lane, the same sums in the same order (`±1.0` lanes are the
+    /// `f64` values of the `i8` spins).
+    pub fn energy_lanes(&self, x: &[Lane]) -> Lane {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2 (detected just above), the one feature the callee enables.
+            return unsafe { self.energy_lanes_avx2(x) };
+        }
+        self.energy_lanes_any(x)
+    }
+
+    /// [`FastGibbs::energy_lanes`] compiled for AVX2 (same operations, see `sweep_lanes_avx2`).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn energy_lanes_avx2(&self, x: &[Lane]) -> Lane {
+        self.energy_lanes_any(x)
+    }
+
+    #[inline(always)]
+    fn energy_lanes_any(&self, x: &[Lane]) -> Lane {
+        let mut e = [0.0; LANES];
+        for i in 0..self.n {
+            let (s, t) = (self.up_row[i] as usize, self.up_row[i + 1] as usize);
+            let mut h = [0.0; LANES];
+            for (&j, &w) in self.up_nbr[s..t].iter().zip(&self.up_coup[s..t]) {
+                let xj = &x[j as usize];
+                for l in 0..LANES {
+                    h[l] += w * xj[l];
+                }
+            }
+            let xi = &x[i];
+            for l in 0..LANES {
+                e[l] -= xi[l] * (h[l] + self.field[i]);
+            }
+        }
+        e
+    }
+}
+
+/// The Xoshiro256++ streams of a group's lanes, stepped together: lane `l` yields exactly what
+/// `next_u64` of its [`ChainRng`] yields, and a masked lane does not advance.
+pub(super) struct LaneRng {
+    /// `s[w][l]`: state word `w` of lane `l` (padding lanes: a copy of lane 0, never stored).
+    s: [[u64; LANES]; 4],
+}
+
+impl LaneRng {
+    fn load(rngs: &[&mut ChainRng]) -> Self {
+        let mut s = [[0u64; LANES]; 4];
+        for l in 0..LANES {
+            let st = rngs[l.min(rngs.len() - 1)].state();
+            for (w, word) in s.iter_mut().enumerate() {
+                let mut b = [0u8; 8];
+                b.copy_from_slice(&st[8 * w..8 * w + 8]);
+                word[l] = u64::from_le_bytes(b);
+            }
+        }
+        LaneRng { s }
+    }
+
+    /// Writes every real lane's state back into its generator (`state` ∘ `from_seed` is exact for
+    /// any reachable, hence non-zero, state).
+    fn store(&self, rngs: &mut [&mut ChainRng]) {
+        for (l, r) in rngs.iter_mut().enumerate().take(LANES) {
+            let mut seed = [0u8; 32];
+            for w in 0..4 {
+                seed[8 * w..8 * w + 8].copy_from_slice(&self.s[w][l].to_le_bytes());
+            }
+            **r = ChainRng::from_seed(seed);
+        }
+    }
+
+    /// One Xoshiro256++ step of every lane of `active` (Blackman & Vigna: `rotl(s0 + s3, 23) + s0`,
+    /// then the xorshift of the state); the other lanes keep their state.
+    #[inline(always)]
+    fn next(&mut self, active: Mask) -> [u64; LANES] {
+        self.next_kept(keep_mask(active))
+    }
+
+    /// [`LaneRng::next`] with the masked lanes given as all-ones words of `keep`.
+    #[inline(always)]
+    fn next_kept(&mut self, keep: [u64; LANES]) -> [u64; LANES] {
+        let [s0, s1, s2, s3] = self.s;
+        let mut out = [0u64; LANES];
+        let mut n = [[0u64; LANES]; 4];
+        for l in 0..LANES {
+            out[l] = s0[l].wrapping_add(s3[l]).rotate_left(23).wrapping_add(s0[l]);
+            let t = s1[l] << 17;
+            let c2 = s2[l] ^ s0[l];
+            let c3 = s3[l] ^ s1[l];
+            let c1 = s1[l] ^ c2;
+            let c0 = s0[l] ^ c3;
+            let k = keep[l];
+            n[0][l] = (c0 & !k) | (s0[l] & k);
+            n[1][l] = (c1 & !k) | (s1[l] & k);
+            n[2][l] = ((c2 ^ t) & !k) | (s2[l] & k);
+            n[3][l] = (c3.rotate_left(45) & !k) | (s3[l] & k);
+        }
+        self.s = n;
+        out
+    }
+
+    /// One step of lane `l` alone.
+    #[inline(always)]
+    fn next_one(&mut self, l: usize) -> u64 {
+        let mut active = [false; LANES];
+        active[l] = true;
+        self.next(active)[l]
+    }
+}
+
+/// The bits of `1.0`.
+const ONE_BITS: u64 = 0x3ff0_0000_0000_0000;
+
+/// All-ones words for the lanes *not* in `active` (they keep their state).
+#[inline(always)]
+fn keep_mask(active: Mask) -> [u64; LANES] {
+    active.map(|a| if a { 0 } else { u64::MAX })
+}
+
+/// [`unit_f64`] without a `u64 → f64` conversion instruction (AVX2 has none; LLVM's emulation is
+/// slow): `m = bits >> 11 < 2⁵³` is `(2⁵² + (m mod 2⁵²)) − 2⁵²` read from its bit pattern, plus
+/// `2⁵²` when bit 52 of `m` is set, every step exact, so the value is the same bit for bit.
+#[inline(always)]
+pub fn unit_f64_exact(bits: u64) -> f64 {
+    const TWO52: f64 = 4_503_599_627_370_496.0;
+    let m = bits >> 11;
+    let low = f64::from_bits(0x4330_0000_0000_0000 | (m & ((1 << 52) - 1))) - TWO52;
+    let high = f64::from_bits((m >> 52).wrapping_neg() & TWO52.to_bits());
+    (low + high) * (1.0 / (1u64 << 53) as f64)
+}
+
+/// Whether `scan` is swept in lanes.
+pub fn laned(scan: Scan) -> bool {
+    matches!(scan, Scan::Systematic | Scan::Symmetrized)
+}
+
+/// The values of `obs` on every lane of an interleaved state, equal bit for bit to
+/// [`Observable::eval`] on each lane's `i8` state with [`FastGibbs::energy`]: sums of `±1` terms are
+/// exact integers in `f64` (below 2⁵³), so summing them in `f64` or `i64` gives the same value.
+pub struct LaneObservables<'a> {
+    obs: &'a [Observable],
+    energy: bool,
+    magnetization: bool,
+}
+
+impl<'a> LaneObservables<'a> {
+    pub fn new(obs: &'a [Observable]) -> Self {
+        LaneObservables {
+            obs,
+            energy: obs.contains(&Observable::Energy),
+            magnetization: obs.contains(&Observable::Magnetization),
+        }
+    }
+
+    /// Writes the values on lane `l` into `out[l][at[l]..]` for every lane of `mask`.
+    pub fn eval(
+        &self,
+        engine: &FastGibbs,
+        x: &[Lane],
+        mask: Mask,
+        out: &mut [&mut [f64]],
+        at: [usize; LANES],
+    ) {
+        if !mask.iter().any(|&a| a) {
+            return;
+        }
+        let e = if self.energy {
+            engine.energy_lanes(x)
+        } else {
+            [0.0; LANES]
+        };
+        let mut mag = [0.0; LANES];
+        if self.magnetization {
+            for xi in x {
+                for l in 0..LANES {
+                    mag[l] += xi[l];
+                }
+            }
+        }
+        for l in (0..LANES).filter(|&l| mask[l]) {
+            let row = &mut out[l][at[l]..at[l] + self.obs.len()];
+            for (v, f) in row.iter_mut().zip(self.obs) {
+                *v = match f {
+                    Observable::Pair(i, j) => -(x[*i][l] * x[*j][l]),
+                    Observable::Field(i) => -x[*i][l],
+                    Observable::Magnetization => mag[l],
+                    Observable::Energy => e[l],
+                    Observable::Overlap(_, xi) => {
+                        let mut s = 0.0;
+                        for (&a, xs) in xi.iter().zip(x) {
+                            s += f64::from(a) * xs[l];
+                        }
+                        s / x.len() as f64
+                    }
+                };
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::Rng;
+
+    #[test]
+    fn exact_unit_equals_unit_f64() {
+        let mut r = crate::kernel::stream(3, 0);
+        let edges = [0, 1, 2047, 2048, 1 << 63, (1 << 63) - 1, u64::MAX, u64::MAX - 2047];
+        for b in edges.into_iter().chain((0..100_000).map(|_| r.next_u64())) {
+            assert_eq!(unit_f64_exact(b).to_bits(), unit_f64(b).to_bits(), "{b:#x}");
+        }
+    }
+
+    #[test]
+    fn lane_streams_are_the_chains_streams() {
+        let mut a = crate::kernel::streams(9, 3);
+        let mut b = a.clone();
+        let mut refs: Vec<&mut ChainRng> = a.iter_mut().collect();
+        let mut lr = LaneRng::load(&refs);
+        for t in 0..1000 {
+            let active = [t % 2 == 0, true, t % 3 == 0, true];
+            let got = lr.next(active);
+            for l in 0..3 {
+                if active[l] {
+                    assert_eq!(got[l], b[l].next_u64(), "lane {l}, step {t}");
+                }
+            }
+        }
+        lr.store(&mut refs);
+        for l in 0..3 {
+            assert_eq!(a[l].next_u64(), b[l].next_u64());
+        }
+    }
+}
