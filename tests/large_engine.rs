@@ -354,7 +354,9 @@ fn per_chain_reference(
 fn lanes_reproduce_the_per_chain_sweeps_bit_for_bit() {
     let t = torus(12, 0.6, 2);
     let n = 30;
-    let ring: Vec<(usize, usize, f64)> = (0..n).map(|i| (i, (i + 1) % n, 0.7 - 0.05 * i as f64)).collect();
+    let ring: Vec<(usize, usize, f64)> = (0..n)
+        .map(|i| (i, (i + 1) % n, 0.7 - 0.05 * i as f64))
+        .collect();
     let fields: Vec<f64> = (0..n).map(|i| 0.3 * ((i % 7) as f64 - 3.0)).collect();
     let ring = Pairwise::new("ring+fields", n, 0.9, &ring, Some(fields)).unwrap();
     // Irregular: a ring plus chords from every third site (degrees 2, 3 and 4 in one block).
@@ -373,7 +375,8 @@ fn lanes_reproduce_the_per_chain_sweeps_bit_for_bit() {
             .map(|c| (0..n).filter(|&i| colour[i] == c).collect::<Vec<_>>())
             .collect::<Vec<_>>()
     };
-    let cases: Vec<(&Pairwise, Vec<Vec<usize>>, Vec<Observable>)> = vec![
+    type Case<'a> = (&'a Pairwise, Vec<Vec<usize>>, Vec<Observable>);
+    let cases: Vec<Case> = vec![
         (
             &t.model,
             t.blocks4(),
@@ -390,7 +393,11 @@ fn lanes_reproduce_the_per_chain_sweeps_bit_for_bit() {
             (0..n).map(|i| vec![i]).collect(),
             vec![Observable::Energy, Observable::Field(3)],
         ),
-        (&irr, irr_blocks, vec![Observable::Energy, Observable::Magnetization]),
+        (
+            &irr,
+            irr_blocks,
+            vec![Observable::Energy, Observable::Magnetization],
+        ),
     ];
     for (model, blocks, obs) in &cases {
         for scan in [Scan::Systematic, Scan::Symmetrized] {
@@ -406,9 +413,17 @@ fn lanes_reproduce_the_per_chain_sweeps_bit_for_bit() {
                         let mut ch = Chains::new(e.n_spins(), chains, 11, &Init::Uniform).unwrap();
                         ch.run(&e, 7, 1.0);
                         let got = ch.record(&e, 40, obs);
-                        (got, (0..chains).map(|c| ch.state(c).to_vec()).collect::<Vec<_>>())
+                        (
+                            got,
+                            (0..chains)
+                                .map(|c| ch.state(c).to_vec())
+                                .collect::<Vec<_>>(),
+                        )
                     });
-                    let label = format!("{} {scan:?}, {chains} chains, {threads} threads", model.describe());
+                    let label = format!(
+                        "{} {scan:?}, {chains} chains, {threads} threads",
+                        model.describe()
+                    );
                     assert_eq!(
                         got.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
                         want.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),

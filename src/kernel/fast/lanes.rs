@@ -123,7 +123,9 @@ impl FastGibbs {
                 // Branch-free, so the four lanes stay in one register: +1.0 when u < p, else −1.0
                 // (the sign bit set); a kept lane keeps its spin.
                 for l in 0..LANES {
-                    let down = u64::from(!(unit_f64_exact(bits[l]) < tv[l])) << 63;
+                    // Not `u >= p`: a NaN p gives −1 like the per-chain `u < p`.
+                    let up = unit_f64_exact(bits[l]) < tv[l];
+                    let down = u64::from(!up) << 63;
                     let new = ONE_BITS | down;
                     xi[l] = f64::from_bits((new & !keep[l]) | (xi[l].to_bits() & keep[l]));
                 }
@@ -334,7 +336,10 @@ impl LaneRng {
         let mut out = [0u64; LANES];
         let mut n = [[0u64; LANES]; 4];
         for l in 0..LANES {
-            out[l] = s0[l].wrapping_add(s3[l]).rotate_left(23).wrapping_add(s0[l]);
+            out[l] = s0[l]
+                .wrapping_add(s3[l])
+                .rotate_left(23)
+                .wrapping_add(s0[l]);
             let t = s1[l] << 17;
             let c2 = s2[l] ^ s0[l];
             let c3 = s3[l] ^ s1[l];
@@ -457,7 +462,16 @@ mod tests {
     #[test]
     fn exact_unit_equals_unit_f64() {
         let mut r = crate::kernel::stream(3, 0);
-        let edges = [0, 1, 2047, 2048, 1 << 63, (1 << 63) - 1, u64::MAX, u64::MAX - 2047];
+        let edges = [
+            0,
+            1,
+            2047,
+            2048,
+            1 << 63,
+            (1 << 63) - 1,
+            u64::MAX,
+            u64::MAX - 2047,
+        ];
         for b in edges.into_iter().chain((0..100_000).map(|_| r.next_u64())) {
             assert_eq!(unit_f64_exact(b).to_bits(), unit_f64(b).to_bits(), "{b:#x}");
         }

@@ -20,6 +20,9 @@
 //! **Chains and streams.** Chain `c` uses stream `c` of the run's seed ([`crate::kernel::streams`](mod@crate::kernel::streams)):
 //! a named, non-overlapping stream per chain. Chains run in parallel (rayon) on disjoint state slices
 //! and write disjoint output rows, so results are bit-identical at any thread count ([`chains`]).
+//! Systematic and symmetrized sweeps run four chains in lockstep ([`lanes`]: one register holds a
+//! site's spin in four chains, so a neighbour term is one load for four updates); every lane does the
+//! per-chain arithmetic and draws on its own stream, so grouping changes no result.
 
 pub mod chains;
 pub mod lanes;
@@ -50,7 +53,8 @@ pub fn exp_nonpos(x: f64) -> f64 {
     // 1.5·2^52: adding it rounds to the nearest integer and leaves the integer in the low bits.
     const SHIFTER: f64 = 6_755_399_441_055_744.0;
     let xc = x.max(-745.2);
-    let kf = (xc * LOG2E + SHIFTER) - SHIFTER;
+    let y = xc * LOG2E + SHIFTER;
+    let kf = y - SHIFTER;
     let r = (xc - kf * LN2_HI) - kf * LN2_LO;
     let mut p = 1.0 / 6_227_020_800.0; // 1/13!
     p = p * r + 1.0 / 479_001_600.0;
@@ -66,8 +70,11 @@ pub fn exp_nonpos(x: f64) -> f64 {
     p = p * r + 0.5;
     p = p * r + 1.0;
     p = p * r + 1.0;
-    // k ∈ [−1075, 0]: split into two halves, each a normal power of two.
-    let k = (kf as i64).max(-1076);
+    // k = kf ∈ [−1075, 0], read off y's bits: y ∈ [2^52, 2^53) has ulp 1, so its bit pattern is
+    // SHIFTER's plus k, and SHIFTER's low 32 bits are zero; no float→int conversion (AVX2 has none
+    // for 64-bit lanes, and its emulation was a fifth of a sweep). Split into two halves, each a
+    // normal power of two.
+    let k = ((y.to_bits() as u32) as i32).max(-1076);
     let k1 = k / 2;
     let k2 = k - k1;
     let s1 = f64::from_bits(((k1 + 1023) as u64) << 52);
@@ -566,5 +573,37 @@ impl Update for FastBlock {
     }
     fn rel_err_bound(&self) -> f64 {
         gamma(8) * self.engine.blocks[self.block].len() as f64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `exp_nonpos` reads `k` off the bits of `x·log2 e + SHIFTER` instead of converting `kf`: the
+    /// two agree on the whole domain (every `x ≤ 0`, NaN, the clamp at −745.2).
+    #[test]
+    fn exponent_from_the_shifter_bits_equals_the_conversion() {
+        use rand::Rng;
+        const SHIFTER: f64 = 6_755_399_441_055_744.0;
+        let mut r = crate::kernel::stream(5, 0);
+        let edges = [
+            0.0,
+            -0.0,
+            -1e-300,
+            -0.5,
+            -745.2,
+            -745.3,
+            -1e6,
+            f64::NAN,
+            -f64::INFINITY,
+        ];
+        let draws = (0..200_000).map(|_| -800.0 * unit_f64(r.next_u64()));
+        for x in edges.into_iter().chain(draws) {
+            let xc = x.max(-745.2);
+            let y = xc * std::f64::consts::LOG2_E + SHIFTER;
+            let by_bits = i64::from(((y.to_bits() as u32) as i32).max(-1076));
+            assert_eq!(by_bits, ((y - SHIFTER) as i64).max(-1076), "{x}");
+        }
     }
 }
