@@ -161,6 +161,13 @@ pub struct FastGibbs {
     up_row: Vec<u32>,
     up_nbr: Vec<u32>,
     up_coup: Vec<f64>,
+    /// The same upper lists by quads of sites (sites `4q..4q+4`, whole quads only) for
+    /// [`FastGibbs::energy_lanes`]: quad `q`'s slot `k` of site `4q + r` at
+    /// `up_quad_nbr[up_quad_off[q] + 4k + r]`, padded to the quad's largest count with zero
+    /// couplings (which leave a sum started at `+0.0` unchanged).
+    up_quad_off: Vec<u32>,
+    up_quad_nbr: Vec<u32>,
+    up_quad_coup: Vec<f64>,
     field: Vec<f64>,
     blocks: Vec<Vec<u32>>,
     /// `β_b` per block.
@@ -252,12 +259,37 @@ impl FastGibbs {
                 acc
             })
             .collect();
+        let (mut up_quad_off, mut up_quad_nbr, mut up_quad_coup) =
+            (vec![0u32], Vec::new(), Vec::new());
+        for q in 0..n / 4 {
+            let span = |i: usize| (up_row[i] as usize, up_row[i + 1] as usize);
+            let deg = (4 * q..4 * q + 4)
+                .map(|i| span(i).1 - span(i).0)
+                .max()
+                .unwrap_or(0);
+            for k in 0..deg {
+                for i in 4 * q..4 * q + 4 {
+                    let (a, e) = span(i);
+                    let (j, w) = if a + k < e {
+                        (up_nbr[a + k], up_coup[a + k])
+                    } else {
+                        (0, 0.0)
+                    };
+                    up_quad_nbr.push(j);
+                    up_quad_coup.push(w);
+                }
+            }
+            up_quad_off.push(up_quad_nbr.len() as u32);
+        }
         let mut g = FastGibbs {
             n,
             beta: model.beta(),
             row,
             nbr,
             coup,
+            up_quad_off,
+            up_quad_nbr,
+            up_quad_coup,
             up_row,
             up_nbr,
             up_coup,
