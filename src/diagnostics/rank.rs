@@ -23,9 +23,75 @@ pub fn argsort(x: &[f64]) -> Vec<usize> {
 /// [`argsort`] and the sorted values themselves (`sorted[i] == x[order[i]]`), from the one sort: the
 /// callers that need both skip a gather of `x` in random order.
 pub fn argsort_with_values(x: &[f64]) -> (Vec<usize>, Vec<f64>) {
+    if x.len() >= RADIX_MIN && u32::try_from(x.len()).is_ok() {
+        return radix_argsort(x);
+    }
+    comparison_argsort(x)
+}
+
+/// [`argsort_with_values`] by a comparison sort.
+fn comparison_argsort(x: &[f64]) -> (Vec<usize>, Vec<f64>) {
     let mut idx: Vec<(f64, usize)> = x.iter().copied().zip(0..).collect();
     idx.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
     idx.into_iter().map(|(v, i)| (i, v)).unzip()
+}
+
+/// Below this many values the comparison sort is as fast as the radix passes.
+const RADIX_MIN: usize = 1 << 12;
+
+/// The bits of `v` as an unsigned key in `f64::total_cmp` order (negative values have every bit
+/// flipped, others the sign bit set), and back.
+fn total_key(v: f64) -> u64 {
+    let b = v.to_bits();
+    if b >> 63 == 1 { !b } else { b | (1 << 63) }
+}
+fn from_total_key(k: u64) -> f64 {
+    f64::from_bits(if k >> 63 == 1 { k & !(1 << 63) } else { !k })
+}
+
+/// [`argsort_with_values`] by a least-significant-digit radix sort of [`total_key`] (eight passes of
+/// eight bits; a pass whose digit is the same for every key is skipped). Each pass is stable and the
+/// indices start ascending, so equal keys stay in index order: the order is exactly that of the
+/// comparison sort (`total_cmp`, ties by index), in linear time.
+fn radix_argsort(x: &[f64]) -> (Vec<usize>, Vec<f64>) {
+    let n = x.len();
+    let mut keys: Vec<u64> = x.iter().map(|&v| total_key(v)).collect();
+    // `n` fits in u32 (the caller checks), so every index does.
+    let mut idx: Vec<u32> = (0..n as u32).collect();
+    let mut hist = vec![[0usize; 256]; 8];
+    for &k in &keys {
+        for (d, h) in hist.iter_mut().enumerate() {
+            h[((k >> (8 * d)) & 0xff) as usize] += 1;
+        }
+    }
+    let mut keys2 = vec![0u64; n];
+    let mut idx2 = vec![0u32; n];
+    for (d, h) in hist.iter().enumerate() {
+        if h.iter().any(|&c| c == n) {
+            continue;
+        }
+        let mut start = [0usize; 256];
+        let mut acc = 0;
+        for (s, &c) in start.iter_mut().zip(h.iter()) {
+            *s = acc;
+            acc += c;
+        }
+        let shift = 8 * d;
+        for (&k, &i) in keys.iter().zip(&idx) {
+            let b = ((k >> shift) & 0xff) as usize;
+            let at = start[b];
+            start[b] += 1;
+            keys2[at] = k;
+            idx2[at] = i;
+        }
+        std::mem::swap(&mut keys, &mut keys2);
+        std::mem::swap(&mut idx, &mut idx2);
+    }
+    drop((keys2, idx2));
+    let order = idx.iter().map(|&i| i as usize).collect();
+    drop(idx);
+    let sorted = keys.into_iter().map(from_total_key).collect();
+    (order, sorted)
 }
 
 /// Standard normal quantile.
@@ -198,4 +264,57 @@ pub fn quantile_mquantiles(s: &[f64], p: f64) -> f64 {
     let g = (aleph - k).clamp(0.0, 1.0);
     let k = k as usize;
     (1.0 - g) * s[k - 1] + g * s[k]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn radix_order_is_the_comparison_order() {
+        // Ties (a coarse grid), both zeros, infinities, NaNs of both signs, subnormals, and sizes on
+        // both sides of the radix threshold.
+        let special = [
+            0.0,
+            -0.0,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+            -f64::NAN,
+            f64::MIN_POSITIVE / 4.0,
+            -f64::MIN_POSITIVE / 4.0,
+            f64::MAX,
+            f64::MIN,
+        ];
+        for n in [1usize, 2, 17, RADIX_MIN - 1, RADIX_MIN, 3 * RADIX_MIN + 5] {
+            for coarse in [false, true] {
+                let x: Vec<f64> = (0..n)
+                    .map(|i| {
+                        if i % 97 == 3 {
+                            return special[(i / 97) % special.len()];
+                        }
+                        let v = ((i * 48_271 + 11) % 65_521) as f64 / 977.0 - 33.0;
+                        if coarse { v.round() } else { v.sin() * 1e5 }
+                    })
+                    .collect();
+                let (o1, s1) = radix_argsort(&x);
+                let (o2, s2) = comparison_argsort(&x);
+                assert_eq!(o1, o2, "n {n} coarse {coarse}");
+                let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&s1), bits(&s2), "n {n} coarse {coarse}");
+            }
+        }
+    }
+
+    #[test]
+    fn total_key_round_trips_and_orders_as_total_cmp() {
+        let v = [f64::NEG_INFINITY, -1.5, -0.0, 0.0, 2.0f64.powi(-1070), 3.0, f64::NAN];
+        for w in v.windows(2) {
+            assert!(total_key(w[0]) < total_key(w[1]));
+            assert_eq!(w[0].total_cmp(&w[1]), std::cmp::Ordering::Less);
+        }
+        for x in v {
+            assert_eq!(from_total_key(total_key(x)).to_bits(), x.to_bits());
+        }
+    }
 }
