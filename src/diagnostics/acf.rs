@@ -195,6 +195,26 @@ impl LazyAcov {
         Self::prefixes(x, m, n, n)
     }
 
+    /// [`LazyAcov::new`] on a matrix the caller gives away: centred in place (no copy), the same
+    /// values. Also returns the chain means it subtracted.
+    pub fn new_owned(mut x: Vec<f64>, m: usize, n: usize) -> (Self, Vec<f64>) {
+        x.truncate(m * n);
+        let mut means = Vec::with_capacity(m);
+        for c in x.chunks_exact_mut(n.max(1)).take(m) {
+            let mean = c.iter().sum::<f64>() / n as f64;
+            c.iter_mut().for_each(|v| *v -= mean);
+            means.push(mean);
+        }
+        let acov = LazyAcov {
+            m,
+            n,
+            centred: x,
+            per_chain: vec![Vec::new(); m],
+            full: false,
+        };
+        (acov, means)
+    }
+
     /// The first `n` draws of each of `m` chains stored `stride` apart (chain `j` is
     /// `x[j·stride .. j·stride + n]`): the same as [`LazyAcov::new`] on a copy of those prefixes.
     pub fn prefixes(x: &[f64], m: usize, stride: usize, n: usize) -> Self {

@@ -87,6 +87,17 @@ pub fn is_constant(x: &[f64], conv: Convention) -> bool {
 /// posterior convention (ArviZ returns ESS = `m·n` there); [`Undefined::NotANumber`] when the
 /// autocorrelations are NaN.
 pub fn geyer(x: &[f64], m: usize, n: usize, conv: Convention) -> Result<Geyer, Undefined> {
+    geyer_cow(std::borrow::Cow::Borrowed(x), m, n, conv)
+}
+
+/// [`geyer`] on a borrowed matrix or on one the caller gives away (centred in place: no copy); the
+/// same result either way.
+fn geyer_cow(
+    x: std::borrow::Cow<'_, [f64]>,
+    m: usize,
+    n: usize,
+    conv: Convention,
+) -> Result<Geyer, Undefined> {
     if x.iter().any(|v| !v.is_finite()) {
         return Err(Undefined::NonFinite);
     }
@@ -96,7 +107,7 @@ pub fn geyer(x: &[f64], m: usize, n: usize, conv: Convention) -> Result<Geyer, U
             if n < 3 {
                 return Err(Undefined::TooFewDraws);
             }
-            if is_constant(x, conv) {
+            if is_constant(&x, conv) {
                 return Err(Undefined::Constant);
             }
         }
@@ -104,7 +115,7 @@ pub fn geyer(x: &[f64], m: usize, n: usize, conv: Convention) -> Result<Geyer, U
             if n < 2 {
                 return Err(Undefined::TooFewDraws);
             }
-            if is_constant(x, conv) {
+            if is_constant(&x, conv) {
                 // ArviZ 0.23 `_ess`: constant input has ESS equal to its size.
                 return Ok(Geyer {
                     ess: size,
@@ -115,8 +126,14 @@ pub fn geyer(x: &[f64], m: usize, n: usize, conv: Convention) -> Result<Geyer, U
             }
         }
     }
-    let mut acov = LazyAcov::new(x, m, n);
-    let means: Vec<f64> = (0..m).map(|j| mean(&x[j * n..(j + 1) * n])).collect();
+    // The chain means are those the centring subtracts (the same sums).
+    let (mut acov, means) = match x {
+        std::borrow::Cow::Borrowed(x) => (
+            LazyAcov::new(x, m, n),
+            (0..m).map(|j| mean(&x[j * n..(j + 1) * n])).collect(),
+        ),
+        std::borrow::Cow::Owned(x) => LazyAcov::new_owned(x, m, n),
+    };
     let nf = n as f64;
     let mean_var = acov.mean(0) * nf / (nf - 1.0);
     let mut var_plus = mean_var * (nf - 1.0) / nf;
@@ -349,7 +366,11 @@ impl<'a> Prepared<'a> {
     }
 
     fn ess_of(&self, y: &[f64], m: usize, n: usize) -> Stat {
-        let g = geyer(y, m, n, self.conv)?;
+        self.ess_cow(std::borrow::Cow::Borrowed(y), m, n)
+    }
+
+    fn ess_cow(&self, y: std::borrow::Cow<'_, [f64]>, m: usize, n: usize) -> Stat {
+        let g = geyer_cow(y, m, n, self.conv)?;
         if g.capped {
             self.warnings.borrow_mut().push(format!(
                 "ESS capped at S·log10(S) = {:.6e} (Geyer τ̂ below 1/log10(S); antithetic draws)",
@@ -362,7 +383,7 @@ impl<'a> Prepared<'a> {
     /// ESS of the split `f(x)`.
     fn ess_split_map(&self, f: impl Fn(f64) -> f64) -> Stat {
         let (s, m2, h) = split_map(&self.d.data, self.d.chains, self.d.draws, f);
-        self.ess_of(&s, m2, h)
+        self.ess_cow(std::borrow::Cow::Owned(s), m2, h)
     }
 
     /// Bulk ESS: ESS of the rank-normalised split draws.
