@@ -24,6 +24,7 @@
 //! # Ok::<(), mcmc_audit::Error>(())
 //! ```
 
+pub mod alloc;
 pub mod checks;
 pub mod claims;
 pub mod diagnostics;

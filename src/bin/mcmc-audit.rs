@@ -11,6 +11,10 @@ use mcmc_audit::io::output::{self, OutputError};
 use mcmc_audit::pipeline::{self, reproduce, trace};
 use mcmc_audit::report;
 
+/// The system allocator with a huge-page hint on large blocks (`mcmc_audit::alloc`).
+#[global_allocator]
+static ALLOC: mcmc_audit::alloc::LargePages = mcmc_audit::alloc::LargePages;
+
 #[derive(Parser)]
 #[command(
     name = "mcmc-audit",
