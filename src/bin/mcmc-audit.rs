@@ -264,6 +264,7 @@ fn install_progress() {
 }
 
 fn main() -> ExitCode {
+    mcmc_audit::alloc::return_large_blocks();
     install_progress();
     let cli = match Cli::try_parse() {
         Ok(c) => c,

@@ -30,8 +30,8 @@ use statrs::distribution::{Beta, ContinuousCDF};
 
 use super::acf::LazyAcov;
 use super::rank::{
-    argsort_with_values, median_sorted, quantile_mquantiles, quantile_r7, z_fold_sorted,
-    z_scale_sorted,
+    RADIX_MIN, argsort_with_values, median_sorted, quantile_mquantiles, quantile_r7,
+    radix_argsort32, z_fold_sorted, z_scale_sorted,
 };
 use super::{Convention, Draws, Stat, Undefined};
 
@@ -284,13 +284,40 @@ pub fn split_map(
     (out, 2 * m, h)
 }
 
+/// The split draws' ascending order (`u32` indices where they fit, half the memory) and their
+/// sorted values, from one sort.
+enum SplitSorting {
+    Narrow(Vec<u32>, Vec<f64>),
+    Wide(Vec<usize>, Vec<f64>),
+}
+
+impl SplitSorting {
+    fn sorted(&self) -> &[f64] {
+        match self {
+            SplitSorting::Narrow(_, s) | SplitSorting::Wide(_, s) => s,
+        }
+    }
+    fn z_scale(&self) -> Vec<f64> {
+        match self {
+            SplitSorting::Narrow(o, s) => z_scale_sorted(s, o),
+            SplitSorting::Wide(o, s) => z_scale_sorted(s, o),
+        }
+    }
+    fn z_fold(&self, centre: f64) -> Vec<f64> {
+        match self {
+            SplitSorting::Narrow(o, s) => z_fold_sorted(s, o, centre),
+            SplitSorting::Wide(o, s) => z_fold_sorted(s, o, centre),
+        }
+    }
+}
+
 /// A variable's draws with the sorts and splits the statistics share, computed once.
 pub struct Prepared<'a> {
     pub d: &'a Draws,
     pub conv: Convention,
     split: OnceCell<(Vec<f64>, usize, usize)>,
     /// The split draws' ascending order and their sorted values (one sort).
-    split_order: OnceCell<(Vec<usize>, Vec<f64>)>,
+    split_order: OnceCell<SplitSorting>,
     sorted_all: OnceCell<Vec<f64>>,
     z_split: OnceCell<Vec<f64>>,
     ess_mean: OnceCell<Stat>,
@@ -341,16 +368,34 @@ impl<'a> Prepared<'a> {
         self.split
             .get_or_init(|| split(&self.d.data, self.d.chains, self.d.draws))
     }
-    fn split_sorting(&self) -> &(Vec<usize>, Vec<f64>) {
-        self.split_order
-            .get_or_init(|| argsort_with_values(&self.split().0))
+    /// `(2m, ⌊n/2⌋)`, the shape of the split draws.
+    fn split_shape(&self) -> (usize, usize) {
+        (2 * self.d.chains, self.d.draws / 2)
+    }
+    fn split_sorting(&self) -> &SplitSorting {
+        self.split_order.get_or_init(|| {
+            let (m, n) = (self.d.chains, self.d.draws);
+            let (m2, h) = self.split_shape();
+            let total = m2 * h;
+            if total >= RADIX_MIN && u32::try_from(total).is_ok() {
+                // The split draws in their order (first halves, then last halves), read in place.
+                let x = &self.d.data;
+                let first = (0..m).flat_map(|j| &x[j * n..j * n + h]);
+                let last = (0..m).flat_map(|j| &x[(j + 1) * n - h..(j + 1) * n]);
+                let (o, s) = radix_argsort32(total, first.chain(last).copied());
+                SplitSorting::Narrow(o, s)
+            } else {
+                let (o, s) = argsort_with_values(&self.split().0);
+                SplitSorting::Wide(o, s)
+            }
+        })
     }
     /// All draws, sorted ascending.
     pub fn sorted_all(&self) -> &[f64] {
         // An even number of draws per chain: the split halves hold every draw, so their sorted
-        // values are these (no copy once the split has been sorted).
-        if self.d.draws.is_multiple_of(2) && self.split.get().is_some() {
-            return &self.split_sorting().1;
+        // values are these (one sort for both).
+        if self.d.draws.is_multiple_of(2) {
+            return self.split_sorting().sorted();
         }
         self.sorted_all.get_or_init(|| {
             let mut v = self.d.data.clone();
@@ -359,10 +404,48 @@ impl<'a> Prepared<'a> {
         })
     }
     fn z_split(&self) -> &[f64] {
-        self.z_split.get_or_init(|| {
-            let (order, sorted) = self.split_sorting();
-            z_scale_sorted(sorted, order)
-        })
+        self.z_split.get_or_init(|| self.split_sorting().z_scale())
+    }
+
+    /// The centre the folded R-hat folds around: posterior the median of all draws, ArviZ that of
+    /// the split draws.
+    fn fold_centre(&self) -> f64 {
+        match self.conv {
+            Convention::Posterior => median_sorted(self.sorted_all()),
+            Convention::Arviz => median_sorted(self.split_sorting().sorted()),
+        }
+    }
+
+    /// `(ess_bulk(), rhat())`, the same values, holding fewer buffers at once: R-hat's bulk part is
+    /// taken on the rank-normalised draws, which the bulk ESS then centres in place (no copy)
+    /// before the folded ranks are built. The report's path (`trace` on millions of draws).
+    pub fn ess_bulk_and_rhat(&mut self) -> (Stat, Stat) {
+        let common = self.check().and_then(|()| self.constant_na());
+        if common.is_err() || (self.conv == Convention::Arviz && self.d.chains < 2) {
+            // The error paths, as the two methods take them.
+            return (self.ess_bulk(), self.rhat());
+        }
+        let (m2, h) = self.split_shape();
+        let z = match self.z_split.take() {
+            Some(z) => z,
+            None => self.split_sorting().z_scale(),
+        };
+        let bulk = rhat_matrix(&z, m2, h, self.conv);
+        let ess = self.ess_cow(std::borrow::Cow::Owned(z), m2, h);
+        let rhat = bulk.and_then(|b| {
+            let zf = self.split_sorting().z_fold(self.fold_centre());
+            Ok(b.max(rhat_matrix(&zf, m2, h, self.conv)?))
+        });
+        (ess, rhat)
+    }
+
+    /// Frees the sort, the ranks and the split copy (the cached statistics stay): what the
+    /// statistics computed afterwards need is rebuilt on demand.
+    pub fn release(&mut self) {
+        self.split.take();
+        self.split_order.take();
+        self.sorted_all.take();
+        self.z_split.take();
     }
 
     fn ess_of(&self, y: &[f64], m: usize, n: usize) -> Stat {
@@ -395,7 +478,7 @@ impl<'a> Prepared<'a> {
     pub fn ess_bulk(&self) -> Stat {
         self.check()?;
         self.constant_na()?;
-        let (_, m2, h) = *self.split();
+        let (m2, h) = self.split_shape();
         let z = self.z_split();
         self.ess_of(z, m2, h)
     }
@@ -497,15 +580,10 @@ impl<'a> Prepared<'a> {
             return Err(Undefined::SingleChain);
         }
         self.constant_na()?;
-        let (_, m2, h) = self.split();
-        let (order, sorted) = self.split_sorting();
-        let centre = match self.conv {
-            Convention::Posterior => median_sorted(self.sorted_all()),
-            Convention::Arviz => median_sorted(sorted),
-        };
-        let bulk = rhat_matrix(self.z_split(), *m2, *h, self.conv)?;
-        let zf = z_fold_sorted(sorted, order, centre);
-        let tail = rhat_matrix(&zf, *m2, *h, self.conv)?;
+        let (m2, h) = self.split_shape();
+        let bulk = rhat_matrix(self.z_split(), m2, h, self.conv)?;
+        let zf = self.split_sorting().z_fold(self.fold_centre());
+        let tail = rhat_matrix(&zf, m2, h, self.conv)?;
         Ok(bulk.max(tail))
     }
 

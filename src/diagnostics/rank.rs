@@ -37,7 +37,7 @@ fn comparison_argsort(x: &[f64]) -> (Vec<usize>, Vec<f64>) {
 }
 
 /// Below this many values the comparison sort is as fast as the radix passes.
-const RADIX_MIN: usize = 1 << 12;
+pub const RADIX_MIN: usize = 1 << 12;
 
 /// The bits of `v` as an unsigned key in `f64::total_cmp` order (negative values have every bit
 /// flipped, others the sign bit set), and back.
@@ -49,15 +49,24 @@ fn from_total_key(k: u64) -> f64 {
     f64::from_bits(if k >> 63 == 1 { k & !(1 << 63) } else { !k })
 }
 
-/// [`argsort_with_values`] by a least-significant-digit radix sort of [`total_key`] (eight passes of
-/// eight bits; a pass whose digit is the same for every key is skipped). Each pass is stable and the
-/// indices start ascending, so equal keys stay in index order: the order is exactly that of the
-/// comparison sort (`total_cmp`, ties by index), in linear time.
+/// [`argsort_with_values`] by [`radix_argsort32`] (`x` no longer than `u32::MAX`).
 fn radix_argsort(x: &[f64]) -> (Vec<usize>, Vec<f64>) {
-    let n = x.len();
-    let mut keys: Vec<u64> = x.iter().map(|&v| total_key(v)).collect();
-    // `n` fits in u32 (the caller checks), so every index does.
-    let mut idx: Vec<u32> = (0..n as u32).collect();
+    let (idx, sorted) = radix_argsort32(x.len(), x.iter().copied());
+    (idx.into_iter().map(|i| i as usize).collect(), sorted)
+}
+
+/// The ascending order (`total_cmp`, ties by index) and the sorted values of the `n` values
+/// `values` yields (`n ≤ u32::MAX`; fewer values than `n` sort what there is), by a
+/// least-significant-digit radix sort of the bits in `total_cmp` order: eight passes of eight bits, a pass whose
+/// digit is the same for every key skipped. Each pass is stable and the indices start ascending,
+/// so equal keys stay in index order: the order is exactly the comparison sort's, in linear time.
+/// Taking an iterator lets a caller sort a rearrangement of its draws (the split chains) without
+/// copying it first.
+pub fn radix_argsort32(n: usize, values: impl Iterator<Item = f64>) -> (Vec<u32>, Vec<f64>) {
+    let mut keys: Vec<u64> = Vec::with_capacity(n);
+    keys.extend(values.take(n).map(total_key));
+    let n = keys.len();
+    let mut idx: Vec<u32> = (0..n).map(|i| i as u32).collect();
     let mut hist = vec![[0usize; 256]; 8];
     for &k in &keys {
         for (d, h) in hist.iter_mut().enumerate() {
@@ -67,7 +76,7 @@ fn radix_argsort(x: &[f64]) -> (Vec<usize>, Vec<f64>) {
     let mut keys2 = vec![0u64; n];
     let mut idx2 = vec![0u32; n];
     for (d, h) in hist.iter().enumerate() {
-        if h.iter().any(|&c| c == n) {
+        if h.contains(&n) {
             continue;
         }
         let mut start = [0usize; 256];
@@ -88,10 +97,9 @@ fn radix_argsort(x: &[f64]) -> (Vec<usize>, Vec<f64>) {
         std::mem::swap(&mut idx, &mut idx2);
     }
     drop((keys2, idx2));
-    let order = idx.iter().map(|&i| i as usize).collect();
-    drop(idx);
+    // Same size and alignment: the keys' buffer becomes the sorted values' (no new allocation).
     let sorted = keys.into_iter().map(from_total_key).collect();
-    (order, sorted)
+    (idx, sorted)
 }
 
 /// Standard normal quantile.
@@ -121,6 +129,21 @@ fn integer_rank_z(s: usize) -> Arc<Vec<f64>> {
     );
     *g = Some(t.clone());
     t
+}
+
+/// An index into the draws: `usize`, or `u32` where every index fits (half the memory).
+pub trait RankIndex: Copy {
+    fn at(self) -> usize;
+}
+impl RankIndex for usize {
+    fn at(self) -> usize {
+        self
+    }
+}
+impl RankIndex for u32 {
+    fn at(self) -> usize {
+        self as usize
+    }
 }
 
 /// Rank normalisation from keys in ascending order: `keys[i]` is the key of element `idx[i]`; equal
@@ -166,10 +189,10 @@ pub fn z_scale_with(x: &[f64], order: &[usize]) -> Vec<f64> {
 }
 
 /// [`z_scale_with`] from the sorted values (`sorted[i] == x[order[i]]`, [`argsort_with_values`]).
-pub fn z_scale_sorted(sorted: &[f64], order: &[usize]) -> Vec<f64> {
+pub fn z_scale_sorted<I: RankIndex>(sorted: &[f64], order: &[I]) -> Vec<f64> {
     let mut out = vec![0.0; sorted.len()];
     z_from_sorted_keys(
-        sorted.iter().copied().zip(order.iter().copied()),
+        sorted.iter().copied().zip(order.iter().map(|i| i.at())),
         sorted.len(),
         &mut out,
     );
@@ -188,7 +211,7 @@ pub fn z_fold_with(x: &[f64], order: &[usize], centre: f64) -> Vec<f64> {
 }
 
 /// [`z_fold_with`] from the sorted values (`sorted[i] == x[order[i]]`, [`argsort_with_values`]).
-pub fn z_fold_sorted(sorted: &[f64], order: &[usize], centre: f64) -> Vec<f64> {
+pub fn z_fold_sorted<I: RankIndex>(sorted: &[f64], order: &[I], centre: f64) -> Vec<f64> {
     let k = sorted.partition_point(|&v| v < centre);
     let (mut a, mut b) = (k, k); // left side walks down from k−1, right side up from k
     let n = sorted.len();
@@ -198,15 +221,15 @@ pub fn z_fold_sorted(sorted: &[f64], order: &[usize], centre: f64) -> Vec<f64> {
         match (fa, fb) {
             (Some(l), Some(r)) if l <= r => {
                 a -= 1;
-                Some((l, order[a]))
+                Some((l, order[a].at()))
             }
             (Some(l), None) => {
                 a -= 1;
-                Some((l, order[a]))
+                Some((l, order[a].at()))
             }
             (_, Some(r)) => {
                 b += 1;
-                Some((r, order[b - 1]))
+                Some((r, order[b - 1].at()))
             }
             (None, None) => None,
         }
@@ -308,7 +331,15 @@ mod tests {
 
     #[test]
     fn total_key_round_trips_and_orders_as_total_cmp() {
-        let v = [f64::NEG_INFINITY, -1.5, -0.0, 0.0, 2.0f64.powi(-1070), 3.0, f64::NAN];
+        let v = [
+            f64::NEG_INFINITY,
+            -1.5,
+            -0.0,
+            0.0,
+            2.0f64.powi(-1070),
+            3.0,
+            f64::NAN,
+        ];
         for w in v.windows(2) {
             assert!(total_key(w[0]) < total_key(w[1]));
             assert_eq!(w[0].total_cmp(&w[1]), std::cmp::Ordering::Less);

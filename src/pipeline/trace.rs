@@ -224,7 +224,7 @@ fn summarise_in_range(
     d: &Draws,
     opts: &TraceOptions,
 ) -> (VariableSummary, Doubling, Stat) {
-    let p = Prepared::new(d, opts.convention);
+    let mut p = Prepared::new(d, opts.convention);
     let mut u = BTreeMap::new();
     let finite = p.check();
     let (mean, sd) = match finite {
@@ -246,23 +246,38 @@ fn summarise_in_range(
             (None, None)
         }
     };
-    let ess_bulk = put(&mut u, "ess_bulk", p.ess_bulk());
-    let ess_tail = put(&mut u, "ess_tail", p.ess_tail());
-    let ess_mean = put(&mut u, "ess_mean", p.ess_mean());
-    let ess_sd = put(&mut u, "ess_sd", p.ess_sd());
-    let ess_median = put(&mut u, "ess_median", p.ess_quantile(0.5));
-    let rhat_stat = p.rhat();
+    // First everything that needs the sort and the ranks, which are then freed; then the raw and
+    // transformed split draws. The statistics are independent of one another, so the order only
+    // bounds how many draw-sized buffers live at once (the ESS-cap warning, the one thing the
+    // computations collect, is the same text for every ESS of a variable).
+    let (ess_bulk_stat, rhat_stat) = p.ess_bulk_and_rhat();
+    let ess_tail_stat = p.ess_tail();
+    let ess_median_stat = p.ess_quantile(0.5);
+    let mcse_quantiles = [0.5, 0.05, 0.95].map(|q| p.mcse_quantile(q));
+    p.release();
+    let ess_mean_stat = p.ess_mean();
+    let ess_sd_stat = p.ess_sd();
     let rhat_split_stat = p.rhat_split();
+    let rhat_basic_stat = p.rhat_basic();
+    let mcse_mean_stat = p.mcse_mean();
+    let mcse_sd_stat = p.mcse_sd();
+    p.release();
+    let ess_bulk = put(&mut u, "ess_bulk", ess_bulk_stat);
+    let ess_tail = put(&mut u, "ess_tail", ess_tail_stat);
+    let ess_mean = put(&mut u, "ess_mean", ess_mean_stat);
+    let ess_sd = put(&mut u, "ess_sd", ess_sd_stat);
+    let ess_median = put(&mut u, "ess_median", ess_median_stat);
     // `mixing_rhat(d, conv)`: the rank R-hat, else the split R-hat where only that is defined.
     let mix = rhat_stat.or_else(|e| rhat_split_stat.map_err(|_| e));
     let rhat = put(&mut u, "rhat", rhat_stat);
-    let rhat_basic = put(&mut u, "rhat_basic", p.rhat_basic());
+    let rhat_basic = put(&mut u, "rhat_basic", rhat_basic_stat);
     let rhat_split = put(&mut u, "rhat_split", rhat_split_stat);
-    let mcse_mean = put(&mut u, "mcse_mean", p.mcse_mean());
-    let mcse_sd = put(&mut u, "mcse_sd", p.mcse_sd());
-    let mcse_median = put(&mut u, "mcse_median", p.mcse_quantile(0.5));
-    let mcse_q5 = put(&mut u, "mcse_q5", p.mcse_quantile(0.05));
-    let mcse_q95 = put(&mut u, "mcse_q95", p.mcse_quantile(0.95));
+    let mcse_mean = put(&mut u, "mcse_mean", mcse_mean_stat);
+    let mcse_sd = put(&mut u, "mcse_sd", mcse_sd_stat);
+    let [mcse_median, mcse_q5, mcse_q95] = mcse_quantiles;
+    let mcse_median = put(&mut u, "mcse_median", mcse_median);
+    let mcse_q5 = put(&mut u, "mcse_q5", mcse_q5);
+    let mcse_q95 = put(&mut u, "mcse_q95", mcse_q95);
     let tau = sokal_tau(d, SOKAL_C);
     let (tau_v, tau_window, tau_se) = match tau {
         Ok(t) => (Some(t.tau), Some(t.window), Some(t.tau_se)),
