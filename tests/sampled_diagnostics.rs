@@ -274,3 +274,40 @@ fn sokal_tau_batch_means_and_geweke_on_ar1() {
     });
     assert!(geweke(&drift).unwrap()[0].abs() > 5.0);
 }
+
+#[test]
+fn bulk_and_rhat_together_equal_the_two_methods() {
+    // The report's memory-saving path against the two methods, bit for bit, on continuous draws
+    // past the radix threshold, tied draws, an odd draw count, one chain, and constant draws.
+    let cases = [
+        draws(4, 3_001, |j, i| {
+            ((i * 48_271 + j * 7) % 9_973) as f64 / 97.0
+        }),
+        draws(3, 2_000, |j, i| ((i * 31 + j) % 5) as f64),
+        draws(2, 11, |j, i| (i * i + j) as f64),
+        draws(1, 5_000, |_, i| ((i * 7_919) % 1_009) as f64),
+        draws(4, 100, |_, _| 2.5),
+    ];
+    let bits = |s: Result<f64, Undefined>| s.map(f64::to_bits);
+    for (k, d) in cases.iter().enumerate() {
+        for conv in [Convention::Posterior, Convention::Arviz] {
+            let mut p = Prepared::new(d, conv);
+            let (ess, rhat) = p.ess_bulk_and_rhat();
+            let q = Prepared::new(d, conv);
+            assert_eq!(bits(ess), bits(q.ess_bulk()), "case {k} {conv:?} ess");
+            assert_eq!(bits(rhat), bits(q.rhat()), "case {k} {conv:?} rhat");
+            // After the buffers are freed, what is asked next is rebuilt with the same bits.
+            p.release();
+            assert_eq!(
+                bits(p.ess_tail()),
+                bits(q.ess_tail()),
+                "case {k} {conv:?} tail"
+            );
+            assert_eq!(
+                bits(p.rhat()),
+                bits(q.rhat()),
+                "case {k} {conv:?} rhat again"
+            );
+        }
+    }
+}

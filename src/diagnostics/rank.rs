@@ -57,9 +57,10 @@ fn radix_argsort(x: &[f64]) -> (Vec<usize>, Vec<f64>) {
 
 /// The ascending order (`total_cmp`, ties by index) and the sorted values of the `n` values
 /// `values` yields (`n ≤ u32::MAX`; fewer values than `n` sort what there is), by a
-/// least-significant-digit radix sort of the bits in `total_cmp` order: eight passes of eight bits, a pass whose
-/// digit is the same for every key skipped. Each pass is stable and the indices start ascending,
-/// so equal keys stay in index order: the order is exactly the comparison sort's, in linear time.
+/// least-significant-digit radix sort of the bits in `total_cmp` order: eight passes of eight
+/// bits, a pass whose digit is the same for every key skipped. Each pass is stable and the
+/// indices start ascending, so equal keys stay in index order: the order is exactly the
+/// comparison sort's, in linear time.
 /// Taking an iterator lets a caller sort a rearrangement of its draws (the split chains) without
 /// copying it first.
 pub fn radix_argsort32(n: usize, values: impl Iterator<Item = f64>) -> (Vec<u32>, Vec<f64>) {
