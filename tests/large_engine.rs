@@ -347,9 +347,10 @@ fn per_chain_reference(
 /// give every chain exactly the trajectory of its own per-chain sweep: same observables bit for bit
 /// and same final states, for systematic and symmetrized scans, any number of chains (whole and
 /// partial groups of four) and any thread count (which changes how chains are grouped). Models: the
-/// torus with its 4-colouring and planted patterns (every observable kind), a ring with fields and
-/// single-site blocks (a block of one site, no whole quad), and an irregular graph with bipartite-free
-/// colour blocks of mixed degree.
+/// torus with its 4-colouring and planted patterns (every observable kind; couplings on a lattice,
+/// so the lanes read their probabilities from a table), a ring with fields and single-site blocks (a
+/// block of one site, no whole quad), an irregular graph with bipartite-free colour blocks of mixed
+/// degree, and a dyadic ring with chords and fields (the table with fields and mixed degrees).
 #[test]
 fn lanes_reproduce_the_per_chain_sweeps_bit_for_bit() {
     let t = torus(12, 0.6, 2);
@@ -359,6 +360,14 @@ fn lanes_reproduce_the_per_chain_sweeps_bit_for_bit() {
         .collect();
     let fields: Vec<f64> = (0..n).map(|i| 0.3 * ((i % 7) as f64 - 3.0)).collect();
     let ring = Pairwise::new("ring+fields", n, 0.9, &ring, Some(fields)).unwrap();
+    // Couplings and fields on a lattice of 2^-3: the lanes look the probabilities up
+    // (`kernel::fast::table`) while the per-chain reference evaluates them.
+    let mut dy: Vec<(usize, usize, f64)> = (0..n)
+        .map(|i| (i, (i + 1) % n, 0.75 * ((i % 3) as f64 - 1.0)))
+        .collect();
+    dy.extend((0..n / 2).step_by(2).map(|i| (i, (i + 15) % n, 1.5)));
+    let dy_fields: Vec<f64> = (0..n).map(|i| 0.125 * ((i % 5) as f64 - 2.0)).collect();
+    let dyadic = Pairwise::new("ring+chords, dyadic", n, 0.8, &dy, Some(dy_fields)).unwrap();
     // Irregular: a ring plus chords from every third site (degrees 2, 3 and 4 in one block).
     let mut irr: Vec<(usize, usize, f64)> = (0..n).map(|i| (i, (i + 1) % n, 0.4)).collect();
     irr.extend((0..n / 2).step_by(3).map(|i| (i, (i + 15) % n, -0.6)));
@@ -397,6 +406,11 @@ fn lanes_reproduce_the_per_chain_sweeps_bit_for_bit() {
             &irr,
             irr_blocks,
             vec![Observable::Energy, Observable::Magnetization],
+        ),
+        (
+            &dyadic,
+            (0..n).map(|i| vec![i]).collect(),
+            vec![Observable::Energy, Observable::Field(4)],
         ),
     ];
     for (model, blocks, obs) in &cases {

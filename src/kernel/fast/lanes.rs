@@ -18,6 +18,7 @@
 
 use rand::SeedableRng;
 
+use super::table::HeatBathTable;
 use super::{CHUNK, FastGibbs, heat_bath_p};
 use crate::kernel::ChainRng;
 use crate::kernel::build::Scan;
@@ -53,15 +54,17 @@ pub fn deinterleave(x: &[Lane], l: usize, state: &mut [i8]) {
 }
 
 impl FastGibbs {
-    /// [`FastGibbs::update_block`] on every lane of `active` at once (lane `l` draws from `rngs[l]`).
+    /// [`FastGibbs::update_block`] on every lane of `active` at once (lane `l` draws from `rngs[l]`),
+    /// the probabilities read from `tab` when given (the same values, see [`super::table`]).
     #[inline(always)]
-    pub(super) fn update_block_lanes(
+    pub(super) fn update_block_lanes<const AVX2: bool>(
         &self,
         x: &mut [Lane],
         b: usize,
         rng: &mut LaneRng,
         active: Mask,
         alpha: f64,
+        tab: Option<&HeatBathTable>,
     ) {
         let nb = -2.0 * self.block_beta[b] * alpha;
         let lanes = &self.lanes[b];
@@ -112,13 +115,22 @@ impl FastGibbs {
                 *tv = acc;
                 s += 1;
             }
-            for tv in t.iter_mut() {
-                for v in tv.iter_mut() {
-                    *v = heat_bath_p(nb * *v);
+            if let Some(tab) = tab {
+                let p = tab.block(b);
+                for tv in t.iter_mut() {
+                    for v in tv.iter_mut() {
+                        *v = tab.lookup(p, *v);
+                    }
+                }
+            } else {
+                for tv in t.iter_mut() {
+                    for v in tv.iter_mut() {
+                        *v = heat_bath_p(nb * *v);
+                    }
                 }
             }
             for (tv, &i) in t.iter().zip(&block[s0..s0 + m]) {
-                let bits = rng.next_kept(keep);
+                let bits = rng.next_kept::<AVX2>(keep);
                 let xi = &mut x[i as usize];
                 // Branch-free, so the four lanes stay in one register: +1.0 when u < p, else −1.0
                 // (the sign bit set); a kept lane keeps its spin.
@@ -136,18 +148,19 @@ impl FastGibbs {
 
     /// One pass over the blocks (forward or backward) on the lanes of `active`.
     #[inline(always)]
-    fn pass_lanes(
+    fn pass_lanes<const AVX2: bool>(
         &self,
         x: &mut [Lane],
         rng: &mut LaneRng,
         active: Mask,
         forward: bool,
         alpha: f64,
+        tab: Option<&HeatBathTable>,
     ) {
         let nb = self.blocks.len();
         for s in 0..nb {
             let b = if forward { s } else { nb - 1 - s };
-            self.update_block_lanes(x, b, rng, active, alpha);
+            self.update_block_lanes::<AVX2>(x, b, rng, active, alpha, tab);
         }
     }
 
@@ -170,7 +183,7 @@ impl FastGibbs {
             unsafe { self.sweep_lanes_avx2(x, rngs, sweeps, alpha, done) };
             return;
         }
-        self.sweep_lanes_any(x, rngs, sweeps, alpha, done);
+        self.sweep_lanes_any::<false>(x, rngs, sweeps, alpha, done);
     }
 
     /// [`FastGibbs::sweep_lanes`] compiled for AVX2: the same operations on 256-bit registers (no
@@ -185,12 +198,13 @@ impl FastGibbs {
         alpha: f64,
         done: impl FnMut(&[Lane], Mask, &[u64; LANES]),
     ) {
-        self.sweep_lanes_any(x, rngs, sweeps, alpha, done);
+        self.sweep_lanes_any::<true>(x, rngs, sweeps, alpha, done);
     }
 
-    /// The body of [`FastGibbs::sweep_lanes`] for any target.
+    /// The body of [`FastGibbs::sweep_lanes`] for any target; `AVX2` (only in `sweep_lanes_avx2`)
+    /// steps the streams with AVX2 intrinsics.
     #[inline(always)]
-    fn sweep_lanes_any(
+    fn sweep_lanes_any<const AVX2: bool>(
         &self,
         x: &mut [Lane],
         rngs: &mut [&mut ChainRng],
@@ -204,12 +218,15 @@ impl FastGibbs {
             return;
         }
         let mut rng = LaneRng::load(rngs);
+        let updates = (g * self.n) as u64 * sweeps;
+        let tab = self.heat_bath_table(alpha, updates);
+        let tab = tab.as_ref();
         match self.scan {
             Scan::Systematic => {
                 let mut all = [false; LANES];
                 all[..g].fill(true);
                 for t in 0..sweeps {
-                    self.pass_lanes(x, &mut rng, all, true, alpha);
+                    self.pass_lanes::<AVX2>(x, &mut rng, all, true, alpha, tab);
                     done(x, all, &[t; LANES]);
                 }
             }
@@ -233,7 +250,7 @@ impl FastGibbs {
                     for (l, a) in active.iter_mut().enumerate() {
                         *a = pending(l) && wants[l] == forward;
                     }
-                    self.pass_lanes(x, &mut rng, active, forward, alpha);
+                    self.pass_lanes::<AVX2>(x, &mut rng, active, forward, alpha, tab);
                     done(x, active, &count);
                     for l in 0..g {
                         if active[l] {
@@ -352,12 +369,62 @@ impl LaneRng {
     /// then the xorshift of the state); the other lanes keep their state.
     #[inline(always)]
     fn next(&mut self, active: Mask) -> [u64; LANES] {
-        self.next_kept(keep_mask(active))
+        self.next_kept_portable(keep_mask(active))
     }
 
-    /// [`LaneRng::next`] with the masked lanes given as all-ones words of `keep`.
+    /// [`LaneRng::next`] with the masked lanes given as all-ones words of `keep`; `AVX2` only where
+    /// the CPU has it (see [`LaneRng::next_kept_avx2`]).
     #[inline(always)]
-    fn next_kept(&mut self, keep: [u64; LANES]) -> [u64; LANES] {
+    fn next_kept<const AVX2: bool>(&mut self, keep: [u64; LANES]) -> [u64; LANES] {
+        #[cfg(target_arch = "x86_64")]
+        if AVX2 {
+            // SAFETY: `AVX2` is true only in code reached from `sweep_lanes_avx2`, which runs after
+            // the CPU was found to have AVX2.
+            return unsafe { self.next_kept_avx2(keep) };
+        }
+        self.next_kept_portable(keep)
+    }
+
+    /// [`LaneRng::next_kept`] on 256-bit registers: the same Xoshiro256++ step written with AVX2
+    /// intrinsics, because the compiler moves the portable rotations to scalar registers and back
+    /// (a rotation is two shifts and an or here; AVX2 has no 64-bit rotate).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    fn next_kept_avx2(&mut self, keep: [u64; LANES]) -> [u64; LANES] {
+        use std::arch::x86_64::{
+            __m256i, _mm256_add_epi64, _mm256_blendv_epi8, _mm256_or_si256, _mm256_slli_epi64,
+            _mm256_srli_epi64, _mm256_xor_si256,
+        };
+        // SAFETY: `[u64; 4]` and `__m256i` are both 32 bytes with every bit pattern valid.
+        let v = |a: [u64; LANES]| unsafe { std::mem::transmute::<[u64; LANES], __m256i>(a) };
+        // SAFETY: as above.
+        let a = |m: __m256i| unsafe { std::mem::transmute::<__m256i, [u64; LANES]>(m) };
+        let [s0, s1, s2, s3] = self.s.map(v);
+        let k = v(keep);
+        let sum = _mm256_add_epi64(s0, s3);
+        let rot23 = _mm256_or_si256(_mm256_slli_epi64::<23>(sum), _mm256_srli_epi64::<41>(sum));
+        let out = _mm256_add_epi64(rot23, s0);
+        let t = _mm256_slli_epi64::<17>(s1);
+        let c2 = _mm256_xor_si256(s2, s0);
+        let c3 = _mm256_xor_si256(s3, s1);
+        let c1 = _mm256_xor_si256(s1, c2);
+        let c0 = _mm256_xor_si256(s0, c3);
+        let c2 = _mm256_xor_si256(c2, t);
+        let c3 = _mm256_or_si256(_mm256_slli_epi64::<45>(c3), _mm256_srli_epi64::<19>(c3));
+        // A kept lane's words are all ones in `k`: the byte blend takes the old word there.
+        self.s = [
+            a(_mm256_blendv_epi8(c0, s0, k)),
+            a(_mm256_blendv_epi8(c1, s1, k)),
+            a(_mm256_blendv_epi8(c2, s2, k)),
+            a(_mm256_blendv_epi8(c3, s3, k)),
+        ];
+        a(out)
+    }
+
+    /// [`LaneRng::next_kept`] for any target.
+    #[inline(always)]
+    fn next_kept_portable(&mut self, keep: [u64; LANES]) -> [u64; LANES] {
         let [s0, s1, s2, s3] = self.s;
         let mut out = [0u64; LANES];
         let mut n = [[0u64; LANES]; 4];
@@ -533,7 +600,7 @@ mod tests {
             }
             let mut x = interleave(&states, 64);
             let mut refs: Vec<&mut ChainRng> = rngs.iter_mut().collect();
-            e.sweep_lanes_any(&mut x, &mut refs, 25, 1.0, |_, _, _| {});
+            e.sweep_lanes_any::<false>(&mut x, &mut refs, 25, 1.0, |_, _, _| {});
             let energies = e.energy_lanes_any(&x);
             for (l, w) in want.iter().enumerate() {
                 let mut got = vec![0i8; 64];
@@ -541,6 +608,27 @@ mod tests {
                 assert_eq!(&got, w, "{scan:?} lane {l}");
                 assert_eq!(energies[l].to_bits(), e.energy(w).to_bits());
             }
+        }
+    }
+
+    /// The AVX2 step of the lane streams equals the portable step, every mask of kept lanes.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn avx2_stream_step_equals_the_portable_step() {
+        if !std::arch::is_x86_feature_detected!("avx2") {
+            return;
+        }
+        let mut a = crate::kernel::streams(4, 7);
+        let refs: Vec<&mut ChainRng> = a.iter_mut().collect();
+        let mut p = LaneRng::load(&refs);
+        let mut v = LaneRng::load(&refs);
+        for t in 0..10_000u32 {
+            let keep = keep_mask(std::array::from_fn(|l| (t >> l) & 1 == 0 || t % 5 == 0));
+            let want = p.next_kept_portable(keep);
+            // SAFETY: AVX2 was detected above.
+            let got = unsafe { v.next_kept_avx2(keep) };
+            assert_eq!(got, want, "step {t}");
+            assert_eq!(v.s, p.s, "step {t}");
         }
     }
 

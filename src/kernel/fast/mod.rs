@@ -22,10 +22,14 @@
 //! and write disjoint output rows, so results are bit-identical at any thread count ([`chains`]).
 //! Systematic and symmetrized sweeps run four chains in lockstep ([`lanes`]: one register holds a
 //! site's spin in four chains, so a neighbour term is one load for four updates); every lane does the
-//! per-chain arithmetic and draws on its own stream, so grouping changes no result.
+//! per-chain arithmetic and draws on its own stream, so grouping changes no result. When every
+//! coupling and field is a multiple of one power of two, the lanes read the probabilities from a
+//! table of `heat_bath_p` at the few fields that can occur ([`table`]: the same function of the same
+//! inputs, hence the same bits).
 
 pub mod chains;
 pub mod lanes;
+mod table;
 
 pub use chains::{Chains, Init, SampledRun, Trajectories, sample_trajectories};
 
@@ -181,6 +185,8 @@ pub struct FastGibbs {
     scan: Scan,
     /// Cumulative random-scan weights, summed exactly as `Kernel::step` sums them.
     cum: Vec<f64>,
+    /// The lattice of the fields when the probabilities can be looked up ([`table`]).
+    lattice: Option<table::Lattice>,
     name: String,
 }
 
@@ -281,6 +287,7 @@ impl FastGibbs {
             }
             up_quad_off.push(up_quad_nbr.len() as u32);
         }
+        let lattice = table::Lattice::of(model.fields(), &row, &coup);
         let mut g = FastGibbs {
             n,
             beta: model.beta(),
@@ -302,6 +309,7 @@ impl FastGibbs {
             site_block,
             scan,
             cum,
+            lattice,
             name: format!("fast-gibbs/{}/{nb} blocks", scan.name()),
             lanes: Vec::new(),
         };
