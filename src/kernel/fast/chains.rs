@@ -87,7 +87,7 @@ impl Chains {
                 .for_each(|(xs, rs)| {
                     let mut x = interleave(xs, n);
                     let mut rs: Vec<&mut ChainRng> = rs.iter_mut().collect();
-                    engine.sweep_lanes(&mut x, &mut rs, sweeps, alpha, |_, fin, t| {
+                    engine.sweep_lanes(&mut x, &mut rs, sweeps, alpha, false, |_, _, fin, t| {
                         count_shown(shown, fin, t);
                     });
                     for (l, s) in xs.chunks_mut(n).enumerate() {
@@ -154,10 +154,18 @@ impl Chains {
                     let mut x = interleave(xs, n);
                     let mut rs: Vec<&mut ChainRng> = rs.iter_mut().collect();
                     let mut rows: Vec<&mut [f64]> = o.chunks_mut(draws * k).collect();
-                    engine.sweep_lanes(&mut x, &mut rs, draws as u64, 1.0, |x, fin, t| {
-                        count_shown(shown, fin, t);
-                        lane_obs.eval(engine, x, fin, &mut rows, t.map(|v| v as usize * k));
-                    });
+                    let track = lane_obs.needs_energy();
+                    engine.sweep_lanes(
+                        &mut x,
+                        &mut rs,
+                        draws as u64,
+                        1.0,
+                        track,
+                        |x, e, fin, t| {
+                            count_shown(shown, fin, t);
+                            lane_obs.eval(engine, x, e, fin, &mut rows, t.map(|v| v as usize * k));
+                        },
+                    );
                     for (l, s) in xs.chunks_mut(n).enumerate() {
                         deinterleave(&x, l, s);
                     }

@@ -55,7 +55,9 @@ pub fn deinterleave(x: &[Lane], l: usize, state: &mut [i8]) {
 
 impl FastGibbs {
     /// [`FastGibbs::update_block`] on every lane of `active` at once (lane `l` draws from `rngs[l]`),
-    /// the probabilities read from `tab` when given (the same values, see [`super::table`]).
+    /// the probabilities read from `tab` when given (the same values, see [`super::table`]). With
+    /// `energy` (only together with `tab`), each lane's energy is carried through the updates:
+    /// `E += (x_old − x_new)·h_i` per site, every term and sum exact on the table's lattice.
     #[inline(always)]
     pub(super) fn update_block_lanes<const AVX2: bool>(
         &self,
@@ -65,12 +67,15 @@ impl FastGibbs {
         active: Mask,
         alpha: f64,
         tab: Option<&HeatBathTable>,
+        mut energy: Option<&mut Lane>,
     ) {
         let nb = -2.0 * self.block_beta[b] * alpha;
         let lanes = &self.lanes[b];
         let block = &self.blocks[b];
         let len = lanes.len;
         let mut t = [[0.0f64; LANES]; CHUNK];
+        // The fields of the chunk, kept for the energy when `t` is turned into probabilities.
+        let mut fields = [[0.0f64; LANES]; CHUNK];
         let keep = keep_mask(active);
         let mut s0 = 0;
         while s0 < len {
@@ -115,6 +120,9 @@ impl FastGibbs {
                 *tv = acc;
                 s += 1;
             }
+            if energy.is_some() {
+                fields[..m].copy_from_slice(t);
+            }
             if let Some(tab) = tab {
                 let p = tab.block(b);
                 for tv in t.iter_mut() {
@@ -129,9 +137,10 @@ impl FastGibbs {
                     }
                 }
             }
-            for (tv, &i) in t.iter().zip(&block[s0..s0 + m]) {
+            for (k, (tv, &i)) in t.iter().zip(&block[s0..s0 + m]).enumerate() {
                 let bits = rng.next_kept::<AVX2>(keep);
                 let xi = &mut x[i as usize];
+                let old = *xi;
                 // Branch-free, so the four lanes stay in one register: +1.0 when u < p, else −1.0
                 // (the sign bit set); a kept lane keeps its spin.
                 for l in 0..LANES {
@@ -140,6 +149,11 @@ impl FastGibbs {
                     let down = u64::from(!up) << 63;
                     let new = ONE_BITS | down;
                     xi[l] = f64::from_bits((new & !keep[l]) | (xi[l].to_bits() & keep[l]));
+                }
+                if let Some(e) = energy.as_deref_mut() {
+                    for l in 0..LANES {
+                        e[l] += (old[l] - xi[l]) * fields[k][l];
+                    }
                 }
             }
             s0 += m;
@@ -156,16 +170,20 @@ impl FastGibbs {
         forward: bool,
         alpha: f64,
         tab: Option<&HeatBathTable>,
+        mut energy: Option<&mut Lane>,
     ) {
         let nb = self.blocks.len();
         for s in 0..nb {
             let b = if forward { s } else { nb - 1 - s };
-            self.update_block_lanes::<AVX2>(x, b, rng, active, alpha, tab);
+            self.update_block_lanes::<AVX2>(x, b, rng, active, alpha, tab, energy.as_deref_mut());
         }
     }
 
-    /// `sweeps` sweeps of every lane (one per entry of `rngs`), calling `done(x, finished, t)` after
-    /// each pass with the lanes that just completed their sweep number `t[l]` (0-based).
+    /// `sweeps` sweeps of every lane (one per entry of `rngs`), calling `done(x, energy, finished, t)`
+    /// after each pass with the lanes that just completed their sweep number `t[l]` (0-based).
+    /// `energy` is every lane's [`FastGibbs::energy_lanes`] carried through the updates, when
+    /// `track_energy` is asked and the probabilities come from a table (a lattice model, where the
+    /// carried energy is exact, hence the same bits); otherwise `None`.
     ///
     /// Only systematic and symmetrized scans are laned (see the module docs); a random-scan engine
     /// is a caller error and sweeps nothing.
@@ -175,15 +193,16 @@ impl FastGibbs {
         rngs: &mut [&mut ChainRng],
         sweeps: u64,
         alpha: f64,
-        done: impl FnMut(&[Lane], Mask, &[u64; LANES]),
+        track_energy: bool,
+        done: impl FnMut(&[Lane], Option<&Lane>, Mask, &[u64; LANES]),
     ) {
         #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU has AVX2 (detected just above), the one feature the callee enables.
-            unsafe { self.sweep_lanes_avx2(x, rngs, sweeps, alpha, done) };
+            unsafe { self.sweep_lanes_avx2(x, rngs, sweeps, alpha, track_energy, done) };
             return;
         }
-        self.sweep_lanes_any::<false>(x, rngs, sweeps, alpha, done);
+        self.sweep_lanes_any::<false>(x, rngs, sweeps, alpha, track_energy, done);
     }
 
     /// [`FastGibbs::sweep_lanes`] compiled for AVX2: the same operations on 256-bit registers (no
@@ -196,9 +215,10 @@ impl FastGibbs {
         rngs: &mut [&mut ChainRng],
         sweeps: u64,
         alpha: f64,
-        done: impl FnMut(&[Lane], Mask, &[u64; LANES]),
+        track_energy: bool,
+        done: impl FnMut(&[Lane], Option<&Lane>, Mask, &[u64; LANES]),
     ) {
-        self.sweep_lanes_any::<true>(x, rngs, sweeps, alpha, done);
+        self.sweep_lanes_any::<true>(x, rngs, sweeps, alpha, track_energy, done);
     }
 
     /// The body of [`FastGibbs::sweep_lanes`] for any target; `AVX2` (only in `sweep_lanes_avx2`)
@@ -210,7 +230,8 @@ impl FastGibbs {
         rngs: &mut [&mut ChainRng],
         sweeps: u64,
         alpha: f64,
-        mut done: impl FnMut(&[Lane], Mask, &[u64; LANES]),
+        track_energy: bool,
+        mut done: impl FnMut(&[Lane], Option<&Lane>, Mask, &[u64; LANES]),
     ) {
         let g = rngs.len().min(LANES);
         let mut count = [0u64; LANES];
@@ -221,13 +242,14 @@ impl FastGibbs {
         let updates = (g * self.n) as u64 * sweeps;
         let tab = self.heat_bath_table(alpha, updates);
         let tab = tab.as_ref();
+        let mut energy = (track_energy && tab.is_some()).then(|| self.energy_lanes_any(x));
         match self.scan {
             Scan::Systematic => {
                 let mut all = [false; LANES];
                 all[..g].fill(true);
                 for t in 0..sweeps {
-                    self.pass_lanes::<AVX2>(x, &mut rng, all, true, alpha, tab);
-                    done(x, all, &[t; LANES]);
+                    self.pass_lanes::<AVX2>(x, &mut rng, all, true, alpha, tab, energy.as_mut());
+                    done(x, energy.as_ref(), all, &[t; LANES]);
                 }
             }
             Scan::Symmetrized => {
@@ -250,8 +272,9 @@ impl FastGibbs {
                     for (l, a) in active.iter_mut().enumerate() {
                         *a = pending(l) && wants[l] == forward;
                     }
-                    self.pass_lanes::<AVX2>(x, &mut rng, active, forward, alpha, tab);
-                    done(x, active, &count);
+                    let e = energy.as_mut();
+                    self.pass_lanes::<AVX2>(x, &mut rng, active, forward, alpha, tab, e);
+                    done(x, energy.as_ref(), active, &count);
                     for l in 0..g {
                         if active[l] {
                             count[l] += 1;
@@ -501,11 +524,18 @@ impl<'a> LaneObservables<'a> {
         }
     }
 
-    /// Writes the values on lane `l` into `out[l][at[l]..]` for every lane of `mask`.
+    /// Whether the energy is among the observables.
+    pub fn needs_energy(&self) -> bool {
+        self.energy
+    }
+
+    /// Writes the values on lane `l` into `out[l][at[l]..]` for every lane of `mask`; the energy
+    /// is `energy` when given (the sweep's carried [`FastGibbs::energy_lanes`]), else evaluated.
     pub fn eval(
         &self,
         engine: &FastGibbs,
         x: &[Lane],
+        energy: Option<&Lane>,
         mask: Mask,
         out: &mut [&mut [f64]],
         at: [usize; LANES],
@@ -513,10 +543,10 @@ impl<'a> LaneObservables<'a> {
         if !mask.iter().any(|&a| a) {
             return;
         }
-        let e = if self.energy {
-            engine.energy_lanes(x)
-        } else {
-            [0.0; LANES]
+        let e = match (self.energy, energy) {
+            (false, _) => [0.0; LANES],
+            (true, Some(e)) => *e,
+            (true, None) => engine.energy_lanes(x),
         };
         let mut mag = [0.0; LANES];
         if self.magnetization {
@@ -572,7 +602,7 @@ mod tests {
 
     /// The portable body (what a CPU without AVX2 runs; the AVX2 build is the one the integration
     /// tests reach here) gives each lane its per-chain sweep, symmetrized and systematic, with a
-    /// partial group of three chains, and the same energies.
+    /// partial group of three chains, and the same energies, evaluated and carried.
     #[test]
     fn portable_lanes_equal_the_per_chain_sweep() {
         use crate::model::torus::{Torus, TorusParams};
@@ -600,13 +630,28 @@ mod tests {
             }
             let mut x = interleave(&states, 64);
             let mut refs: Vec<&mut ChainRng> = rngs.iter_mut().collect();
-            e.sweep_lanes_any::<false>(&mut x, &mut refs, 25, 1.0, |_, _, _| {});
+            // The carried energy at each lane's last sweep (the torus's ±0.5 couplings are on a
+            // lattice, so the probabilities come from the table and the energy is carried).
+            let mut carried = [f64::NAN; LANES];
+            e.sweep_lanes_any::<false>(&mut x, &mut refs, 25, 1.0, true, |_, en, fin, t| {
+                let en = en.expect("a lattice model carries its energy");
+                for l in 0..LANES {
+                    if fin[l] && t[l] == 24 {
+                        carried[l] = en[l];
+                    }
+                }
+            });
             let energies = e.energy_lanes_any(&x);
             for (l, w) in want.iter().enumerate() {
                 let mut got = vec![0i8; 64];
                 deinterleave(&x, l, &mut got);
                 assert_eq!(&got, w, "{scan:?} lane {l}");
                 assert_eq!(energies[l].to_bits(), e.energy(w).to_bits());
+                assert_eq!(
+                    carried[l].to_bits(),
+                    e.energy(w).to_bits(),
+                    "{scan:?} lane {l}"
+                );
             }
         }
     }

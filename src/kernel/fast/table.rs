@@ -11,6 +11,12 @@
 //! holds the same bits (`m·2^-q` is exact: a scaling by a power of two). `h = −0.0` (only when every
 //! term is a zero) looks up `m = 0`, and `heat_bath_p(±0·nb)` is ½ either way.
 //!
+//! The same argument makes the energy exact: `E = −Σ_i x_i (Σ_{j>i} J_ij x_j + f_i)` has partial sums
+//! on the lattice bounded by `n·U·2^-q` (`n < 2^32`, `U ≤ 2^11`: far below `2^53`), so a lane's energy
+//! carried through its updates (`E += (x_old − x_new)·h_i`, [`super::lanes`]) is the energy itself,
+//! bit for bit the evaluated one (neither is ever `−0.0`: a sum started at `+0.0` only reaches zero
+//! as `+0.0`).
+//!
 //! The index is read off the bits like the exponent in [`super::exp_nonpos`]: `h·2^q` is the integer
 //! `m`, and `m + U + 1.5·2^52` is exact with `m + U` in its low 32 bits (no float→int conversion).
 //! A lookup clamps its index to the table's last entry, so even a value outside the proof's domain
