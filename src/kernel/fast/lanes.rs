@@ -65,10 +65,10 @@ impl FastGibbs {
         b: usize,
         rng: &mut LaneRng,
         active: Mask,
-        alpha: f64,
-        tab: Option<&HeatBathTable>,
+        law: Probabilities,
         mut energy: Option<&mut Lane>,
     ) {
+        let Probabilities { alpha, tab } = law;
         let nb = -2.0 * self.block_beta[b] * alpha;
         let lanes = &self.lanes[b];
         let block = &self.blocks[b];
@@ -168,14 +168,13 @@ impl FastGibbs {
         rng: &mut LaneRng,
         active: Mask,
         forward: bool,
-        alpha: f64,
-        tab: Option<&HeatBathTable>,
+        law: Probabilities,
         mut energy: Option<&mut Lane>,
     ) {
         let nb = self.blocks.len();
         for s in 0..nb {
             let b = if forward { s } else { nb - 1 - s };
-            self.update_block_lanes::<AVX2>(x, b, rng, active, alpha, tab, energy.as_deref_mut());
+            self.update_block_lanes::<AVX2>(x, b, rng, active, law, energy.as_deref_mut());
         }
     }
 
@@ -242,13 +241,14 @@ impl FastGibbs {
         let updates = (g * self.n) as u64 * sweeps;
         let tab = self.heat_bath_table(alpha, updates);
         let tab = tab.as_ref();
+        let law = Probabilities { alpha, tab };
         let mut energy = (track_energy && tab.is_some()).then(|| self.energy_lanes_any(x));
         match self.scan {
             Scan::Systematic => {
                 let mut all = [false; LANES];
                 all[..g].fill(true);
                 for t in 0..sweeps {
-                    self.pass_lanes::<AVX2>(x, &mut rng, all, true, alpha, tab, energy.as_mut());
+                    self.pass_lanes::<AVX2>(x, &mut rng, all, true, law, energy.as_mut());
                     done(x, energy.as_ref(), all, &[t; LANES]);
                 }
             }
@@ -273,7 +273,7 @@ impl FastGibbs {
                         *a = pending(l) && wants[l] == forward;
                     }
                     let e = energy.as_mut();
-                    self.pass_lanes::<AVX2>(x, &mut rng, active, forward, alpha, tab, e);
+                    self.pass_lanes::<AVX2>(x, &mut rng, active, forward, law, e);
                     done(x, energy.as_ref(), active, &count);
                     for l in 0..g {
                         if active[l] {
@@ -353,6 +353,13 @@ impl FastGibbs {
         }
         e
     }
+}
+
+/// How a sweep's probabilities are had: `heat_bath_p(−2 β_b alpha h)`, read from `tab` when given.
+#[derive(Clone, Copy)]
+pub(super) struct Probabilities<'a> {
+    alpha: f64,
+    tab: Option<&'a HeatBathTable>,
 }
 
 /// The Xoshiro256++ streams of a group's lanes, stepped together: lane `l` yields exactly what
