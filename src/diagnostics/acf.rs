@@ -189,6 +189,11 @@ fn direct_lags_any(c: &[f64], upto: usize, v: &mut Vec<f64>) {
     }
 }
 
+/// A chain's mean as both centrings of [`LazyAcov`] take it: the plain sum over the length.
+fn chain_mean(c: &[f64]) -> f64 {
+    c.iter().sum::<f64>() / c.len() as f64
+}
+
 impl LazyAcov {
     /// `m` chains of `n` draws, chain-major.
     pub fn new(x: &[f64], m: usize, n: usize) -> Self {
@@ -201,18 +206,22 @@ impl LazyAcov {
         x.truncate(m * n);
         let mut means = Vec::with_capacity(m);
         for c in x.chunks_exact_mut(n.max(1)).take(m) {
-            let mean = c.iter().sum::<f64>() / n as f64;
+            let mean = chain_mean(c);
             c.iter_mut().for_each(|v| *v -= mean);
             means.push(mean);
         }
-        let acov = LazyAcov {
+        (Self::from_centred(x, m, n), means)
+    }
+
+    /// The lazy lags of `m` centred chains of `n` draws, none computed yet.
+    fn from_centred(centred: Vec<f64>, m: usize, n: usize) -> Self {
+        LazyAcov {
             m,
             n,
-            centred: x,
+            centred,
             per_chain: vec![Vec::new(); m],
             full: false,
-        };
-        (acov, means)
+        }
     }
 
     /// The first `n` draws of each of `m` chains stored `stride` apart (chain `j` is
@@ -221,16 +230,10 @@ impl LazyAcov {
         let mut centred = Vec::with_capacity(m * n);
         for j in 0..m {
             let c = &x[j * stride..j * stride + n];
-            let mean = c.iter().sum::<f64>() / n as f64;
+            let mean = chain_mean(c);
             centred.extend(c.iter().map(|v| v - mean));
         }
-        LazyAcov {
-            m,
-            n,
-            centred,
-            per_chain: vec![Vec::new(); m],
-            full: false,
-        }
+        Self::from_centred(centred, m, n)
     }
 
     /// Makes lags `0..=t` available (`t < n`).

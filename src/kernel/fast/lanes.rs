@@ -238,7 +238,7 @@ impl FastGibbs {
             return;
         }
         let mut rng = LaneRng::load(rngs);
-        let updates = (g * self.n) as u64 * sweeps;
+        let updates = ((g * self.n) as u64).saturating_mul(sweeps);
         let tab = self.heat_bath_table(alpha, updates);
         let tab = tab.as_ref();
         let law = Probabilities { alpha, tab };
@@ -355,7 +355,7 @@ impl FastGibbs {
     }
 }
 
-/// How a sweep's probabilities are had: `heat_bath_p(−2 β_b alpha h)`, read from `tab` when given.
+/// A sweep's probabilities: `heat_bath_p(−2 β_b·alpha·h)`, read from `tab` when given.
 #[derive(Clone, Copy)]
 pub(super) struct Probabilities<'a> {
     alpha: f64,
