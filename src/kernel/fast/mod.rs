@@ -29,7 +29,7 @@
 
 pub mod chains;
 pub mod lanes;
-mod table;
+pub mod table;
 
 pub use chains::{Chains, Init, SampledRun, Trajectories, sample_trajectories};
 
