@@ -84,13 +84,20 @@ fn shift_of(v: f64) -> Option<i32> {
     })
 }
 
-/// Per block, `heat_bath_p(nb_b · m/2^q)` for `m = −U..=U` at one `α`.
+/// Largest table (entries over all distinct block β): 64 Ki probabilities, 512 KiB.
+const MAX_ENTRIES: usize = 1 << 16;
+
+/// Per distinct block β, `heat_bath_p(nb_b · m/2^q)` for `m = −U..=U` at one `α`: blocks with the
+/// same `β_b` (every block, unless a test breaks one) share one row, so a single-site engine of
+/// `n` blocks holds one row, not `n`.
 #[derive(Clone, Debug)]
 pub(super) struct HeatBathTable {
     scale: f64,
     /// `U + 1.5·2^52`.
     shift: f64,
     width: usize,
+    /// Row of each block.
+    row_of: Vec<u32>,
     p: Vec<f64>,
 }
 
@@ -98,7 +105,8 @@ impl HeatBathTable {
     /// Block `b`'s probabilities (never empty).
     #[inline(always)]
     pub(super) fn block(&self, b: usize) -> &[f64] {
-        &self.p[b * self.width..(b + 1) * self.width]
+        let r = self.row_of[b] as usize;
+        &self.p[r * self.width..(r + 1) * self.width]
     }
 
     /// The entry of `p` (one block's table) for the field `h` (see the module docs).
@@ -111,18 +119,35 @@ impl HeatBathTable {
 }
 
 impl FastGibbs {
-    /// The lookup table for sweeps at `β_b·alpha`, when the model's fields live on a lattice and
-    /// building the table (`(2U + 1)·B` probabilities) costs less than `site_updates`, the updates
-    /// it will serve; else `None` (the sweep evaluates each probability).
+    /// The lookup table for sweeps at `β_b·alpha`, when the model's fields live on a lattice, the
+    /// table (`2U + 1` probabilities per distinct `β_b`) has at most [`MAX_ENTRIES`] and costs less
+    /// to build than `site_updates`, the updates it will serve; else `None` (the sweep evaluates
+    /// each probability).
     pub(super) fn heat_bath_table(&self, alpha: f64, site_updates: u64) -> Option<HeatBathTable> {
         let lat = self.lattice?;
         let width = 2 * lat.units as usize + 1;
-        let entries = width * self.blocks.len();
+        // Distinct β by bits (the same bits give the same row), in order of first use.
+        let mut betas: Vec<f64> = Vec::new();
+        let mut row_of = Vec::with_capacity(self.block_beta.len());
+        for &beta in &self.block_beta {
+            let r = match betas.iter().position(|b| b.to_bits() == beta.to_bits()) {
+                Some(r) => r,
+                None => {
+                    if (betas.len() + 1) * width > MAX_ENTRIES {
+                        return None;
+                    }
+                    betas.push(beta);
+                    betas.len() - 1
+                }
+            };
+            row_of.push(r as u32);
+        }
+        let entries = width * betas.len();
         if entries as u64 > site_updates {
             return None;
         }
         let mut p = Vec::with_capacity(entries);
-        for &beta in &self.block_beta {
+        for &beta in &betas {
             let nb = -2.0 * beta * alpha;
             for k in 0..width {
                 let m = k as f64 - lat.units as f64;
@@ -133,6 +158,7 @@ impl FastGibbs {
             scale: lat.scale,
             shift: lat.units as f64 + SHIFTER,
             width,
+            row_of,
             p,
         })
     }
@@ -200,7 +226,34 @@ mod tests {
                 assert_eq!(tab.lookup(p, h).to_bits(), want.to_bits(), "{h}");
             }
         }
-        assert!(e.heat_bath_table(alpha, 99).is_none());
+        assert!(e.heat_bath_table(alpha, 24).is_none());
+        assert!(e.heat_bath_table(alpha, 25).is_some());
+    }
+
+    /// Blocks with one β share one row: a single-site engine of the 3600-spin torus holds 25
+    /// entries, not 3600 × 25; a block with its own β gets its own row, with its own probabilities;
+    /// a table over [`MAX_ENTRIES`] is not built.
+    #[test]
+    fn blocks_of_one_beta_share_a_row() {
+        use crate::kernel::build::Scan;
+        use crate::model::torus::{Torus, TorusParams};
+        let t = Torus::new(TorusParams::default()).unwrap();
+        let mut e = FastGibbs::single_site(&t.model, Scan::Systematic).unwrap();
+        let tab = e.heat_bath_table(1.0, 25).unwrap();
+        assert_eq!(tab.p.len(), 25);
+        assert_eq!(tab.block(3599), tab.block(0));
+        e.block_beta[7] = 0.25;
+        let tab = e.heat_bath_table(1.0, 50).unwrap();
+        assert_eq!(tab.p.len(), 50);
+        let want = heat_bath_p(-2.0 * 0.25 * 1.5);
+        assert_eq!(tab.lookup(tab.block(7), 1.5).to_bits(), want.to_bits());
+        assert_ne!(tab.block(7), tab.block(0));
+        assert_eq!(tab.block(8), tab.block(0));
+        // 3600 distinct β: 90,000 entries, over MAX_ENTRIES, so no table (the sweep evaluates).
+        for (b, beta) in e.block_beta.iter_mut().enumerate() {
+            *beta = 0.5 + b as f64 / 8.0;
+        }
+        assert!(e.heat_bath_table(1.0, u64::MAX).is_none());
     }
 
     /// Every lattice field reads the entry built for it, both signs of zero read `m = 0`, and a
@@ -211,6 +264,7 @@ mod tests {
             scale: 4.0,
             shift: 7.0 + SHIFTER,
             width: 15,
+            row_of: vec![0],
             p: (0..15).map(f64::from).collect(),
         };
         for m in -7..=7 {
